@@ -1,0 +1,41 @@
+using ClaudeCache.Policy;
+
+namespace ClaudeCache.Entries;
+
+/// <summary>
+/// One stored answer. <see cref="Body"/> is the JSON the upstream sent (or, for a stream, the Message
+/// accumulated from it, in the API's 2025 key order); <see cref="RawSse"/> holds the stream's bytes exactly as
+/// received, so a streamed hit replays them byte for byte.
+/// </summary>
+public sealed record CachedResponse
+{
+    /// <summary>What endpoint this answers.</summary>
+    public required ResponseKind Kind { get; init; }
+
+    /// <summary>When the upstream answered.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>When the entry stops being served.</summary>
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>The strategy that set the TTL.</summary>
+    public required CacheStrategy Strategy { get; init; }
+
+    /// <summary>The resolved model id from the response (a dated snapshot id), or empty.</summary>
+    public string Model { get; init; } = "";
+
+    /// <summary>The context type the request declared (<c>x-cache-context</c>), or empty.</summary>
+    public string ContextType { get; init; } = "";
+
+    /// <summary>The namespace the request declared (<c>x-cache-namespace</c>), or empty.</summary>
+    public string Namespace { get; init; } = "";
+
+    /// <summary>The JSON body: a Message or a count_tokens result.</summary>
+    public required ReadOnlyMemory<byte> Body { get; init; }
+
+    /// <summary>The raw SSE bytes when the answer came from a stream; empty otherwise.</summary>
+    public ReadOnlyMemory<byte> RawSse { get; init; }
+
+    /// <summary>True when the entry holds a recorded stream.</summary>
+    public bool HasStream => !RawSse.IsEmpty;
+}

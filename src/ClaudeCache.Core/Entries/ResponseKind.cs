@@ -1,0 +1,11 @@
+namespace ClaudeCache.Entries;
+
+/// <summary>Which endpoint a stored response answers.</summary>
+public enum ResponseKind : byte
+{
+    /// <summary><c>POST /v1/messages</c>: a Message, and the raw SSE bytes when it came from a stream.</summary>
+    Message = 1,
+
+    /// <summary><c>POST /v1/messages/count_tokens</c>: the JSON body as the upstream sent it.</summary>
+    CountTokens = 2,
+}

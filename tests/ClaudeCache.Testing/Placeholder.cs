@@ -1,0 +1,3 @@
+namespace ClaudeCache.Testing;
+
+internal static class Placeholder;
