@@ -1,1 +1,3 @@
-return 0;
+using ClaudeCache.Proxy.Cli;
+
+return await ClaudeCacheCli.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,7 @@
+namespace ClaudeCache.Caching;
+
+/// <summary>The status line and headers of an upstream response, shared by every caller of a flight.</summary>
+/// <param name="StatusCode">The HTTP status.</param>
+/// <param name="Headers">Response headers to pass on (hop-by-hop ones already removed).</param>
+/// <param name="IsEventStream">True when the body is <c>text/event-stream</c>.</param>
+public sealed record FlightHead(int StatusCode, IReadOnlyList<KeyValuePair<string, string[]>> Headers, bool IsEventStream);

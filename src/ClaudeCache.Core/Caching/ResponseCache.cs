@@ -1,0 +1,237 @@
+using System.Threading.Channels;
+using ClaudeCache.Entries;
+using ClaudeCache.Keys;
+using ClaudeCache.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ClaudeCache.Caching;
+
+/// <summary>
+/// The tiered response cache: a memory tier in front of an optional durable second tier (SQLite, Redis).
+/// It never fails a request: a second tier that throws is a miss on read and a dropped write on store, logged and
+/// counted (fail-open). Writes to the second tier happen on a background loop, never on the caller's path.
+/// </summary>
+public sealed partial class ResponseCache : IAsyncDisposable
+{
+    private readonly ResponseCacheOptions _options;
+    private readonly ISecondTier? _secondTier;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ClaudeCacheMetrics _metrics;
+    private readonly MemoryTier _memory;
+    private readonly Channel<PendingWrite> _writes;
+    private readonly Task _writer;
+    private long _pendingWrites;
+
+    /// <summary>Creates the cache over an optional second tier, which it owns (and disposes).</summary>
+    public ResponseCache(
+        ResponseCacheOptions options,
+        ISecondTier? secondTier,
+        TimeProvider timeProvider,
+        ClaudeCacheMetrics metrics,
+        ILogger<ResponseCache>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _secondTier = secondTier;
+        _time = timeProvider;
+        _metrics = metrics;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _memory = new MemoryTier(options.MemoryMaxBytes);
+        _writes = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(options.WriteQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.DropWrite,
+        });
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>The memory tier (for statistics).</summary>
+    public MemoryTier Memory => _memory;
+
+    /// <summary>The second tier, when there is one.</summary>
+    public ISecondTier? SecondTier => _secondTier;
+
+    /// <summary>
+    /// Step 5: looks the key up in the memory tier, then the second tier. A corrupt or unknown-version entry is a
+    /// miss and is removed; a failing tier is a miss.
+    /// </summary>
+    public async ValueTask<CachedResponse?> GetAsync(CacheKey key, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var hex = key.ToHex();
+        var payload = _memory.Get(hex, now);
+        var fromMemory = payload is not null;
+        if (payload is null && _secondTier is not null)
+        {
+            try
+            {
+                payload = await _secondTier.GetAsync(hex, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                _metrics.StoreError("read");
+                Log.SecondTierReadFailed(_logger, ex);
+                return null;
+            }
+        }
+
+        if (payload is null)
+        {
+            return null;
+        }
+
+        var status = EntryCodec.TryDecode(payload, out var entry);
+        if (status != DecodeStatus.Ok || entry is null)
+        {
+            Log.DiscardedEntry(_logger, status.ToString());
+            _metrics.DiscardedEntry(status.ToString());
+            _memory.Remove(hex);
+            await RemoveFromSecondTierAsync(hex).ConfigureAwait(false);
+            return null;
+        }
+
+        if (entry.ExpiresAt <= now)
+        {
+            _memory.Remove(hex);
+            return null;
+        }
+
+        if (!fromMemory)
+        {
+            // Promote: the next hit is served from memory.
+            _memory.Set(hex, payload, entry.ExpiresAt, now);
+        }
+
+        return entry;
+    }
+
+    /// <summary>
+    /// Step 10: stores an answer: encoded at once into the memory tier, written to the second tier in the
+    /// background. Call it off the response path (the proxy calls it after the body has been handed over).
+    /// </summary>
+    public void Set(CacheKey key, CachedResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var now = _time.GetUtcNow();
+        if (response.ExpiresAt <= now)
+        {
+            return;
+        }
+
+        var payload = EntryCodec.Encode(response);
+        if (payload.Length > _options.MaxEntryBytes)
+        {
+            _metrics.OversizedEntry();
+            Log.OversizedEntry(_logger, payload.Length, _options.MaxEntryBytes);
+            return;
+        }
+
+        var hex = key.ToHex();
+        _memory.Set(hex, payload, response.ExpiresAt, now);
+        if (_secondTier is null)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _pendingWrites);
+        if (!_writes.Writer.TryWrite(new PendingWrite(hex, payload, response.ExpiresAt)))
+        {
+            Interlocked.Decrement(ref _pendingWrites);
+            _metrics.StoreError("queue_full");
+            Log.WriteQueueFull(_logger);
+        }
+    }
+
+    /// <summary>Removes an entry from every tier.</summary>
+    public async ValueTask RemoveAsync(CacheKey key, CancellationToken cancellationToken)
+    {
+        var hex = key.ToHex();
+        _memory.Remove(hex);
+        await RemoveFromSecondTierAsync(hex).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until every queued second-tier write has been attempted.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken = default)
+    {
+        while (Interlocked.Read(ref _pendingWrites) > 0)
+        {
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _writes.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+        _memory.Dispose();
+        if (_secondTier is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        await foreach (var write in _writes.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                await _secondTier!.SetAsync(write.Key, write.Payload, write.ExpiresAt, CancellationToken.None).ConfigureAwait(false);
+            }
+#pragma warning disable CA1031 // Fail-open: a store failure must never surface; it is logged and counted.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                _metrics.StoreError("write");
+                Log.SecondTierWriteFailed(_logger, ex);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _pendingWrites);
+            }
+        }
+    }
+
+    private async ValueTask RemoveFromSecondTierAsync(string hex)
+    {
+        if (_secondTier is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _secondTier.RemoveAsync(hex, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Fail-open, as above.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _metrics.StoreError("remove");
+            Log.SecondTierWriteFailed(_logger, ex);
+        }
+    }
+
+    private sealed record PendingWrite(string Key, byte[] Payload, DateTimeOffset ExpiresAt);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Second tier read failed; serving as a miss")]
+        public static partial void SecondTierReadFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Second tier write failed; the entry stays in memory only")]
+        public static partial void SecondTierWriteFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Discarded a stored entry ({Status}); treated as a miss")]
+        public static partial void DiscardedEntry(ILogger logger, string status);
+
+        [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Entry of {Bytes} bytes exceeds the limit of {Limit} bytes; not stored")]
+        public static partial void OversizedEntry(ILogger logger, int bytes, int limit);
+
+        [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Second-tier write queue is full; a write was dropped")]
+        public static partial void WriteQueueFull(ILogger logger);
+    }
+}

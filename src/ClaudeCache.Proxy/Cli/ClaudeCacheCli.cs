@@ -1,0 +1,25 @@
+using System.CommandLine;
+
+namespace ClaudeCache.Proxy.Cli;
+
+/// <summary>The <c>claudecache</c> command line: <c>serve</c> (the default) and <c>demo</c>.</summary>
+public static class ClaudeCacheCli
+{
+    /// <summary>Parses and runs a command; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        var root = new RootCommand("ClaudeCache: a caching proxy for Anthropic's Claude API. Point ANTHROPIC_BASE_URL at it.")
+        {
+            ServeCommand.Create(),
+            DemoCommand.Create(),
+        };
+
+        // `serve` is the default command: `claudecache --port 9000` means `claudecache serve --port 9000`.
+        if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("-h" or "--help" or "-?" or "--version")))
+        {
+            args = ["serve", .. args];
+        }
+
+        return await root.Parse(args).InvokeAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+}

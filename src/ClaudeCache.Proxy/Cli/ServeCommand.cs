@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using ClaudeCache.Proxy.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Options;
+
+namespace ClaudeCache.Proxy.Cli;
+
+/// <summary><c>claudecache serve</c>: runs the proxy.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var port = new Option<int?>("--port") { Description = "Port to listen on (default 8787)." };
+        var upstream = new Option<string?>("--upstream") { Description = "Base URL of the Anthropic API (default https://api.anthropic.com)." };
+        var db = new Option<string?>("--db") { Description = "SQLite file of the cache (default ./claudecache.db)." };
+        var bind = new Option<string?>("--bind") { Description = "Address to listen on (default 127.0.0.1)." };
+        var config = new Option<string?>("--config") { Description = "A JSON configuration file (keys under \"ClaudeCache\")." };
+        var command = new Command("serve", "Run the caching proxy (the default command).") { port, upstream, db, bind, config };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var overrides = new Dictionary<string, string?>();
+            if (parse.GetValue(port) is { } p)
+            {
+                overrides["ClaudeCache:Port"] = p.ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (parse.GetValue(upstream) is { } u)
+            {
+                overrides["ClaudeCache:Upstream"] = u;
+            }
+
+            if (parse.GetValue(db) is { } d)
+            {
+                overrides["ClaudeCache:Storage:SqlitePath"] = d;
+            }
+
+            if (parse.GetValue(bind) is { } b)
+            {
+                overrides["ClaudeCache:BindAddress"] = b;
+            }
+
+            return await RunAsync(overrides, parse.GetValue(config), cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>Runs until stopped; a configuration error is a message on stderr and exit code 2.</summary>
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> overrides, string? configFile, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var app = ProxyApp.Create([], overrides, configFile);
+            await using (app.ConfigureAwait(false))
+            {
+                await app.RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return 0;
+        }
+        catch (OptionsValidationException ex)
+        {
+            await Console.Error.WriteLineAsync("claudecache: invalid configuration:").ConfigureAwait(false);
+            foreach (var failure in ex.Failures)
+            {
+                await Console.Error.WriteLineAsync("  - " + failure).ConfigureAwait(false);
+            }
+
+            return 2;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException or InvalidOperationException)
+        {
+            // A missing or malformed configuration file, or a value that does not bind (e.g. "Port": "abc").
+            await Console.Error.WriteLineAsync("claudecache: " + ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,133 @@
+using System.Net;
+using ClaudeCache.Anthropic;
+using ClaudeCache.Caching;
+using ClaudeCache.Policy;
+using ClaudeCache.Proxy.Pipeline;
+using ClaudeCache.Storage.Sqlite;
+using ClaudeCache.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ClaudeCache.Proxy.Hosting;
+
+/// <summary>Builds the proxy: configuration, services, and the whole route table in one place.</summary>
+public static class ProxyApp
+{
+    /// <summary>
+    /// Creates the application. <paramref name="overrides"/> are configuration keys set last (the command line's
+    /// options); <paramref name="configureServices"/> lets tests replace services (a fake clock).
+    /// </summary>
+    public static WebApplication Create(
+        string[] args,
+        IReadOnlyDictionary<string, string?>? overrides = null,
+        string? configFile = null,
+        Action<IServiceCollection>? configureServices = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+        // Rising precedence: appsettings.json < appsettings.{Environment}.json < --config file < environment < command line.
+        if (configFile is not null)
+        {
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+            builder.Configuration.AddEnvironmentVariables();
+        }
+
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        AddServices(builder.Services, builder.Configuration);
+        configureServices?.Invoke(builder.Services);
+
+        var proxy = builder.Configuration.GetSection(ProxyOptions.SectionName).Get<ProxyOptions>() ?? new ProxyOptions();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = proxy.MaxRequestBodyBytes + 1;
+            if (proxy.BindAddress is "*" )
+            {
+                kestrel.ListenAnyIP(proxy.Port);
+            }
+            else if (proxy.BindAddress == "localhost")
+            {
+                kestrel.ListenLocalhost(proxy.Port);
+            }
+            else if (IPAddress.TryParse(proxy.BindAddress, out var address))
+            {
+                kestrel.Listen(address, proxy.Port);
+            }
+        });
+
+        var app = builder.Build();
+        MapRoutes(app);
+        return app;
+    }
+
+    /// <summary>Registers the engine and the proxy pipeline.</summary>
+    public static void AddServices(IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(ProxyOptions.SectionName);
+        services.AddOptions<ProxyOptions>().Bind(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new ClaudeCacheMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Strategies);
+        services.AddSingleton(sp => new StrategyResolver(sp.GetRequiredService<StrategyOptions>()));
+        services.AddSingleton(sp => new CachePolicyResolver(sp.GetRequiredService<StrategyOptions>(), sp.GetRequiredService<StrategyResolver>()));
+        services.AddSingleton(sp => new ResponseCache(
+            sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Cache,
+            CreateSecondTier(sp),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ClaudeCacheMetrics>(),
+            sp.GetRequiredService<ILogger<ResponseCache>>()));
+        services.AddSingleton<FlightRegistry>();
+        services.AddSingleton<FlightRunner>();
+        services.AddSingleton<MessagesEndpoint>();
+        services.AddSingleton<PassThroughEndpoint>();
+        services.AddHttpForwarder();
+        services.AddHttpClient(FlightRunner.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                UseProxy = false,
+                AllowAutoRedirect = false,
+                AutomaticDecompression = DecompressionMethods.None,
+                UseCookies = false,
+                ConnectTimeout = sp.GetRequiredService<IOptions<ProxyOptions>>().Value.UpstreamConnectTimeout,
+                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            })
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+    }
+
+    private static ISecondTier? CreateSecondTier(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<ProxyOptions>>().Value.Storage;
+        if (options.Provider != "sqlite")
+        {
+            return null;
+        }
+
+        return new SqliteSecondTier(
+            new SqliteStoreOptions { Path = options.SqlitePath, MaxBytes = options.MaxBytes, CleanupInterval = options.CleanupInterval },
+            services.GetRequiredService<TimeProvider>(),
+            services.GetRequiredService<ILogger<SqliteSecondTier>>());
+    }
+
+    /// <summary>The whole route table.</summary>
+    private static void MapRoutes(WebApplication app)
+    {
+        var messages = app.Services.GetRequiredService<MessagesEndpoint>();
+        var passThrough = app.Services.GetRequiredService<PassThroughEndpoint>();
+        app.MapPost("/v1/messages", (HttpContext context) => messages.HandleAsync(context, RequestEndpoint.Messages));
+        app.MapPost("/v1/messages/count_tokens", (HttpContext context) => messages.HandleAsync(context, RequestEndpoint.CountTokens));
+        app.Map("/v1/{**rest}", passThrough.HandleAsync);
+        app.MapGet("/healthz", () => Results.Text("ok"));
+    }
+}

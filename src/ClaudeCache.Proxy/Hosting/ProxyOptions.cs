@@ -1,0 +1,47 @@
+using ClaudeCache.Caching;
+using ClaudeCache.Keys;
+using ClaudeCache.Policy;
+
+namespace ClaudeCache.Proxy.Hosting;
+
+/// <summary>
+/// The proxy's configuration: section <c>ClaudeCache</c> of appsettings.json, appsettings.{Environment}.json,
+/// a <c>--config</c> file, <c>CLAUDECACHE__…</c> environment variables and command-line options, in rising order.
+/// </summary>
+public sealed class ProxyOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "ClaudeCache";
+
+    /// <summary>Base URL of the Anthropic API (or another compatible upstream).</summary>
+    public string Upstream { get; set; } = "https://api.anthropic.com";
+
+    /// <summary>Address to listen on. Loopback by default: expose it deliberately.</summary>
+    public string BindAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Port to listen on (0 picks a free one).</summary>
+    public int Port { get; set; } = 8787;
+
+    /// <summary>
+    /// Longest wait for the upstream's next byte (headers, then every read): beyond it a miss fails with 504.
+    /// </summary>
+    public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Longest wait to connect to the upstream: beyond it a miss fails with 502.</summary>
+    public TimeSpan UpstreamConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Largest request body accepted (Anthropic's own limit for Messages is 32 MB).</summary>
+    public long MaxRequestBodyBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>The embedded store.</summary>
+    public StorageOptions Storage { get; set; } = new();
+
+    /// <summary>Memory tier and entry limits.</summary>
+    public ResponseCacheOptions Cache { get; set; } = new();
+
+    /// <summary>How entries are partitioned between callers.</summary>
+    public TenantOptions Tenant { get; set; } = new();
+
+    /// <summary>Strategies, TTLs and the rules that choose them.</summary>
+    public StrategyOptions Strategies { get; set; } = new();
+}

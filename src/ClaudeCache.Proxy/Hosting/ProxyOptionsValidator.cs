@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Options;
+
+namespace ClaudeCache.Proxy.Hosting;
+
+/// <summary>Checks the proxy's options at start-up, so bad configuration stops the process with a clear message.</summary>
+internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ProxyOptions options)
+    {
+        var errors = new List<string>();
+        if (!Uri.TryCreate(options.Upstream, UriKind.Absolute, out var upstream) || (upstream.Scheme != Uri.UriSchemeHttp && upstream.Scheme != Uri.UriSchemeHttps))
+        {
+            errors.Add($"ClaudeCache:Upstream must be an absolute http(s) URL, not '{options.Upstream}'.");
+        }
+
+        if (options.Port is < 0 or > 65535)
+        {
+            errors.Add($"ClaudeCache:Port must be between 0 and 65535, not {options.Port}.");
+        }
+
+        if (!System.Net.IPAddress.TryParse(options.BindAddress, out _) && options.BindAddress is not ("localhost" or "*"))
+        {
+            errors.Add($"ClaudeCache:BindAddress must be an IP address, 'localhost' or '*', not '{options.BindAddress}'.");
+        }
+
+        if (options.UpstreamTimeout <= TimeSpan.Zero || options.UpstreamConnectTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("ClaudeCache:UpstreamTimeout and ClaudeCache:UpstreamConnectTimeout must be positive.");
+        }
+
+        if (options.MaxRequestBodyBytes < 1024)
+        {
+            errors.Add("ClaudeCache:MaxRequestBodyBytes must be at least 1024.");
+        }
+
+        if (options.Storage.Provider is not ("sqlite" or "memory"))
+        {
+            errors.Add($"ClaudeCache:Storage:Provider must be 'sqlite' or 'memory', not '{options.Storage.Provider}'.");
+        }
+
+        if (options.Storage.Provider == "sqlite" && string.IsNullOrWhiteSpace(options.Storage.SqlitePath))
+        {
+            errors.Add("ClaudeCache:Storage:SqlitePath must name a file.");
+        }
+
+        if (options.Storage.MaxBytes < 1024 * 1024)
+        {
+            errors.Add("ClaudeCache:Storage:MaxBytes must be at least 1 MiB.");
+        }
+
+        if (options.Cache.MemoryMaxBytes < 0 || options.Cache.MaxEntryBytes <= 0 || options.Cache.WriteQueueCapacity <= 0)
+        {
+            errors.Add("ClaudeCache:Cache limits must be positive.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

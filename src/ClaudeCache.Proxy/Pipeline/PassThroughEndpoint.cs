@@ -1,0 +1,41 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
+using ClaudeCache.Proxy.Hosting;
+
+namespace ClaudeCache.Proxy.Pipeline;
+
+/// <summary>
+/// Every other <c>/v1/...</c> request (models, batches, files) goes to the upstream untouched, through YARP's
+/// forwarder: streaming bodies, hop-by-hop rules and error mapping are its job, not ours.
+/// </summary>
+internal sealed class PassThroughEndpoint(IHttpForwarder forwarder, IOptions<ProxyOptions> options)
+{
+    private readonly string _upstream = options.Value.Upstream.TrimEnd('/') + "/";
+    private readonly HttpMessageInvoker _invoker = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
+        ConnectTimeout = options.Value.UpstreamConnectTimeout,
+    });
+
+    private readonly ForwarderRequestConfig _config = new() { ActivityTimeout = options.Value.UpstreamTimeout };
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var error = await forwarder.SendAsync(context, _upstream, _invoker, _config, HttpTransformer.Default).ConfigureAwait(false);
+        if (error != ForwarderError.None && !context.Response.HasStarted)
+        {
+            var timedOut = error == ForwarderError.RequestTimedOut;
+            context.Response.Clear();
+            await ProxyErrors.WriteAsync(context, timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
+                timedOut ? Anthropic.ErrorTypes.Timeout : Anthropic.ErrorTypes.Api,
+                timedOut ? "The upstream API did not answer in time." : "The upstream API could not be reached.", shouldRetry: true).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using ClaudeCache.Anthropic;
+using Microsoft.AspNetCore.Http;
+
+namespace ClaudeCache.Proxy.Pipeline;
+
+/// <summary>Errors the proxy answers itself, in Anthropic's envelope, so every SDK parses them.</summary>
+internal static class ProxyErrors
+{
+    public static async Task WriteAsync(HttpContext context, int status, string errorType, string message, bool? shouldRetry = null)
+    {
+        var requestId = RequestIds.New();
+        var body = ErrorEnvelope.Create(errorType, message, requestId);
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        response.ContentLength = body.Length;
+        response.Headers[ProxyHeaders.RequestId] = requestId;
+        if (shouldRetry is { } retry)
+        {
+            response.Headers[ProxyHeaders.ShouldRetry] = retry ? "true" : "false";
+        }
+
+        await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    public static Task InvalidRequest(HttpContext context, string message) =>
+        WriteAsync(context, StatusCodes.Status400BadRequest, ErrorTypes.InvalidRequest, message, shouldRetry: false);
+}

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Http;
+
+namespace ClaudeCache.Proxy.Pipeline;
+
+/// <summary>
+/// Everything needed to call the upstream, copied out of the caller's request so the call can outlive it
+/// (a coalesced call continues when its first caller disconnects).
+/// </summary>
+internal sealed class UpstreamRequest
+{
+    private UpstreamRequest(string pathAndQuery, ReadOnlyMemory<byte> body, List<KeyValuePair<string, string[]>> headers)
+    {
+        PathAndQuery = pathAndQuery;
+        Body = body;
+        Headers = headers;
+    }
+
+    public string PathAndQuery { get; }
+
+    public ReadOnlyMemory<byte> Body { get; }
+
+    public IReadOnlyList<KeyValuePair<string, string[]>> Headers { get; }
+
+    public static UpstreamRequest From(HttpRequest request, ReadOnlyMemory<byte> body)
+    {
+        var headers = new List<KeyValuePair<string, string[]>>(request.Headers.Count);
+        foreach (var header in request.Headers)
+        {
+            if (ProxyHeaders.ForwardRequestHeader(header.Key))
+            {
+                headers.Add(new KeyValuePair<string, string[]>(header.Key, header.Value.ToArray()!));
+            }
+        }
+
+        return new UpstreamRequest(request.Path.Value + request.QueryString.Value, body, headers);
+    }
+
+    public HttpRequestMessage ToHttpRequest(Uri upstream)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Post, new Uri(upstream, PathAndQuery))
+        {
+            Version = System.Net.HttpVersion.Version11,
+            Content = new ReadOnlyMemoryContent(Body),
+        };
+        message.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        foreach (var (name, values) in Headers)
+        {
+            if (!message.Headers.TryAddWithoutValidation(name, values))
+            {
+                message.Content.Headers.TryAddWithoutValidation(name, values);
+            }
+        }
+
+        return message;
+    }
+}
