@@ -16,7 +16,8 @@ internal static class ServeCommand
         var db = new Option<string?>("--db") { Description = "SQLite file of the cache (default ./claudecache.db)." };
         var bind = new Option<string?>("--bind") { Description = "Address to listen on (default 127.0.0.1)." };
         var config = new Option<string?>("--config") { Description = "A JSON configuration file (keys under \"ClaudeCache\")." };
-        var command = new Command("serve", "Run the caching proxy (the default command).") { port, upstream, db, bind, config };
+        var environment = new Option<string?>("--environment") { Description = "Development, Staging or Production (default: DOTNET_ENVIRONMENT, else Production); selects appsettings.{Environment}.json." };
+        var command = new Command("serve", "Run the caching proxy (the default command).") { port, upstream, db, bind, config, environment };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var overrides = new Dictionary<string, string?>();
@@ -40,17 +41,17 @@ internal static class ServeCommand
                 overrides["ClaudeCache:BindAddress"] = b;
             }
 
-            return await RunAsync(overrides, parse.GetValue(config), cancellationToken).ConfigureAwait(false);
+            return await RunAsync(overrides, parse.GetValue(config), parse.GetValue(environment), cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
     /// <summary>Runs until stopped; a configuration error is a message on stderr and exit code 2.</summary>
-    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> overrides, string? configFile, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IReadOnlyDictionary<string, string?> overrides, string? configFile, string? environment, CancellationToken cancellationToken)
     {
         try
         {
-            var app = ProxyApp.Create([], overrides, configFile);
+            var app = ProxyApp.Create([], overrides, configFile, environment: environment);
             await using (app.ConfigureAwait(false))
             {
                 await app.RunAsync(cancellationToken).ConfigureAwait(false);

@@ -27,9 +27,15 @@ public static class ProxyApp
         string[] args,
         IReadOnlyDictionary<string, string?>? overrides = null,
         string? configFile = null,
-        Action<IServiceCollection>? configureServices = null)
+        Action<IServiceCollection>? configureServices = null,
+        string? environment = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            EnvironmentName = environment,
+        });
 
         // Rising precedence: appsettings.json < appsettings.{Environment}.json < --config file < environment < command line.
         if (configFile is not null)

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Text;
+using ClaudeCache.Proxy.Tests.Infrastructure;
+
+namespace ClaudeCache.Proxy.Tests;
+
+public sealed class CoalescingTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ConcurrentIdenticalMisses_MakeOneUpstreamCall(bool stream)
+    {
+        const int callers = 200;
+        await using var proxy = await ProxyHost.StartAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        proxy.Upstream.BeforeRespond = (_, ct) => release.Task.WaitAsync(ct);
+        var body = Requests.Body("Analyse 7 Elm Road for a first-time buyer", stream);
+        using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = callers };
+        using var client = new HttpClient(handler) { BaseAddress = proxy.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Add("x-api-key", "sk-ant-test-key-1");
+        client.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
+
+        var requests = Enumerable.Range(0, callers).Select(_ => Requests.SendAsync(client, body)).ToArray();
+        // Hold the single upstream call until every caller is waiting on it (or has joined it).
+        await WaitUntilAsync(() => proxy.Upstream.MessagesCalls >= 1);
+        await Task.Delay(300);
+        release.SetResult();
+        var results = await Task.WhenAll(requests);
+
+        Assert.Equal(1, proxy.Upstream.MessagesCalls);
+        var expected = results[0].Body;
+        Assert.All(results, r =>
+        {
+            Assert.Equal(HttpStatusCode.OK, r.Response.StatusCode);
+            Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(r.Body));
+        });
+        var (after, _) = await Requests.SendAsync(client, body);
+        Assert.Equal("HIT", after.Header("x-cache"));
+    }
+
+    [Fact]
+    public async Task JsonAndStreamingCallers_ShareOneCall_AndEachGetsItsForm()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        proxy.Upstream.BeforeRespond = (_, ct) => release.Task.WaitAsync(ct);
+
+        var streaming = Requests.SendAsync(proxy.Client, Requests.Body("Objection: the price is too high", stream: true));
+        await WaitUntilAsync(() => proxy.Upstream.MessagesCalls >= 1);
+        var json = Requests.SendAsync(proxy.Client, Requests.Body("Objection: the price is too high"));
+        await Task.Delay(200);
+        release.SetResult();
+
+        var (streamResponse, _) = await streaming;
+        var (jsonResponse, jsonBody) = await json;
+        Assert.Equal(1, proxy.Upstream.MessagesCalls);
+        Assert.Equal("text/event-stream", streamResponse.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("application/json", jsonResponse.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("\"type\":\"message\"", Encoding.UTF8.GetString(jsonBody), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task FirstCallerDisconnecting_DoesNotCancelTheCallForTheOthers_AndTheAnswerIsStored()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        proxy.Upstream.BeforeRespond = (_, ct) => release.Task.WaitAsync(ct);
+        var body = Requests.Body("Coach me through this call", stream: true);
+
+        using var leaderCancel = new CancellationTokenSource();
+        using var leaderClient = proxy.CreateClient();
+        var leader = leaderClient.SendAsync(Requests.Post(body), HttpCompletionOption.ResponseHeadersRead, leaderCancel.Token);
+        await WaitUntilAsync(() => proxy.Upstream.MessagesCalls >= 1);
+        var follower = Requests.SendAsync(proxy.Client, body);
+        await Task.Delay(200);
+        await leaderCancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leader);
+        release.SetResult();
+
+        var (response, bytes) = await follower;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("event: message_stop", Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
+        var (hit, _) = await Requests.SendAsync(proxy.Client, body);
+        Assert.Equal("HIT", hit.Header("x-cache"));
+        Assert.Equal(1, proxy.Upstream.MessagesCalls);
+    }
+
+    internal static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (!condition())
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using ClaudeCache.Proxy.Cli;
+
+namespace ClaudeCache.Proxy.Tests;
+
+public sealed class ConfigurationTests
+{
+    [Theory]
+    [InlineData("ClaudeCache:Upstream", "not a url", "ClaudeCache:Upstream")]
+    [InlineData("ClaudeCache:Port", "70000", "ClaudeCache:Port")]
+    [InlineData("ClaudeCache:Storage:Provider", "floppy", "ClaudeCache:Storage:Provider")]
+    [InlineData("ClaudeCache:Strategies:StandardTtl", "-01:00:00", "StandardTtl")]
+    [InlineData("ClaudeCache:Port", "abc", "abc")]
+    public async Task BadConfiguration_StopsWithAClearMessage_AndExitCode2(string key, string value, string mentioned)
+    {
+        var overrides = new Dictionary<string, string?> { [key] = value, ["ClaudeCache:Storage:SqlitePath"] = Infrastructure.TempFiles.NewDatabasePath() };
+        if (key != "ClaudeCache:Port")
+        {
+            overrides["ClaudeCache:Port"] = "0";
+        }
+
+        var error = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(error);
+        int exitCode;
+        try
+        {
+            exitCode = await ServeCommand.RunAsync(overrides, configFile: null, environment: null, TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            Console.SetError(previous);
+        }
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(mentioned, error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MissingConfigFile_StopsWithExitCode2()
+    {
+        var error = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(error);
+        try
+        {
+            var exitCode = await ServeCommand.RunAsync(new Dictionary<string, string?>(), "/nonexistent/claudecache.json", null, TestContext.Current.CancellationToken);
+            Assert.Equal(2, exitCode);
+        }
+        finally
+        {
+            Console.SetError(previous);
+        }
+
+        Assert.Contains("claudecache.json", error.ToString(), StringComparison.Ordinal);
+    }
+}

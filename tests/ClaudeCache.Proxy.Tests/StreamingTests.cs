@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using ClaudeCache.Proxy.Tests.Infrastructure;
+using ClaudeCache.Testing;
+
+namespace ClaudeCache.Proxy.Tests;
+
+public sealed class StreamingTests
+{
+    public static TheoryData<string> Kinds => new() { "text", "tool_use", "thinking" };
+
+    private static FakeReply ReplyOfKind(string kind) => kind switch
+    {
+        "tool_use" => FakeReply.ToolUseReply("toolu_01A", "get_comparables", """{"address":"12 Oak Street","radius_miles":2}"""),
+        "thinking" => FakeReply.ThinkingReply("Let me weigh price per square foot against the neighbourhood median.", "EqQBCkYIBxgCKkAsig", "The property is fairly priced."),
+        _ => FakeReply.TextReply("The property at 12 Oak Street is priced 4% below comparable sales, with strong rental demand."),
+    };
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task StreamedHit_IsByteIdenticalToWhatTheUpstreamSent(string kind)
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        proxy.Upstream.Responder = _ => ReplyOfKind(kind);
+        var body = Requests.Body("Analyse 12 Oak Street", stream: true);
+
+        var (miss, missBytes) = await Requests.SendAsync(proxy.Client, body);
+        var (hit, hitBytes) = await Requests.SendAsync(proxy.Client, body);
+
+        Assert.Equal("MISS", miss.Header("x-cache"));
+        Assert.Equal("HIT", hit.Header("x-cache"));
+        Assert.Equal("text/event-stream", hit.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(1, proxy.Upstream.MessagesCalls);
+        Assert.Equal(Encoding.UTF8.GetString(missBytes), Encoding.UTF8.GetString(hitBytes));
+        var text = Encoding.UTF8.GetString(hitBytes);
+        Assert.Contains("data: {\"type\": \"ping\"}\n\n", text, StringComparison.Ordinal);
+        Assert.Matches("data: \\{.*  +\\}\n", text);
+        Assert.Matches("event: message_stop\ndata: \\{\"type\":\"message_stop\" *\\}\n\n$", text);
+    }
+
+    [Fact]
+    public async Task StoredStream_AnswersAJsonRequest_WithTheAccumulatedMessage()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        proxy.Upstream.Responder = _ => ReplyOfKind("tool_use");
+
+        await Requests.SendAsync(proxy.Client, Requests.Body("Find comparables", stream: true));
+        var (hit, json) = await Requests.SendAsync(proxy.Client, Requests.Body("Find comparables"));
+
+        Assert.Equal("HIT", hit.Header("x-cache"));
+        Assert.Equal("application/json", hit.Content.Headers.ContentType?.MediaType);
+        using var message = JsonDocument.Parse(json);
+        var root = message.RootElement;
+        Assert.Equal("message", root.GetProperty("type").GetString());
+        Assert.Equal("tool_use", root.GetProperty("stop_reason").GetString());
+        var block = root.GetProperty("content")[0];
+        Assert.Equal("get_comparables", block.GetProperty("name").GetString());
+        Assert.Equal(2, block.GetProperty("input").GetProperty("radius_miles").GetInt32());
+        Assert.Equal("model", root.EnumerateObject().First().Name);
+    }
+
+    [Fact]
+    public async Task StoredJson_AnswersAStreamingRequest_WithASynthesisedStream()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        proxy.Upstream.Responder = _ => ReplyOfKind("text");
+
+        var (_, json) = await Requests.SendAsync(proxy.Client, Requests.Body("Summarise the listing"));
+        var (hit, sse) = await Requests.SendAsync(proxy.Client, Requests.Body("Summarise the listing", stream: true));
+
+        Assert.Equal("HIT", hit.Header("x-cache"));
+        Assert.Equal("text/event-stream", hit.Content.Headers.ContentType?.MediaType);
+        var text = Encoding.UTF8.GetString(sse);
+        Assert.StartsWith("event: message_start\n", text, StringComparison.Ordinal);
+        Assert.Contains("event: message_stop\n", text, StringComparison.Ordinal);
+        using var original = JsonDocument.Parse(json);
+        var expected = original.RootElement.GetProperty("content")[0].GetProperty("text").GetString()!;
+        var deltas = string.Concat(SseText.TextDeltas(text));
+        Assert.Equal(expected, deltas);
+    }
+
+    [Fact]
+    public async Task StreamedMiss_ReachesTheClientAsEventsArrive()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        proxy.Upstream.Responder = _ => FakeReply.TextReply(new string('x', 400)) with { EventInterval = TimeSpan.FromMilliseconds(150), TextChunkSize = 20 };
+        using var request = Requests.Post(Requests.Body("Stream slowly", stream: true));
+
+        var watch = Stopwatch.StartNew();
+        using var response = await proxy.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[4096];
+        var read = await stream.ReadAsync(buffer);
+        var firstEventAt = watch.Elapsed;
+        while (await stream.ReadAsync(buffer) > 0)
+        {
+        }
+
+        var total = watch.Elapsed;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(read > 0);
+        Assert.StartsWith("event: message_start", Encoding.UTF8.GetString(buffer, 0, read), StringComparison.Ordinal);
+        // About 25 events 150 ms apart: the first one must arrive long before the last.
+        Assert.True(firstEventAt < total / 3, $"first event after {firstEventAt}, whole stream {total}");
+    }
+}
