@@ -6,6 +6,8 @@ namespace ClaudeCache.Testing;
 /// <summary>Writes the fake's responses: JSON bodies, error envelopes and SSE streams, flushed as they go.</summary>
 internal static class ResponseWriter
 {
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromMilliseconds(100);
+
     public static Task JsonAsync(HttpContext context, int status, byte[] body)
     {
         var response = context.Response;
@@ -59,6 +61,9 @@ internal static class ResponseWriter
 
             if (reply.AbruptCloseAfterEvents == i)
             {
+                // A reset discards whatever the client has not read yet; a moment's grace lets the events already
+                // flushed arrive, so the client sees a partial stream and then the failure.
+                await Task.Delay(AbortGrace, ct);
                 context.Abort();
                 return;
             }
