@@ -146,7 +146,8 @@ public sealed class SdkTests
         fake.Responder = r => DefaultResponder.Reply(r) with { MidStreamErrorAfterEvents = 3 };
         using var client = Client(fake);
 
-        await Assert.ThrowsAnyAsync<AnthropicException>(() => StreamAsync(client, "x"));
+        var ex = await Assert.ThrowsAsync<AnthropicSseException>(() => StreamAsync(client, "x"));
+        Assert.Contains("overloaded_error", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -156,7 +157,7 @@ public sealed class SdkTests
         fake.Responder = r => DefaultResponder.Reply(r) with { AbruptCloseAfterEvents = 3 };
         using var client = Client(fake);
 
-        await Assert.ThrowsAnyAsync<Exception>(() => StreamAsync(client, "x"));
+        await Assert.ThrowsAnyAsync<IOException>(() => StreamAsync(client, "x"));
     }
 
     [Fact]
