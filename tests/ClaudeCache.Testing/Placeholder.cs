@@ -1,3 +1,0 @@
-namespace ClaudeCache.Testing;
-
-internal static class Placeholder;
