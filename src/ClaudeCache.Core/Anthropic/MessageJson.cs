@@ -22,7 +22,7 @@ public static class MessageJson
     public static TokenUsage ReadUsage(ReadOnlySpan<byte> messageJson)
     {
         var reader = new Utf8JsonReader(messageJson);
-        if (!MoveToTopLevelProperty(ref reader, "usage"u8) || reader.TokenType != JsonTokenType.StartObject)
+        if (!JsonReading.MoveToTopLevelProperty(ref reader, "usage"u8) || reader.TokenType != JsonTokenType.StartObject)
         {
             return default;
         }
@@ -98,7 +98,7 @@ public static class MessageJson
     private static string? ReadTopLevelString(ReadOnlySpan<byte> json, ReadOnlySpan<byte> name)
     {
         var reader = new Utf8JsonReader(json);
-        return MoveToTopLevelProperty(ref reader, name) && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        return JsonReading.MoveToTopLevelProperty(ref reader, name) && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
     }
 
     // Null or a non-integer counts as 0: the ledger would rather undercount than fail a response.
@@ -112,28 +112,5 @@ public static class MessageJson
 
         reader.Skip();
         return 0;
-    }
-
-    // Leaves the reader on the property's value; false when the top level is not an object or lacks the property.
-    private static bool MoveToTopLevelProperty(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
-    {
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            return false;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            bool match = reader.ValueTextEquals(name);
-            reader.Read();
-            if (match)
-            {
-                return true;
-            }
-
-            reader.Skip();
-        }
-
-        return false;
     }
 }

@@ -191,7 +191,7 @@ public sealed class StreamAccumulator
     private void OnMessageStart(ReadOnlySpan<byte> data)
     {
         var reader = new Utf8JsonReader(data);
-        if (!MoveToTopLevelProperty(ref reader, "message"u8))
+        if (!JsonReading.MoveToTopLevelProperty(ref reader, "message"u8))
         {
             throw new JsonException("message_start has no message.");
         }
@@ -212,7 +212,7 @@ public sealed class StreamAccumulator
         var reader = new Utf8JsonReader(data);
         int index = -1;
         JsonElement? block = null;
-        ExpectStartObject(ref reader);
+        JsonReading.ExpectStartObject(ref reader);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("index"u8))
@@ -246,7 +246,7 @@ public sealed class StreamAccumulator
         var reader = new Utf8JsonReader(data);
         int index = -1;
         int deltaStart = -1;
-        ExpectStartObject(ref reader);
+        JsonReading.ExpectStartObject(ref reader);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("index"u8))
@@ -326,7 +326,7 @@ public sealed class StreamAccumulator
     private void OnBlockStop(ReadOnlySpan<byte> data)
     {
         var reader = new Utf8JsonReader(data);
-        if (MoveToTopLevelProperty(ref reader, "index"u8) && !BlockAt(reader.GetInt32()).TryCompleteInput())
+        if (JsonReading.MoveToTopLevelProperty(ref reader, "index"u8) && !BlockAt(reader.GetInt32()).TryCompleteInput())
         {
             throw new JsonException("The tool input's partial JSON does not parse.");
         }
@@ -369,33 +369,6 @@ public sealed class StreamAccumulator
 
     private AccumulatedBlock BlockAt(int index) =>
         (uint)index < (uint)_blocks.Count ? _blocks[index] : throw new JsonException("Delta for a block that never started.");
-
-    private static void ExpectStartObject(ref Utf8JsonReader reader)
-    {
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            throw new JsonException("Event data is not a JSON object.");
-        }
-    }
-
-    // Leaves the reader on the property's value; false when the top-level object has no such property.
-    private static bool MoveToTopLevelProperty(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
-    {
-        ExpectStartObject(ref reader);
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            bool match = reader.ValueTextEquals(name);
-            reader.Read();
-            if (match)
-            {
-                return true;
-            }
-
-            reader.Skip();
-        }
-
-        return false;
-    }
 
     private static bool TryFind(List<KeyValuePair<string, JsonElement>> pairs, string key, out JsonElement value)
     {
