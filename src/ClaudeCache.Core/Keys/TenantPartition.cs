@@ -49,10 +49,11 @@ public static class TenantPartition
         }
 
         var authorization = authorizationHeader.AsSpan().Trim();
-        const string Bearer = "Bearer ";
-        if (authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
+        const string Bearer = "Bearer";
+        if (authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase)
+            && (authorization.Length == Bearer.Length || authorization[Bearer.Length] == ' '))
         {
-            // The same token sent as x-api-key or as a bearer token is the same tenant.
+            // The same token sent as x-api-key or as a bearer token is the same tenant; "Bearer" alone is none.
             return authorization[Bearer.Length..].Trim();
         }
 
