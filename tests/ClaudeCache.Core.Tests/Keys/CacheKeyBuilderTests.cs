@@ -20,7 +20,7 @@ public sealed class CacheKeyBuilderTests
         string? beta = null) =>
         CacheKeyBuilder.Build(new CacheKeyInput(partition, ns, path, version, beta, Json.Parse(body)));
 
-    // Adds one field to the base body (or replaces it, JSON objects keep the last duplicate out: use With).
+    // The base body with one more top-level field.
     private static string With(string field, string json) =>
         Base.TrimEnd().TrimEnd('}') + $",\"{field}\":{json}}}";
 
