@@ -1,0 +1,214 @@
+using ClaudeCache.Keys;
+
+namespace ClaudeCache.Tests.Keys;
+
+public sealed class CacheKeyBuilderTests
+{
+    private const string Base = """
+        {"model":"claude-sonnet-4-5","max_tokens":1024,"system":"You are terse.",
+         "messages":[{"role":"user","content":"Hello"}],"temperature":0.5}
+        """;
+
+    private const string Version = "2023-06-01";
+
+    private static CacheKey Key(
+        string body,
+        string partition = "p1",
+        string ns = "",
+        string path = "/v1/messages",
+        string? version = Version,
+        string? beta = null) =>
+        CacheKeyBuilder.Build(new CacheKeyInput(partition, ns, path, version, beta, Json.Parse(body)));
+
+    // The base body with one more top-level field.
+    private static string With(string field, string json) =>
+        Base.TrimEnd().TrimEnd('}') + $",\"{field}\":{json}}}";
+
+    public static TheoryData<string, string> BodyChanges => new()
+    {
+        { "model", Base.Replace("claude-sonnet-4-5", "claude-opus-4-1", StringComparison.Ordinal) },
+        { "messages text", Base.Replace("Hello", "Hello!", StringComparison.Ordinal) },
+        { "messages role", Base.Replace("\"user\"", "\"assistant\"", StringComparison.Ordinal) },
+        { "messages count", Base.Replace("}]", "},{\"role\":\"assistant\",\"content\":\"Hi\"}]", StringComparison.Ordinal) },
+        { "system", Base.Replace("terse", "verbose", StringComparison.Ordinal) },
+        { "max_tokens", Base.Replace("1024", "1025", StringComparison.Ordinal) },
+        { "temperature", Base.Replace("0.5", "0.7", StringComparison.Ordinal) },
+        { "top_p", With("top_p", "0.9") },
+        { "top_k", With("top_k", "40") },
+        { "stop_sequences", With("stop_sequences", "[\"END\"]") },
+        { "tools", With("tools", """[{"name":"get_weather","input_schema":{"type":"object"}}]""") },
+        { "tool_choice", With("tool_choice", """{"type":"any"}""") },
+        { "thinking", With("thinking", """{"type":"enabled","budget_tokens":2048}""") },
+        { "output_config", With("output_config", """{"effort":"low"}""") },
+        { "output_format", With("output_format", """{"type":"json_schema","schema":{}}""") },
+        { "container", With("container", "\"container_1\"") },
+        { "mcp_servers", With("mcp_servers", """[{"type":"url","url":"https://mcp.example","name":"x"}]""") },
+        { "context_management", With("context_management", """{"edits":[]}""") },
+        { "fallbacks", With("fallbacks", """[{"model":"claude-haiku-4-5"}]""") },
+        { "unknown field", With("brand_new_field", "true") },
+        { "string escape vs other text", Base.Replace("Hello", "Hell\\u006F!", StringComparison.Ordinal) },
+    };
+
+    [Theory]
+    [MemberData(nameof(BodyChanges))]
+    public void AnyOutputAffectingBodyField_ChangesTheKey(string field, string changed)
+    {
+        Assert.NotEqual(Key(Base), Key(changed));
+        Assert.False(string.IsNullOrEmpty(field));
+    }
+
+    [Theory]
+    [InlineData("anthropic-version")]
+    [InlineData("anthropic-beta")]
+    [InlineData("namespace")]
+    [InlineData("partition")]
+    [InlineData("path")]
+    public void AnyOutputAffectingHeaderOrScope_ChangesTheKey(string what)
+    {
+        var changed = what switch
+        {
+            "anthropic-version" => Key(Base, version: "2024-01-01"),
+            "anthropic-beta" => Key(Base, beta: "files-api-2025-04-14"),
+            "namespace" => Key(Base, ns: "team-a"),
+            "partition" => Key(Base, partition: "p2"),
+            "path" => Key(Base, path: "/v1/messages/count_tokens"),
+            _ => throw new ArgumentOutOfRangeException(nameof(what)),
+        };
+        Assert.NotEqual(Key(Base), changed);
+    }
+
+    public static TheoryData<string, string> Equivalents => new()
+    {
+        {
+            "reordered keys and whitespace",
+            """
+            {  "temperature" : 0.5, "messages" : [ { "content" : "Hello", "role" : "user" } ],
+               "system":"You are terse.", "max_tokens": 1024, "model": "claude-sonnet-4-5" }
+            """
+        },
+        { "content as a text block", Base.Replace("\"content\":\"Hello\"", "\"content\":" + """[{"type":"text","text":"Hello"}]""", StringComparison.Ordinal) },
+        { "system as a text block", Base.Replace("\"You are terse.\"", """[{"text":"You are terse.","type":"text"}]""", StringComparison.Ordinal) },
+        { "stream false", With("stream", "false") },
+        { "stream true", With("stream", "true") },
+        { "metadata.user_id", With("metadata", """{"user_id":"u-42"}""") },
+        { "top-level cache_control", With("cache_control", """{"type":"ephemeral"}""") },
+        { "service_tier", With("service_tier", "\"standard_only\"") },
+        { "inference_geo", With("inference_geo", "\"us\"") },
+        { "speed", With("speed", "\"fast\"") },
+        { "diagnostics", With("diagnostics", """{"previous_message_id":"msg_1"}""") },
+        {
+            "cache_control on a content block",
+            Base.Replace("\"content\":\"Hello\"", "\"content\":" + """[{"type":"text","text":"Hello","cache_control":{"type":"ephemeral","ttl":"1h"}}]""", StringComparison.Ordinal)
+        },
+        {
+            "cache_control on a system block",
+            Base.Replace("\"You are terse.\"", """[{"type":"text","text":"You are terse.","cache_control":{"type":"ephemeral"}}]""", StringComparison.Ordinal)
+        },
+        { "number written as 0.50", Base.Replace("0.5", "0.50", StringComparison.Ordinal) },
+        { "number written as 5e-1", Base.Replace("0.5", "5e-1", StringComparison.Ordinal) },
+        { "max_tokens written as 1024.0", Base.Replace("1024", "1024.0", StringComparison.Ordinal) },
+        { "escaped string", Base.Replace("Hello", "Hell\\u006F", StringComparison.Ordinal) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Equivalents))]
+    public void EquivalentRequests_ShareTheKey(string variation, string equivalent)
+    {
+        Assert.Equal(Key(Base), Key(equivalent));
+        Assert.False(string.IsNullOrEmpty(variation));
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("1.0")]
+    [InlineData("1.00")]
+    public void TemperatureOne_IsTheSameAsAbsent(string one)
+    {
+        var absent = Base.Replace(",\"temperature\":0.5", "", StringComparison.Ordinal);
+        Assert.Equal(Key(absent), Key(Base.Replace("0.5", one, StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void CacheControl_OnToolsAndNestedToolResults_IsIgnored()
+    {
+        const string Plain = """
+            {"model":"m","max_tokens":10,
+             "tools":[{"name":"t","input_schema":{"type":"object"}}],
+             "messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"tu1",
+                "content":[{"type":"text","text":"42"}]}]}]}
+            """;
+        const string Marked = """
+            {"model":"m","max_tokens":10,
+             "tools":[{"name":"t","input_schema":{"type":"object"},"cache_control":{"type":"ephemeral"}}],
+             "messages":[{"role":"user","content":[{"type":"tool_result","tool_use_id":"tu1","cache_control":{"type":"ephemeral"},
+                "content":[{"type":"text","text":"42","cache_control":{"type":"ephemeral"}}]}]}]}
+            """;
+        Assert.Equal(Key(Plain), Key(Marked));
+    }
+
+    [Fact]
+    public void CacheControl_InsideAToolSchema_IsPartOfTheKey()
+    {
+        // A tool may have a parameter called cache_control: that is the tool's contract, not a breakpoint.
+        const string Without = """{"model":"m","max_tokens":10,"messages":[],"tools":[{"name":"t","input_schema":{"type":"object","properties":{}}}]}""";
+        const string With = """{"model":"m","max_tokens":10,"messages":[],"tools":[{"name":"t","input_schema":{"type":"object","properties":{"cache_control":{"type":"string"}}}}]}""";
+        Assert.NotEqual(Key(Without), Key(With));
+    }
+
+    [Theory]
+    [InlineData("b,a")]
+    [InlineData("a, b")]
+    [InlineData(" a ,b,a,, b ")]
+    public void BetaOrderDuplicatesAndSpaces_DoNotMatter(string beta) =>
+        Assert.Equal(Key(Base, beta: "a,b"), Key(Base, beta: beta));
+
+    [Fact]
+    public void NoBeta_IsTheSameAsAnEmptyBetaHeader() =>
+        Assert.Equal(Key(Base, beta: null), Key(Base, beta: " "));
+
+    [Fact]
+    public void QueryString_OnThePath_IsIgnored() =>
+        Assert.Equal(Key(Base), Key(Base, path: "/v1/messages?beta=true"));
+
+    [Fact]
+    public void NumbersBeyondDecimalPrecision_AreNotMerged()
+    {
+        // Rounding these into one value would be a false hit; keeping their text costs only a miss.
+        Assert.NotEqual(Key(Base.Replace("0.5", "1e-30", StringComparison.Ordinal)), Key(Base.Replace("0.5", "0", StringComparison.Ordinal)));
+        Assert.NotEqual(
+            Key(Base.Replace("1024", "12345678901234567890123456789012", StringComparison.Ordinal)),
+            Key(Base.Replace("1024", "12345678901234567890123456789013", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void SameInput_GivesTheSameKey_AcrossThreads()
+    {
+        var expected = Key(Base);
+        var keys = new CacheKey[64];
+        Parallel.For(0, keys.Length, i => keys[i] = Key(Base));
+        Assert.All(keys, k => Assert.Equal(expected, k));
+    }
+
+    /// <summary>
+    /// Pins the canonical form. If this fails, the canonical form changed: every stored entry would silently stop
+    /// matching (or, worse, match something else). Make the change deliberately, bump
+    /// <see cref="CacheKeyBuilder.Version"/>, and only then update the expected value.
+    /// </summary>
+    [Fact]
+    public void KnownAnswer_IsPinned()
+    {
+        const string Body = """
+            {"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"metadata":{"user_id":"u"},
+             "system":[{"type":"text","text":"Be brief.","cache_control":{"type":"ephemeral"}}],
+             "messages":[{"role":"user","content":"What is 2+2?"}],
+             "temperature":1.0,"top_k":5}
+            """;
+        var input = new CacheKeyInput("anonymous", "docs", "/v1/messages", "2023-06-01", "b2, a1", Json.Parse(Body));
+
+        Assert.Equal(1, CacheKeyBuilder.Version);
+        Assert.Equal(
+            """["v1","anonymous","docs","/v1/messages","2023-06-01",["a1","b2"],{"max_tokens":1024,"messages":[{"content":[{"text":"What is 2\u002B2?","type":"text"}],"role":"user"}],"model":"claude-sonnet-4-5","system":[{"text":"Be brief.","type":"text"}],"top_k":5}]""",
+            CacheKeyBuilder.GetCanonicalForm(input));
+        Assert.Equal("a9c105c343eb7f2195d6c3ec95999db9e3c2aae6fe20b4a8953588e755b24fd3", CacheKeyBuilder.Build(input).ToHex());
+    }
+}
