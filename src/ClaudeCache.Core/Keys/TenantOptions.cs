@@ -1,10 +1,10 @@
 namespace ClaudeCache.Keys;
 
-/// <summary>How the tenant partition of a request is chosen (configuration section <c>ClaudeCache:Tenancy</c>).</summary>
+/// <summary>How the tenant partition of a request is chosen (configuration section <c>ClaudeCache:Tenant</c>).</summary>
 public sealed class TenantOptions
 {
     /// <summary>The configuration section these options are bound from.</summary>
-    public const string SectionName = "ClaudeCache:Tenancy";
+    public const string SectionName = "ClaudeCache:Tenant";
 
     /// <summary>Per credential (default) or one shared partition.</summary>
     public TenantMode Mode { get; set; } = TenantMode.PerCredential;

@@ -86,8 +86,7 @@ public static class ProxyApp
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new ClaudeCacheMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Strategies);
-        services.AddSingleton(sp => new StrategyResolver(sp.GetRequiredService<StrategyOptions>()));
-        services.AddSingleton(sp => new CachePolicyResolver(sp.GetRequiredService<StrategyOptions>(), sp.GetRequiredService<StrategyResolver>()));
+        services.AddSingleton(sp => new CachePolicyResolver(sp.GetRequiredService<StrategyOptions>()));
         services.AddSingleton(sp => new ResponseCache(
             sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Cache,
             CreateSecondTier(sp),

@@ -1,3 +1,4 @@
+using ClaudeCache.Policy;
 using Microsoft.Extensions.Options;
 
 namespace ClaudeCache.Proxy.Hosting;
@@ -51,6 +52,12 @@ internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
         if (options.Cache.MemoryMaxBytes < 0 || options.Cache.MaxEntryBytes <= 0 || options.Cache.WriteQueueCapacity <= 0)
         {
             errors.Add("ClaudeCache:Cache limits must be positive.");
+        }
+
+        var strategies = new StrategyOptionsValidator().Validate(name, options.Strategies);
+        if (strategies.Failed)
+        {
+            errors.AddRange(strategies.Failures);
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

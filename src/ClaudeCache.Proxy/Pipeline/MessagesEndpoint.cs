@@ -69,9 +69,10 @@ internal sealed class MessagesEndpoint(
                 headers.CacheControl.ToString(),
                 headers[ProxyHeaders.Namespace].ToString(),
                 root);
-            if (!policies.TryResolve(policyInput, out var policy, out var policyError))
+            var policy = policies.Resolve(policyInput);
+            if (!policy.IsValid)
             {
-                await ProxyErrors.InvalidRequest(context, policyError!).ConfigureAwait(false);
+                await ProxyErrors.InvalidRequest(context, policy.Error).ConfigureAwait(false);
                 return;
             }
 
