@@ -88,7 +88,7 @@ internal static class SqliteSchema
 
         // IMMEDIATE takes the write lock up front, so two processes creating the file at once do not both create.
         using var transaction = connection.BeginTransaction(deferred: false);
-        var version = ReadVersion(connection);
+        var version = ReadVersion(connection, transaction);
         if (version == 0)
         {
             Execute(connection, Create, transaction);
@@ -125,8 +125,8 @@ internal static class SqliteSchema
         return command.ExecuteNonQuery();
     }
 
-    private static int ReadVersion(SqliteConnection connection) =>
-        (int)ScalarInt64(connection, "PRAGMA user_version");
+    private static int ReadVersion(SqliteConnection connection, SqliteTransaction? transaction = null) =>
+        (int)ScalarInt64(connection, "PRAGMA user_version", transaction);
 
     private static object? Scalar(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {
