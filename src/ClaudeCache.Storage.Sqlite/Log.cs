@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace ClaudeCache.Storage.Sqlite;
+
+/// <summary>The SQLite store's log messages. Event ids 2100–2199 belong to this component; keys are never logged.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 2100, Level = LogLevel.Information, Message = "Created the cache schema (version {SchemaVersion}) in {Path}")]
+    public static partial void SchemaCreated(ILogger logger, int schemaVersion, string path);
+
+    [LoggerMessage(EventId = 2101, Level = LogLevel.Warning, Message = "The cache database {Path} runs in journal mode {JournalMode}, not WAL: readers and writers will block each other")]
+    public static partial void NotWal(ILogger logger, string path, string journalMode);
+
+    [LoggerMessage(EventId = 2102, Level = LogLevel.Debug, Message = "Cache cleanup removed {Expired} expired and {Evicted} evicted entries in {ElapsedMs} ms; {TotalBytes} bytes stored")]
+    public static partial void CleanupCompleted(ILogger logger, int expired, int evicted, long elapsedMs, long totalBytes);
+
+    [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Background cache cleanup failed")]
+    public static partial void CleanupFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "Writing {Count} access times failed; eviction order may be less accurate")]
+    public static partial void AccessFlushFailed(ILogger logger, int count, Exception exception);
+}

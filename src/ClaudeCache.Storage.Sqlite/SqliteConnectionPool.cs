@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+
+namespace ClaudeCache.Storage.Sqlite;
+
+/// <summary>
+/// A small pool of open connections to one file, each with its prepared statements (see <see cref="PooledConnection"/>).
+/// Microsoft.Data.Sqlite's own pool keeps connections open but drops prepared statements when a connection is
+/// returned, so the store keeps its own and turns the library's pooling off (which also means disposing the store
+/// really closes the file).
+/// </summary>
+internal sealed class SqliteConnectionPool : IDisposable
+{
+    private readonly string _connectionString;
+    private readonly TimeSpan _busyTimeout;
+    private readonly int _maxIdle;
+    private readonly ConcurrentQueue<PooledConnection> _idle = new();
+    private int _idleCount;
+    private volatile bool _disposed;
+
+    internal SqliteConnectionPool(string path, TimeSpan busyTimeout)
+    {
+        _busyTimeout = busyTimeout;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+
+            // Microsoft.Data.Sqlite retries a busy statement until the command timeout (default 30 s, 0 = forever)
+            // on top of SQLite's own busy_timeout; bound it by the same budget so a locked file fails fast.
+            DefaultTimeout = Math.Max(1, (int)Math.Ceiling(busyTimeout.TotalSeconds)),
+        }.ToString();
+
+        // Enough for every thread that can run a query at once; extra connections opened under bursts are closed
+        // when returned rather than kept.
+        _maxIdle = Math.Max(4, Environment.ProcessorCount * 2);
+    }
+
+    /// <summary>Takes an idle connection or opens a new one. Throws when the file cannot be opened.</summary>
+    internal PooledConnection Rent()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_idle.TryDequeue(out var pooled))
+        {
+            Interlocked.Decrement(ref _idleCount);
+            return pooled;
+        }
+
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            SqliteSchema.ConfigureConnection(connection, _busyTimeout);
+            return new PooledConnection(connection);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Gives a connection back. Pass <paramref name="healthy"/> false after a failure: the connection may hold a
+    /// half-done transaction or a broken statement, so it is closed instead of reused.
+    /// </summary>
+    internal void Return(PooledConnection connection, bool healthy = true)
+    {
+        if (!healthy || _disposed)
+        {
+            connection.Dispose();
+            return;
+        }
+
+        if (Interlocked.Increment(ref _idleCount) > _maxIdle)
+        {
+            Interlocked.Decrement(ref _idleCount);
+            connection.Dispose();
+            return;
+        }
+
+        _idle.Enqueue(connection);
+
+        // Dispose may have run between the check and the enqueue; drain so nothing stays open.
+        if (_disposed)
+        {
+            Drain();
+        }
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        Drain();
+    }
+
+    private void Drain()
+    {
+        while (_idle.TryDequeue(out var pooled))
+        {
+            Interlocked.Decrement(ref _idleCount);
+            pooled.Dispose();
+        }
+    }
+}

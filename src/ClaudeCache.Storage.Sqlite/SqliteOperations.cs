@@ -1,0 +1,100 @@
+using System.Data;
+using System.Runtime.InteropServices;
+using Microsoft.Data.Sqlite;
+
+namespace ClaudeCache.Storage.Sqlite;
+
+/// <summary>The store's SQL work, run on one rented connection by <see cref="SqliteSecondTier"/>; synchronous by nature.</summary>
+internal static class SqliteOperations
+{
+    internal static (byte[]? Payload, long LastAccess) Read(PooledConnection connection, string key, long now)
+    {
+        var command = connection.GetCommand;
+        command.Parameters[0].Value = key;
+        using var reader = command.ExecuteReader(CommandBehavior.SingleRow);
+        if (!reader.Read() || reader.GetInt64(0) <= now)
+        {
+            return (null, 0); // absent, or expired and waiting for cleanup
+        }
+
+        return (reader.GetFieldValue<byte[]>(2), reader.GetInt64(1));
+    }
+
+    internal static int Upsert(PooledConnection connection, string key, byte[] payload, long expires, long now)
+    {
+        var command = connection.UpsertCommand;
+        command.Parameters[0].Value = key;
+        command.Parameters[1].Value = payload.LongLength;
+        command.Parameters[2].Value = now;
+        command.Parameters[3].Value = expires;
+        command.Parameters[4].Value = payload;
+        return command.ExecuteNonQuery();
+    }
+
+    internal static int Remove(PooledConnection connection, string key)
+    {
+        var command = connection.RemoveCommand;
+        command.Parameters[0].Value = key;
+        return command.ExecuteNonQuery();
+    }
+
+    // Entries usually arrive as a whole array from EntryCodec.Encode: use it as is instead of copying.
+    internal static byte[] AsArray(ReadOnlyMemory<byte> payload) =>
+        MemoryMarshal.TryGetArray(payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : payload.ToArray();
+
+    /// <summary>Writes the noted access times in one transaction. Runs under the write lock.</summary>
+    internal static void FlushAccess(PooledConnection pooled, List<KeyValuePair<string, long>> batch)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        using var transaction = pooled.Connection.BeginTransaction();
+        var command = pooled.TouchCommand;
+        command.Transaction = transaction;
+        try
+        {
+            foreach (var (key, time) in batch)
+            {
+                command.Parameters[0].Value = key;
+                command.Parameters[1].Value = time;
+                command.ExecuteNonQuery();
+            }
+        }
+        finally
+        {
+            command.Transaction = null;
+        }
+
+        transaction.Commit();
+    }
+
+    /// <summary>Deletes expired rows and evicts over the cap in one transaction; runs under the write lock.</summary>
+    internal static (int Expired, int Evicted, long TotalBytes) Cleanup(SqliteConnection connection, long now, long maxBytes)
+    {
+        using var transaction = connection.BeginTransaction();
+        var expired = SqliteSchema.Execute(connection, SqliteSchema.DeleteExpired, transaction, now: now);
+        var total = SqliteSchema.ScalarInt64(connection, SqliteSchema.TotalBytes, transaction);
+        var evicted = 0;
+        if (total > maxBytes)
+        {
+            evicted = SqliteSchema.Execute(connection, SqliteSchema.EvictOverCap, transaction, max: maxBytes);
+            total = SqliteSchema.ScalarInt64(connection, SqliteSchema.TotalBytes, transaction);
+        }
+
+        transaction.Commit();
+        return (expired, evicted, total);
+    }
+
+    internal static StoreStatistics Statistics(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.Statistics;
+        using var reader = command.ExecuteReader(CommandBehavior.SingleRow);
+        reader.Read();
+        return new StoreStatistics(reader.GetInt64(0), reader.GetInt64(1));
+    }
+}

@@ -1,0 +1,138 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace ClaudeCache.Storage.Sqlite;
+
+/// <summary>
+/// The schema and the statements of the store. The schema version lives in <c>PRAGMA user_version</c>: 0 means
+/// a new file, <see cref="Version"/> is this build's, anything higher was written by a newer build and is refused
+/// rather than guessed at.
+/// </summary>
+/// <remarks>
+/// <c>payload</c> is the last column on purpose: SQLite stores a row's columns in order and spills large values
+/// to overflow pages, so any column after a large blob would cost a walk of its overflow chain to read. With the
+/// blob last, expiry checks, sums and eviction read only the small head of each row. The index on
+/// <c>(last_access, size)</c> covers size sums and eviction order without touching the table.
+/// </remarks>
+internal static class SqliteSchema
+{
+    internal const int Version = 1;
+
+    private const string Create = """
+        CREATE TABLE IF NOT EXISTS entries (
+            key         TEXT PRIMARY KEY,
+            size        INTEGER NOT NULL,
+            created_at  INTEGER,
+            expires_at  INTEGER NOT NULL,
+            last_access INTEGER NOT NULL,
+            payload     BLOB NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ix_entries_expires_at ON entries (expires_at);
+        CREATE INDEX IF NOT EXISTS ix_entries_last_access ON entries (last_access, size);
+        """;
+
+    internal const string Get = "SELECT expires_at, last_access, payload FROM entries WHERE key = $key";
+
+    internal const string Upsert = """
+        INSERT INTO entries (key, size, created_at, expires_at, last_access, payload)
+        VALUES ($key, $size, $now, $expires_at, $now, $payload)
+        ON CONFLICT (key) DO UPDATE SET
+            size = excluded.size, created_at = excluded.created_at, expires_at = excluded.expires_at,
+            last_access = excluded.last_access, payload = excluded.payload
+        """;
+
+    internal const string Remove = "DELETE FROM entries WHERE key = $key";
+
+    // Only moves forward: a late flush must not make an entry look older than a later write made it.
+    internal const string Touch = "UPDATE entries SET last_access = $now WHERE key = $key AND last_access < $now";
+
+    internal const string DeleteExpired = "DELETE FROM entries WHERE expires_at <= $now";
+
+    // Keeps the most recently accessed rows whose running total fits in $max and deletes the rest: one statement
+    // for "evict least recently used until the total is under the cap". rowid ties make the order total.
+    internal const string EvictOverCap = """
+        DELETE FROM entries WHERE rowid IN (
+            SELECT rowid FROM (
+                SELECT rowid, SUM(size) OVER (ORDER BY last_access DESC, rowid DESC ROWS UNBOUNDED PRECEDING) AS kept
+                FROM entries)
+            WHERE kept > $max)
+        """;
+
+    internal const string TotalBytes = "SELECT COALESCE(SUM(size), 0) FROM entries";
+
+    internal const string Statistics = "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM entries";
+
+    /// <summary>Settings that belong to each connection rather than to the file.</summary>
+    internal static void ConfigureConnection(SqliteConnection connection, TimeSpan busyTimeout)
+    {
+        var milliseconds = ((long)busyTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        Execute(connection, $"PRAGMA busy_timeout = {milliseconds}; PRAGMA synchronous = NORMAL;");
+    }
+
+    /// <summary>Creates the schema when absent and checks its version. Throws on a file it cannot use.</summary>
+    internal static void Ensure(SqliteConnection connection, string path, ILogger logger)
+    {
+        // WAL lets readers run while one writer writes. The mode is stored in the file, so this is a no-op after
+        // the first run; it is also the first statement that reads the file, so a damaged file fails here.
+        var journalMode = Convert.ToString(Scalar(connection, "PRAGMA journal_mode = WAL"), CultureInfo.InvariantCulture) ?? "";
+        if (!string.Equals(journalMode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            Log.NotWal(logger, path, journalMode);
+        }
+
+        if (ReadVersion(connection) == Version)
+        {
+            return;
+        }
+
+        // IMMEDIATE takes the write lock up front, so two processes creating the file at once do not both create.
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var version = ReadVersion(connection, transaction);
+        if (version == 0)
+        {
+            Execute(connection, Create, transaction);
+            Execute(connection, $"PRAGMA user_version = {Version.ToString(CultureInfo.InvariantCulture)}", transaction);
+            transaction.Commit();
+            Log.SchemaCreated(logger, Version, path);
+        }
+        else if (version != Version)
+        {
+            throw new InvalidOperationException(
+                $"The cache database '{path}' has schema version {version}; this build reads version {Version}. " +
+                "Use a newer build, or another file.");
+        }
+    }
+
+    internal static long ScalarInt64(SqliteConnection connection, string sql, SqliteTransaction? transaction = null) =>
+        Convert.ToInt64(Scalar(connection, sql, transaction), CultureInfo.InvariantCulture);
+
+    internal static int Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null, long? now = null, long? max = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        if (now is { } n)
+        {
+            command.Parameters.AddWithValue("$now", n);
+        }
+
+        if (max is { } m)
+        {
+            command.Parameters.AddWithValue("$max", m);
+        }
+
+        return command.ExecuteNonQuery();
+    }
+
+    private static int ReadVersion(SqliteConnection connection, SqliteTransaction? transaction = null) =>
+        (int)ScalarInt64(connection, "PRAGMA user_version", transaction);
+
+    private static object? Scalar(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command.ExecuteScalar();
+    }
+}

@@ -1,0 +1,50 @@
+namespace ClaudeCache.Storage.Sqlite;
+
+/// <summary>Options of <see cref="SqliteSecondTier"/>: where the file lives and how big it may grow.</summary>
+public sealed class SqliteStoreOptions
+{
+    /// <summary>The database file. Relative paths resolve against the working directory. Default <c>claudecache.db</c>.</summary>
+    public string Path { get; set; } = "claudecache.db";
+
+    /// <summary>
+    /// The cap on stored payload bytes (the sum of encoded entry sizes, not the file size, which also holds page
+    /// slack and indexes). Cleanup evicts the least recently accessed entries down to it. Default 1 GiB.
+    /// </summary>
+    public long MaxBytes { get; set; } = 1L << 30;
+
+    /// <summary>
+    /// How often expired entries are deleted and the size cap enforced. <see cref="Timeout.InfiniteTimeSpan"/>
+    /// turns the timer off (cleanup then runs only when called, or when writes overshoot the cap). Default 1 minute.
+    /// </summary>
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long an operation waits for a lock held by another connection or process before it fails. Kept short:
+    /// a cache that waits long is worse than a miss. Default 2 seconds.
+    /// </summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Path))
+        {
+            throw new ArgumentException("SqliteStoreOptions.Path must name a file.", nameof(Path));
+        }
+
+        if (MaxBytes <= 0)
+        {
+            throw new ArgumentException("SqliteStoreOptions.MaxBytes must be positive.", nameof(MaxBytes));
+        }
+
+        if (CleanupInterval <= TimeSpan.Zero && CleanupInterval != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentException("SqliteStoreOptions.CleanupInterval must be positive or infinite.", nameof(CleanupInterval));
+        }
+
+        if (BusyTimeout < TimeSpan.Zero || BusyTimeout > TimeSpan.FromMinutes(5))
+        {
+            throw new ArgumentException("SqliteStoreOptions.BusyTimeout must be between zero and five minutes.", nameof(BusyTimeout));
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using ClaudeCache.Entries;
+using ClaudeCache.Policy;
+
+namespace ClaudeCache.Tests.Entries;
+
+/// <summary>
+/// Entries written by a released format version must keep loading. Each file under <c>Snapshots/</c> was written
+/// once by <see cref="WriteSnapshots"/> and committed; it is never regenerated for an existing version. When the
+/// format changes, bump <see cref="EntryCodec.FormatVersion"/>, add new snapshots next to the old ones, and decide
+/// (and test) whether the old ones still load or are cleanly reported as <see cref="DecodeStatus.UnknownVersion"/>.
+/// </summary>
+public sealed class EntryCodecSnapshotTests
+{
+    private const string UpdateVariable = "CLAUDECACHE_WRITE_SNAPSHOTS";
+
+    private const string StreamBody =
+        "{\"model\":\"claude-haiku-4-5-20251001\",\"id\":\"msg_01SnapshotV1\",\"type\":\"message\",\"role\":\"assistant\"," +
+        "\"content\":[{\"type\":\"text\",\"text\":\"Bonjour ! Ça va très bien, merci. 🙂\"}],\"stop_reason\":\"end_turn\"," +
+        "\"stop_sequence\":null,\"usage\":{\"input_tokens\":12,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0," +
+        "\"cache_creation\":{\"ephemeral_5m_input_tokens\":0,\"ephemeral_1h_input_tokens\":0},\"output_tokens\":15," +
+        "\"service_tier\":\"standard\",\"inference_geo\":\"not_available\"}}";
+
+    private const string StreamSse =
+        "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-haiku-4-5-20251001\",\"id\":\"msg_01SnapshotV1\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":12,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"cache_creation\":{\"ephemeral_5m_input_tokens\":0,\"ephemeral_1h_input_tokens\":0},\"output_tokens\":1,\"service_tier\":\"standard\",\"inference_geo\":\"not_available\"}}              }\n\n" +
+        "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}      }\n\n" +
+        "event: ping\ndata: {\"type\": \"ping\"}\n\n" +
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Bonjour ! Ça va\"}           }\n\n" +
+        "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\" très bien, merci. 🙂\"}  }\n\n" +
+        "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0                }\n\n" +
+        "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"input_tokens\":12,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":15}   }\n\n" +
+        "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+
+    private static readonly (string File, CachedResponse Entry)[] Snapshots =
+    [
+        ("entry-v1-stream.bin", new CachedResponse
+        {
+            Kind = ResponseKind.Message,
+            CreatedAt = new DateTimeOffset(2025, 11, 3, 9, 30, 0, 250, TimeSpan.Zero),
+            ExpiresAt = new DateTimeOffset(2025, 11, 3, 13, 30, 0, 250, TimeSpan.Zero),
+            Strategy = CacheStrategy.Standard,
+            Model = "claude-haiku-4-5-20251001",
+            ContextType = "conversation",
+            Namespace = "équipe-support",
+            Body = Encoding.UTF8.GetBytes(StreamBody),
+            RawSse = Encoding.UTF8.GetBytes(StreamSse),
+        }),
+        ("entry-v1-tiny.bin", new CachedResponse
+        {
+            Kind = ResponseKind.CountTokens,
+            CreatedAt = new DateTimeOffset(2025, 11, 3, 9, 31, 0, TimeSpan.Zero),
+            ExpiresAt = new DateTimeOffset(2025, 11, 4, 9, 31, 0, TimeSpan.Zero),
+            Strategy = CacheStrategy.Aggressive,
+            Body = "{\"input_tokens\":2095}"u8.ToArray(),
+        }),
+    ];
+
+    public static TheoryData<string> SnapshotFiles => [.. Snapshots.Select(s => s.File)];
+
+    [Theory]
+    [MemberData(nameof(SnapshotFiles))]
+    public void Version1Snapshot_StillDecodesToTheSameFields(string file)
+    {
+        var expected = Snapshots.Single(s => s.File == file).Entry;
+        var payload = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Entries", "Snapshots", file));
+
+        Assert.Equal(1, payload[4]); // written by format version 1, whatever the current version is
+        Assert.Equal(DecodeStatus.Ok, EntryCodec.TryDecode(payload, out var decoded));
+        EntryAssert.Equal(expected, decoded);
+    }
+
+    [Fact]
+    public void Version1Snapshots_CoverCompressedAndRawBodies()
+    {
+        var flags = Snapshots
+            .Select(s => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Entries", "Snapshots", s.File))[13])
+            .ToHashSet();
+
+        Assert.Equal(new HashSet<byte> { 0, EntryCodec.FlagCompressed }, flags);
+    }
+
+    /// <summary>
+    /// Writes the snapshot files of the current version into the source tree. Runs only when
+    /// <c>CLAUDECACHE_WRITE_SNAPSHOTS=1</c>, and only for files that do not exist yet: a committed snapshot is
+    /// never overwritten.
+    /// </summary>
+    [Fact]
+    public void WriteSnapshots()
+    {
+        Assert.SkipUnless(Environment.GetEnvironmentVariable(UpdateVariable) == "1", $"Set {UpdateVariable}=1 to write missing snapshots.");
+        Assert.SkipUnless(EntryCodec.FormatVersion == 1, "Snapshots of version 1 are written by version 1 only.");
+
+        var directory = Path.Combine(SourceDirectory(), "Snapshots");
+        Directory.CreateDirectory(directory);
+        foreach (var (file, entry) in Snapshots)
+        {
+            var path = Path.Combine(directory, file);
+            if (!File.Exists(path))
+            {
+                File.WriteAllBytes(path, EntryCodec.Encode(entry));
+            }
+        }
+    }
+
+    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+}
