@@ -13,8 +13,8 @@ public sealed class StreamingTests
 
     private static FakeReply ReplyOfKind(string kind) => kind switch
     {
-        "tool_use" => FakeReply.ToolUseReply("toolu_01A", "get_comparables", """{"address":"12 Oak Street","radius_miles":2}"""),
-        "thinking" => FakeReply.ThinkingReply("Let me weigh price per square foot against the neighbourhood median.", "EqQBCkYIBxgCKkAsig", "The property is fairly priced."),
+        "tool_use" => FakeReply.ToolUseReply("get_comparables", """{"address":"12 Oak Street","radius_miles":2}"""),
+        "thinking" => FakeReply.ThinkingReply("Let me weigh price per square foot against the neighbourhood median.", "The property is fairly priced.", "EqQBCkYIBxgCKkAsig"),
         _ => FakeReply.TextReply("The property at 12 Oak Street is priced 4% below comparable sales, with strong rental demand."),
     };
 
@@ -94,6 +94,7 @@ public sealed class StreamingTests
         var buffer = new byte[4096];
         var read = await stream.ReadAsync(buffer);
         var firstEventAt = watch.Elapsed;
+        var firstChunk = Encoding.UTF8.GetString(buffer, 0, read);
         while (await stream.ReadAsync(buffer) > 0)
         {
         }
@@ -102,7 +103,7 @@ public sealed class StreamingTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.True(read > 0);
-        Assert.StartsWith("event: message_start", Encoding.UTF8.GetString(buffer, 0, read), StringComparison.Ordinal);
+        Assert.StartsWith("event: message_start", firstChunk, StringComparison.Ordinal);
         // About 25 events 150 ms apart: the first one must arrive long before the last.
         Assert.True(firstEventAt < total / 3, $"first event after {firstEventAt}, whole stream {total}");
     }

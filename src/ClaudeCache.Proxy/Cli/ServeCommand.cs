@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using ClaudeCache.Proxy.Hosting;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
 
 namespace ClaudeCache.Proxy.Cli;

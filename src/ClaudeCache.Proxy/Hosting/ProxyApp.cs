@@ -5,13 +5,7 @@ using ClaudeCache.Policy;
 using ClaudeCache.Proxy.Pipeline;
 using ClaudeCache.Storage.Sqlite;
 using ClaudeCache.Telemetry;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ClaudeCache.Proxy.Hosting;
@@ -56,6 +50,11 @@ public static class ProxyApp
         var proxy = builder.Configuration.GetSection(ProxyOptions.SectionName).Get<ProxyOptions>() ?? new ProxyOptions();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            if (proxy.Port is < 0 or > 65535)
+            {
+                return; // reported by the options validator at start-up, with the key's name
+            }
+
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = proxy.MaxRequestBodyBytes + 1;
             if (proxy.BindAddress is "*" )
@@ -111,7 +110,7 @@ public static class ProxyApp
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
     }
 
-    private static ISecondTier? CreateSecondTier(IServiceProvider services)
+    private static SqliteSecondTier? CreateSecondTier(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<ProxyOptions>>().Value.Storage;
         if (options.Provider != "sqlite")

@@ -1,5 +1,4 @@
 using ClaudeCache.Caching;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace ClaudeCache.Proxy.Pipeline;

@@ -5,7 +5,6 @@ using ClaudeCache.Anthropic;
 using ClaudeCache.Caching;
 using ClaudeCache.Entries;
 using ClaudeCache.Proxy.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace ClaudeCache.Proxy.Pipeline;
@@ -130,6 +129,7 @@ internal sealed partial class FlightRunner(
 
             // Step 9: only a complete success is worth keeping.
             var judged = Judge((int)response.StatusCode, flight.Body.WrittenMemory, accumulator, intent);
+            Log.Judged(logger, judged.Reason);
             if (judged.Response is not null && intent.Store)
             {
                 // Step 10: the memory tier now, the second tier in the background.
@@ -257,6 +257,9 @@ internal sealed partial class FlightRunner(
 
         [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Upstream broke off mid-body; nothing stored")]
         public static partial void UpstreamBrokeOff(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Upstream answer judged: {Reason}")]
+        public static partial void Judged(ILogger logger, string reason);
 
         [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Upstream call failed unexpectedly")]
         public static partial void FlightFailed(ILogger logger, Exception exception);

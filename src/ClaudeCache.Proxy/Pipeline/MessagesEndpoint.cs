@@ -6,7 +6,6 @@ using ClaudeCache.Keys;
 using ClaudeCache.Policy;
 using ClaudeCache.Proxy.Hosting;
 using ClaudeCache.Telemetry;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
 namespace ClaudeCache.Proxy.Pipeline;
@@ -134,10 +133,21 @@ internal sealed class MessagesEndpoint(
         }
         else
         {
+            // A follower causes no upstream call: to the caller and the ledger it is a hit, served live.
             metrics.CoalescedRequest();
+            status = ProxyHeaders.Hit;
         }
 
-        void AddHeaders(HttpResponse response) => AddCacheHeaders(response, status, key, policy);
+        void AddHeaders(HttpResponse response)
+        {
+            AddCacheHeaders(response, status, key, policy);
+            if (!leads)
+            {
+                response.Headers[ProxyHeaders.Coalesced] = "true";
+                response.Headers[ProxyHeaders.RequestId] = RequestIds.New();
+            }
+        }
+
         if (!await FlightResponder.WriteAsync(context, flight, wantsStream, AddHeaders, time).ConfigureAwait(false))
         {
             // The shared call could not answer in this caller's form: call alone.

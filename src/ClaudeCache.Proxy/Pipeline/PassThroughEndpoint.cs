@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using Microsoft.AspNetCore.Http;
+using ClaudeCache.Proxy.Hosting;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
-using ClaudeCache.Proxy.Hosting;
 
 namespace ClaudeCache.Proxy.Pipeline;
 
@@ -11,7 +10,7 @@ namespace ClaudeCache.Proxy.Pipeline;
 /// Every other <c>/v1/...</c> request (models, batches, files) goes to the upstream untouched, through YARP's
 /// forwarder: streaming bodies, hop-by-hop rules and error mapping are its job, not ours.
 /// </summary>
-internal sealed class PassThroughEndpoint(IHttpForwarder forwarder, IOptions<ProxyOptions> options)
+internal sealed class PassThroughEndpoint(IHttpForwarder forwarder, IOptions<ProxyOptions> options) : IDisposable
 {
     private readonly string _upstream = options.Value.Upstream.TrimEnd('/') + "/";
     private readonly HttpMessageInvoker _invoker = new(new SocketsHttpHandler
@@ -25,6 +24,8 @@ internal sealed class PassThroughEndpoint(IHttpForwarder forwarder, IOptions<Pro
     });
 
     private readonly ForwarderRequestConfig _config = new() { ActivityTimeout = options.Value.UpstreamTimeout };
+
+    public void Dispose() => _invoker.Dispose();
 
     public async Task HandleAsync(HttpContext context)
     {

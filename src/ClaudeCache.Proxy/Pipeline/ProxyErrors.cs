@@ -1,5 +1,4 @@
 using ClaudeCache.Anthropic;
-using Microsoft.AspNetCore.Http;
 
 namespace ClaudeCache.Proxy.Pipeline;
 

@@ -12,6 +12,7 @@ internal static class ProxyHeaders
     public const string Status = "x-cache";
     public const string Key = "x-cache-key";
     public const string StrategyReason = "x-cache-strategy-reason";
+    public const string Coalesced = "x-cache-coalesced";
     public const string RequestId = "request-id";
     public const string ShouldRetry = "x-should-retry";
 

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using Microsoft.AspNetCore.Http;
 
 namespace ClaudeCache.Proxy.Pipeline;
 

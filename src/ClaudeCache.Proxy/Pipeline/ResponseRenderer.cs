@@ -1,7 +1,6 @@
 using System.Globalization;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Entries;
-using Microsoft.AspNetCore.Http;
 
 namespace ClaudeCache.Proxy.Pipeline;
 
