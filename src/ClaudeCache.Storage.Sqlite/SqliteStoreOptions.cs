@@ -20,7 +20,8 @@ public sealed class SqliteStoreOptions
 
     /// <summary>
     /// How long an operation waits for a lock held by another connection or process before it fails. Kept short:
-    /// a cache that waits long is worse than a miss. Default 2 seconds.
+    /// a cache that waits long is worse than a miss. Microsoft.Data.Sqlite's own retry budget counts in whole
+    /// seconds, so a timeout under a second still waits about a second. Default 2 seconds.
     /// </summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
