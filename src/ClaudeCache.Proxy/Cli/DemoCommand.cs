@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ClaudeCache.Proxy.Demo;
 
 namespace ClaudeCache.Proxy.Cli;
 
@@ -7,8 +8,14 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var command = new Command("demo", "Start the proxy against a built-in fake Anthropic API, send a short real-estate workload, and print hits, misses and savings. Needs no API key and no network.");
-        command.SetAction((_, _) => Task.FromResult(0));
+        var requests = new Option<int>("--requests") { Description = "How many requests to send.", DefaultValueFactory = _ => 30 };
+        var repeats = new Option<double>("--repeat-ratio") { Description = "Share of requests that repeat an earlier one (0..1).", DefaultValueFactory = _ => 0.6 };
+        var command = new Command("demo", "Start the proxy against a built-in fake Anthropic API, send a short real-estate workload, and print hits, misses and savings. Needs no API key and no network.")
+        {
+            requests, repeats,
+        };
+        command.SetAction((parse, cancellationToken) =>
+            DemoRunner.RunAsync(parse.GetValue(requests), Math.Clamp(parse.GetValue(repeats), 0, 1), Console.Out, cancellationToken));
         return command;
     }
 }
