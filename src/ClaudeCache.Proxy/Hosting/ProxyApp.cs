@@ -93,11 +93,19 @@ public static class ProxyApp
             sp.GetRequiredService<ClaudeCacheMetrics>(),
             sp.GetRequiredService<ILogger<ResponseCache>>()));
         services.AddSingleton<FlightRegistry>();
-        services.AddSingleton<FlightRunner>();
+        services.AddSingleton(sp => new FlightRunner(
+            sp.GetRequiredService<ResponseCache>(),
+            sp.GetRequiredService<FlightRegistry>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ProxyOptions>>().Value.UpstreamTimeout,
+            sp.GetRequiredService<ILogger<FlightRunner>>()));
+        services.AddSingleton<UpstreamClient>();
+        services.AddSingleton(sp => new RequestPreparer(sp.GetRequiredService<CachePolicyResolver>(), sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Tenant));
+        services.AddSingleton<CacheEngine>();
         services.AddSingleton<MessagesEndpoint>();
         services.AddSingleton<PassThroughEndpoint>();
         services.AddHttpForwarder();
-        services.AddHttpClient(FlightRunner.HttpClientName)
+        services.AddHttpClient(UpstreamClient.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 UseProxy = false,

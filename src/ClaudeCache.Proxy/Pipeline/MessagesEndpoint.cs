@@ -1,8 +1,6 @@
 using System.Text.Json;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Caching;
-using ClaudeCache.Entries;
-using ClaudeCache.Keys;
 using ClaudeCache.Policy;
 using ClaudeCache.Proxy.Hosting;
 using ClaudeCache.Telemetry;
@@ -12,13 +10,12 @@ namespace ClaudeCache.Proxy.Pipeline;
 
 /// <summary>
 /// <c>POST /v1/messages</c> and <c>POST /v1/messages/count_tokens</c>: the request pipeline of
-/// ARCHITECTURE.md, steps 1–10. Steps 7–10 continue in <see cref="FlightRunner"/> and <see cref="FlightResponder"/>.
+/// ARCHITECTURE.md, steps 1–10. Steps 2–5 and 7 are the <see cref="CacheEngine"/>'s, 8–10 its
+/// <see cref="FlightRunner"/>'s; this class reads the HTTP request and writes the HTTP response.
 /// </summary>
 internal sealed class MessagesEndpoint(
-    ResponseCache cache,
-    FlightRegistry flights,
-    FlightRunner runner,
-    CachePolicyResolver policies,
+    CacheEngine engine,
+    UpstreamClient upstream,
     ClaudeCacheMetrics metrics,
     TimeProvider time,
     IOptions<ProxyOptions> options)
@@ -39,7 +36,7 @@ internal sealed class MessagesEndpoint(
             return;
         }
 
-        // Step 2: parse and validate; nothing invalid goes upstream or into the store.
+        // Step 2: parse; the engine validates. Nothing invalid goes upstream or into the store.
         JsonDocument document;
         try
         {
@@ -51,123 +48,80 @@ internal sealed class MessagesEndpoint(
             return;
         }
 
+        PreparedRequest? prepared;
         using (document)
         {
-            var root = document.RootElement;
-            if (MessagesRequestValidator.Validate(root, endpoint) is { } invalid)
-            {
-                await ProxyErrors.InvalidRequest(context, invalid).ConfigureAwait(false);
-                return;
-            }
-
-            // Step 3: resolve the policy from the proxy's own headers.
+            // Steps 3–4: policy and key, from the proxy's own headers.
             var headers = request.Headers;
-            var policyInput = new PolicyInput(
+            var facts = new RequestHeaders(
+                headers["x-api-key"].ToString(),
+                headers.Authorization.ToString(),
+                headers["anthropic-version"].ToString(),
+                string.Join(',', headers["anthropic-beta"].ToArray()),
                 headers[ProxyHeaders.Strategy].ToString(),
                 headers[ProxyHeaders.Context].ToString(),
                 headers.CacheControl.ToString(),
-                headers[ProxyHeaders.Namespace].ToString(),
-                root);
-            var policy = policies.Resolve(policyInput);
-            if (!policy.IsValid)
+                headers[ProxyHeaders.Namespace].ToString());
+            prepared = engine.Prepare(request.Path.Value!, endpoint, document.RootElement, facts, out var error);
+            if (prepared is null)
             {
-                await ProxyErrors.InvalidRequest(context, policy.Error).ConfigureAwait(false);
+                await ProxyErrors.InvalidRequest(context, error!).ConfigureAwait(false);
                 return;
             }
-
-            var wantsStream = endpoint == RequestEndpoint.Messages && MessagesRequestValidator.IsStreaming(root);
-            var contextType = headers[ProxyHeaders.Context].ToString();
-
-            // Step 4: the key, partitioned by tenant.
-            var partition = TenantPartition.Compute(headers["x-api-key"].ToString(), headers.Authorization.ToString(), _options.Tenant);
-            var key = CacheKeyBuilder.Build(new CacheKeyInput(
-                partition,
-                policy.Namespace,
-                request.Path.Value!,
-                headers["anthropic-version"].ToString(),
-                string.Join(',', headers["anthropic-beta"].ToArray()),
-                root));
-            var upstreamRequest = UpstreamRequest.From(request, body);
-
-            var outcome = await ServeAsync(context, endpoint, policy, key, wantsStream, contextType, upstreamRequest).ConfigureAwait(false);
-            metrics.Request(outcome, StrategyNames.ToHeader(policy.Strategy), ReadModel(root), time.GetElapsedTime(started));
         }
+
+        var outcome = await ServeAsync(context, prepared, UpstreamRequest.From(request, body)).ConfigureAwait(false);
+        metrics.Request(outcome, StrategyNames.ToHeader(prepared.Policy.Strategy), prepared.Model, time.GetElapsedTime(started));
     }
 
-    private async Task<string> ServeAsync(HttpContext context, RequestEndpoint endpoint, CachePolicy policy, CacheKey key, bool wantsStream, string contextType, UpstreamRequest upstreamRequest)
+    private async Task<string> ServeAsync(HttpContext context, PreparedRequest prepared, UpstreamRequest upstreamRequest)
     {
-        // Step 5–6: look up, and serve a hit.
-        if (policy.Lookup)
+        // Steps 5–6: look up, and serve a hit.
+        var entry = await engine.LookupAsync(prepared, context.RequestAborted).ConfigureAwait(false);
+        if (entry is not null)
         {
-            var entry = await cache.GetAsync(key, context.RequestAborted).ConfigureAwait(false);
-            if (entry is not null)
-            {
-                AddCacheHeaders(context.Response, ProxyHeaders.Hit, key, policy);
-                await ResponseRenderer.WriteAsync(context, entry, wantsStream, time.GetUtcNow()).ConfigureAwait(false);
-                return "hit";
-            }
+            AddCacheHeaders(context.Response, ProxyHeaders.Hit, prepared);
+            await ResponseRenderer.WriteAsync(context, entry, prepared.WantsStream, time.GetUtcNow()).ConfigureAwait(false);
+            return "hit";
         }
 
-        var status = !policy.Store ? ProxyHeaders.Bypass : policy.Lookup ? ProxyHeaders.Miss : ProxyHeaders.Refresh;
-        var intent = new StoreIntent(
-            key,
-            endpoint == RequestEndpoint.CountTokens ? ResponseKind.CountTokens : ResponseKind.Message,
-            policy.Store,
-            policy.Strategy,
-            policy.Ttl,
-            contextType,
-            policy.Namespace);
+        // Step 7: join an identical call in flight, or lead one.
+        var send = upstream.Sender(upstreamRequest);
+        var ticket = engine.JoinOrStart(prepared, send);
+        var policy = prepared.Policy;
 
-        // Step 7: join an identical call in flight, or lead one. Uncacheable requests always call alone.
-        var candidate = new Flight(wantsStream);
-        var flight = candidate;
-        var leads = true;
-        if (policy.Store)
+        // A follower causes no upstream call: to the caller and the ledger it is a hit, served live.
+        var status = !ticket.IsLeader ? ProxyHeaders.Hit : !policy.Store ? ProxyHeaders.Bypass : policy.Lookup ? ProxyHeaders.Miss : ProxyHeaders.Refresh;
+        if (!ticket.IsLeader)
         {
-            leads = flights.TryJoinOrLead(key, candidate, out flight);
-        }
-
-        if (leads)
-        {
-            runner.Start(flight, upstreamRequest, intent, coalesced: policy.Store);
-        }
-        else
-        {
-            // A follower causes no upstream call: to the caller and the ledger it is a hit, served live.
             metrics.CoalescedRequest();
-            status = ProxyHeaders.Hit;
         }
 
         void AddHeaders(HttpResponse response)
         {
-            AddCacheHeaders(response, status, key, policy);
-            if (!leads)
+            AddCacheHeaders(response, status, prepared);
+            if (!ticket.IsLeader)
             {
                 response.Headers[ProxyHeaders.Coalesced] = "true";
                 response.Headers[ProxyHeaders.RequestId] = RequestIds.New();
             }
         }
 
-        if (!await FlightResponder.WriteAsync(context, flight, wantsStream, AddHeaders, time).ConfigureAwait(false))
+        if (!await FlightResponder.WriteAsync(context, ticket.Flight, prepared.WantsStream, AddHeaders, time).ConfigureAwait(false))
         {
             // The shared call could not answer in this caller's form: call alone.
-            var own = new Flight(wantsStream);
-            runner.Start(own, upstreamRequest, intent with { Store = false }, coalesced: false);
-            await FlightResponder.WriteAsync(context, own, wantsStream, AddHeaders, time).ConfigureAwait(false);
+            await FlightResponder.WriteAsync(context, engine.CallAlone(prepared, send), prepared.WantsStream, AddHeaders, time).ConfigureAwait(false);
         }
 
         return status.ToLowerInvariant();
     }
 
-    private static void AddCacheHeaders(HttpResponse response, string status, CacheKey key, CachePolicy policy)
+    private static void AddCacheHeaders(HttpResponse response, string status, PreparedRequest prepared)
     {
         var headers = response.Headers;
         headers[ProxyHeaders.Status] = status;
-        headers[ProxyHeaders.Key] = key.ToHex();
-        headers[ProxyHeaders.Strategy] = StrategyNames.ToHeader(policy.Strategy);
-        headers[ProxyHeaders.StrategyReason] = policy.Reason;
+        headers[ProxyHeaders.Key] = prepared.Key.ToHex();
+        headers[ProxyHeaders.Strategy] = StrategyNames.ToHeader(prepared.Policy.Strategy);
+        headers[ProxyHeaders.StrategyReason] = prepared.Policy.Reason;
     }
-
-    private static string ReadModel(JsonElement root) =>
-        root.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String ? model.GetString() ?? "" : "";
 }

@@ -33,13 +33,5 @@ internal static class ProxyHeaders
         "cache-control", Strategy, Context, Namespace,
     };
 
-    private static readonly HashSet<string> NotForwardedResponse = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "date",
-        "server", "alt-svc",
-    };
-
     public static bool ForwardRequestHeader(string name) => !NotForwardedRequest.Contains(name);
-
-    public static bool ForwardResponseHeader(string name) => !NotForwardedResponse.Contains(name);
 }

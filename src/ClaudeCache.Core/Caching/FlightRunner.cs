@@ -2,54 +2,58 @@ using System.Buffers;
 using System.Net;
 using System.Text.Json;
 using ClaudeCache.Anthropic;
-using ClaudeCache.Caching;
 using ClaudeCache.Entries;
-using ClaudeCache.Proxy.Hosting;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
-namespace ClaudeCache.Proxy.Pipeline;
+namespace ClaudeCache.Caching;
 
 /// <summary>
 /// Runs one upstream call for a <see cref="Flight"/>: steps 7–10 of the pipeline. It copies the upstream's bytes
 /// into the flight as they arrive (every caller follows them), judges whether the answer is a complete success,
 /// and stores it. It runs detached from the callers: a caller that leaves cancels nothing.
 /// </summary>
-internal sealed partial class FlightRunner(
-    IHttpClientFactory httpClientFactory,
+public sealed partial class FlightRunner(
     ResponseCache cache,
     FlightRegistry registry,
     TimeProvider timeProvider,
-    IOptions<ProxyOptions> options,
-    ILogger<FlightRunner> logger)
+    TimeSpan upstreamTimeout,
+    ILogger<FlightRunner>? logger = null)
 {
-    public const string HttpClientName = "upstream";
+    private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
-    private readonly ProxyOptions _options = options.Value;
-    private readonly Uri _upstream = new(options.Value.Upstream.TrimEnd('/') + "/");
+    /// <summary>Called once per flight with its outcome, after the answer was stored (the cost ledger listens).</summary>
+    public Action<Flight, StoreIntent, FlightOutcome>? Completed { get; set; }
 
-    /// <summary>Starts the call in the background and returns at once.</summary>
-    public void Start(Flight flight, UpstreamRequest request, StoreIntent intent, bool coalesced) =>
-        _ = Task.Run(() => RunAsync(flight, request, intent, coalesced));
+    /// <summary>
+    /// Starts the call in the background and returns at once. <paramref name="registered"/> says the flight is in
+    /// the <see cref="FlightRegistry"/> and must leave it when done.
+    /// </summary>
+    public void Start(Flight flight, UpstreamSend send, StoreIntent intent, bool registered)
+    {
+        ArgumentNullException.ThrowIfNull(flight);
+        _ = Task.Run(() => RunAsync(flight, send, intent, registered));
+    }
 
-    private async Task RunAsync(Flight flight, UpstreamRequest request, StoreIntent intent, bool coalesced)
+    private async Task RunAsync(Flight flight, UpstreamSend send, StoreIntent intent, bool registered)
     {
         FlightOutcome outcome;
         try
         {
-            outcome = await CallAsync(flight, request, intent).ConfigureAwait(false);
+            outcome = await CallAsync(flight, send, intent).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The flight must always end: every caller is waiting on it.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Log.FlightFailed(logger, ex);
+            Log.FlightFailed(_logger, ex);
             flight.SetHead(ProxyFailureHead(HttpStatusCode.BadGateway));
             flight.Body.Complete(ex);
             outcome = new FlightOutcome(null, "proxy error");
         }
         finally
         {
-            if (coalesced)
+            if (registered)
             {
                 // The answer is in the memory tier by now, so a request arriving next is a hit, not a new flight.
                 registry.Remove(intent.Key, flight);
@@ -57,22 +61,21 @@ internal sealed partial class FlightRunner(
         }
 
         flight.SetOutcome(outcome);
+        Completed?.Invoke(flight, intent, outcome);
     }
 
-    private async Task<FlightOutcome> CallAsync(Flight flight, UpstreamRequest request, StoreIntent intent)
+    private async Task<FlightOutcome> CallAsync(Flight flight, UpstreamSend send, StoreIntent intent)
     {
-        using var timeout = new CancellationTokenSource(_options.UpstreamTimeout);
-        using var message = request.ToHttpRequest(_upstream);
+        using var timeout = new CancellationTokenSource(upstreamTimeout);
         HttpResponseMessage response;
         try
         {
-            var client = httpClientFactory.CreateClient(HttpClientName);
-            response = await client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            response = await send(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
             var timedOut = timeout.IsCancellationRequested;
-            Log.UpstreamUnavailable(logger, timedOut, ex);
+            Log.UpstreamUnavailable(_logger, timedOut, ex);
             return FailLocally(flight, timedOut ? HttpStatusCode.GatewayTimeout : HttpStatusCode.BadGateway, timedOut
                 ? "The upstream API did not answer in time."
                 : "The upstream API could not be reached.");
@@ -94,7 +97,7 @@ internal sealed partial class FlightRunner(
                 {
                     while (true)
                     {
-                        timeout.CancelAfter(_options.UpstreamTimeout);
+                        timeout.CancelAfter(upstreamTimeout);
                         var read = await body.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
                         if (read == 0)
                         {
@@ -116,7 +119,7 @@ internal sealed partial class FlightRunner(
             catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
             {
                 // The upstream broke off mid-body: callers see the same truncation; nothing is stored.
-                Log.UpstreamBrokeOff(logger, ex);
+                Log.UpstreamBrokeOff(_logger, ex);
                 flight.Body.Complete(ex);
                 return new FlightOutcome(null, "upstream broke off");
             }
@@ -129,7 +132,7 @@ internal sealed partial class FlightRunner(
 
             // Step 9: only a complete success is worth keeping.
             var judged = Judge((int)response.StatusCode, flight.Body.WrittenMemory, accumulator, intent);
-            Log.Judged(logger, judged.Reason);
+            Log.Judged(_logger, judged.Reason);
             if (judged.Response is not null && intent.Store)
             {
                 // Step 10: the memory tier now, the second tier in the background.
@@ -222,8 +225,8 @@ internal sealed partial class FlightRunner(
         (int)status,
         [
             new("content-type", ["application/json"]),
-            new(ProxyHeaders.RequestId, [RequestIds.New()]),
-            new(ProxyHeaders.ShouldRetry, ["true"]),
+            new("request-id", [RequestIds.New()]),
+            new("x-should-retry", ["true"]),
         ],
         IsEventStream: false);
 
@@ -232,7 +235,7 @@ internal sealed partial class FlightRunner(
         var headers = new List<KeyValuePair<string, string[]>>();
         foreach (var header in response.Headers)
         {
-            if (ProxyHeaders.ForwardResponseHeader(header.Key))
+            if (HopByHop.IsForwardedResponseHeader(header.Key))
             {
                 headers.Add(new(header.Key, header.Value.ToArray()));
             }
@@ -241,7 +244,7 @@ internal sealed partial class FlightRunner(
         foreach (var header in response.Content.Headers)
         {
             // A stream's length is unknown; a JSON body keeps its length (the proxy writes the same bytes).
-            if (ProxyHeaders.ForwardResponseHeader(header.Key) && !(isEventStream && header.Key.Equals("content-length", StringComparison.OrdinalIgnoreCase)))
+            if (HopByHop.IsForwardedResponseHeader(header.Key) && !(isEventStream && header.Key.Equals("content-length", StringComparison.OrdinalIgnoreCase)))
             {
                 headers.Add(new(header.Key, header.Value.ToArray()));
             }

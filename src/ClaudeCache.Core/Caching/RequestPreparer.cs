@@ -1,0 +1,42 @@
+using System.Text.Json;
+using ClaudeCache.Anthropic;
+using ClaudeCache.Keys;
+using ClaudeCache.Policy;
+
+namespace ClaudeCache.Caching;
+
+/// <summary>
+/// Steps 2–4 of the pipeline, shared by the proxy and the in-process handler so both make the same keys:
+/// validate the body, resolve the policy from the headers, and build the tenant-partitioned key.
+/// </summary>
+public sealed class RequestPreparer(CachePolicyResolver policies, TenantOptions tenant)
+{
+    /// <summary>
+    /// Returns the prepared request, or null with a message for a 400 <c>invalid_request_error</c> (a malformed
+    /// body or an invalid control header): such a request is neither forwarded nor stored.
+    /// </summary>
+    public PreparedRequest? Prepare(string path, RequestEndpoint endpoint, JsonElement root, in RequestHeaders headers, out string? error)
+    {
+        // Step 2: validate.
+        error = MessagesRequestValidator.Validate(root, endpoint);
+        if (error is not null)
+        {
+            return null;
+        }
+
+        // Step 3: policy.
+        var policy = policies.Resolve(new PolicyInput(headers.Strategy, headers.Context, headers.CacheControl, headers.Namespace, root));
+        if (!policy.IsValid)
+        {
+            error = policy.Error;
+            return null;
+        }
+
+        // Step 4: the key, partitioned by tenant.
+        var partition = TenantPartition.Compute(headers.ApiKey, headers.Authorization, tenant);
+        var key = CacheKeyBuilder.Build(new CacheKeyInput(partition, policy.Namespace, path, headers.AnthropicVersion, headers.AnthropicBeta, root));
+        var model = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() ?? "" : "";
+        var wantsStream = endpoint == RequestEndpoint.Messages && MessagesRequestValidator.IsStreaming(root);
+        return new PreparedRequest(key, policy, endpoint, wantsStream, headers.Context ?? "", model);
+    }
+}

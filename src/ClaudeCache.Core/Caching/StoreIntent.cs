@@ -1,0 +1,22 @@
+using ClaudeCache.Entries;
+using ClaudeCache.Keys;
+using ClaudeCache.Policy;
+
+namespace ClaudeCache.Caching;
+
+/// <summary>What a flight stores when it ends in a complete success, and under which key.</summary>
+/// <param name="Key">The cache key.</param>
+/// <param name="Kind">Which endpoint the answer belongs to.</param>
+/// <param name="Store">False when policy forbids storing (the answer is still judged, for coalesced callers).</param>
+/// <param name="Strategy">The strategy that set the TTL.</param>
+/// <param name="Ttl">How long the entry lives.</param>
+/// <param name="ContextType">The request's context type, or empty.</param>
+/// <param name="Namespace">The request's namespace, or empty.</param>
+public sealed record StoreIntent(
+    CacheKey Key,
+    ResponseKind Kind,
+    bool Store,
+    CacheStrategy Strategy,
+    TimeSpan Ttl,
+    string ContextType,
+    string Namespace);
