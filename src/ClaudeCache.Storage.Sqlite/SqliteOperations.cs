@@ -1,3 +1,4 @@
+using ClaudeCache.Caching;
 using System.Data;
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;

@@ -45,7 +45,7 @@ namespace ClaudeCache.Storage.Sqlite;
 /// here run their SQL synchronously on the caller's thread; only waiting for the write lock is truly asynchronous.
 /// </para>
 /// </remarks>
-public sealed class SqliteSecondTier : ISecondTier, IAsyncDisposable
+public sealed class SqliteSecondTier : ISecondTier, ITierStatistics, IAsyncDisposable
 {
     private readonly SqliteStoreOptions _options;
     private readonly TimeProvider _timeProvider;

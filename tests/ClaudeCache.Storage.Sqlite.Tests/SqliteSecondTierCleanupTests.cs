@@ -1,3 +1,4 @@
+using ClaudeCache.Caching;
 using ClaudeCache.Storage.Sqlite;
 
 namespace ClaudeCache.Tests.Storage.Sqlite;

@@ -1,3 +1,4 @@
+using ClaudeCache.Caching;
 using System.Diagnostics;
 using System.Globalization;
 using ClaudeCache.Storage.Sqlite;

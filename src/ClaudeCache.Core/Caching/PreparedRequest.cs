@@ -12,7 +12,8 @@ namespace ClaudeCache.Caching;
 /// <param name="WantsStream">Whether the caller asked for a stream.</param>
 /// <param name="ContextType">The declared context type, or empty.</param>
 /// <param name="Model">The requested model (an alias or an id).</param>
-public sealed record PreparedRequest(CacheKey Key, CachePolicy Policy, RequestEndpoint Endpoint, bool WantsStream, string ContextType, string Model)
+/// <param name="Tenant">A short, non-reversible tag of the tenant partition, for the ledger.</param>
+public sealed record PreparedRequest(CacheKey Key, CachePolicy Policy, RequestEndpoint Endpoint, bool WantsStream, string ContextType, string Model, string Tenant)
 {
     /// <summary>What to store when the upstream answers.</summary>
     public StoreIntent Intent => new(

@@ -37,6 +37,8 @@ public sealed class RequestPreparer(CachePolicyResolver policies, TenantOptions 
         var key = CacheKeyBuilder.Build(new CacheKeyInput(partition, policy.Namespace, path, headers.AnthropicVersion, headers.AnthropicBeta, root));
         var model = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() ?? "" : "";
         var wantsStream = endpoint == RequestEndpoint.Messages && MessagesRequestValidator.IsStreaming(root);
-        return new PreparedRequest(key, policy, endpoint, wantsStream, headers.Context ?? "", model);
+        // The partition is already a keyed hash; its first 12 hex digits tell tenants apart in reports.
+        var tenantTag = partition.Length > 12 ? partition[..12] : partition;
+        return new PreparedRequest(key, policy, endpoint, wantsStream, headers.Context ?? "", model, tenantTag);
     }
 }

@@ -23,6 +23,8 @@ public sealed partial class ResponseCache : IAsyncDisposable
     private readonly Channel<PendingWrite> _writes;
     private readonly Task _writer;
     private long _pendingWrites;
+    private long _rawBytesWritten;
+    private long _encodedBytesWritten;
 
     /// <summary>Creates the cache over an optional second tier, which it owns (and disposes).</summary>
     public ResponseCache(
@@ -128,6 +130,8 @@ public sealed partial class ResponseCache : IAsyncDisposable
             return;
         }
 
+        Interlocked.Add(ref _rawBytesWritten, response.Body.Length + response.RawSse.Length);
+        Interlocked.Add(ref _encodedBytesWritten, payload.Length);
         var hex = key.ToHex();
         _memory.Set(hex, payload, response.ExpiresAt, now);
         if (_secondTier is null)
@@ -142,6 +146,32 @@ public sealed partial class ResponseCache : IAsyncDisposable
             _metrics.StoreError("queue_full");
             Log.WriteQueueFull(_logger);
         }
+    }
+
+    /// <summary>Entries and bytes per tier, and the compression ratio achieved. A failing tier reports null.</summary>
+    public async Task<CacheStatistics> GetStatisticsAsync(CancellationToken cancellationToken)
+    {
+        long? storedEntries = null;
+        long? storedBytes = null;
+        if (_secondTier is ITierStatistics statistics)
+        {
+            try
+            {
+                var stored = await statistics.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
+                (storedEntries, storedBytes) = (stored.EntryCount, stored.TotalBytes);
+            }
+#pragma warning disable CA1031 // Statistics are best effort: a failing tier shows as unknown, not as an error page.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                _metrics.StoreError("statistics");
+                Log.SecondTierReadFailed(_logger, ex);
+            }
+        }
+
+        var encoded = Interlocked.Read(ref _encodedBytesWritten);
+        double? ratio = encoded == 0 ? null : (double)Interlocked.Read(ref _rawBytesWritten) / encoded;
+        return new CacheStatistics(_memory.Count, _memory.Bytes, storedEntries, storedBytes, ratio);
     }
 
     /// <summary>Removes an entry from every tier.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using ClaudeCache.Costs;
 
 namespace ClaudeCache.Telemetry;
 
@@ -19,6 +20,11 @@ public sealed class ClaudeCacheMetrics : IDisposable
     private readonly Counter<long> _oversized;
     private readonly Counter<long> _coalesced;
     private readonly Histogram<double> _duration;
+    private readonly Counter<long> _tokens;
+    private readonly Counter<long> _avoidedTokens;
+    private readonly Counter<double> _cost;
+    private readonly Counter<double> _savings;
+    private readonly Counter<long> _priceUnknown;
     private long _storeErrorCount;
     private long _coalescedCount;
 
@@ -31,7 +37,13 @@ public sealed class ClaudeCacheMetrics : IDisposable
         _discarded = _meter.CreateCounter<long>("claudecache.entries.discarded", "{entry}", "Stored entries found corrupt or of an unknown format");
         _oversized = _meter.CreateCounter<long>("claudecache.entries.oversized", "{entry}", "Answers too large to store");
         _coalesced = _meter.CreateCounter<long>("claudecache.requests.coalesced", "{request}", "Requests that joined an identical in-flight upstream call");
-        _duration = _meter.CreateHistogram<double>("claudecache.request.duration", "s", "Time to serve a request through the proxy");
+        _duration = _meter.CreateHistogram<double>("claudecache.request.duration", "s", "Time to serve a request",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60] });
+        _tokens = _meter.CreateCounter<long>("claudecache.tokens", "{token}", "Tokens billed upstream, by class");
+        _avoidedTokens = _meter.CreateCounter<long>("claudecache.tokens.avoided", "{token}", "Tokens that cache hits did not send upstream, by class");
+        _cost = _meter.CreateCounter<double>("claudecache.cost", "USD", "Real spend on upstream calls");
+        _savings = _meter.CreateCounter<double>("claudecache.savings", "USD", "Spend avoided by cache hits, at current prices");
+        _priceUnknown = _meter.CreateCounter<long>("claudecache.price_unknown", "{request}", "Requests whose model has no price in the table");
     }
 
     /// <summary>Store failures since start (all operations).</summary>
@@ -40,12 +52,50 @@ public sealed class ClaudeCacheMetrics : IDisposable
     /// <summary>Requests that joined an in-flight call since start.</summary>
     public long Coalesced => Interlocked.Read(ref _coalescedCount);
 
-    /// <summary>Counts one request and its duration.</summary>
-    public void Request(string outcome, string strategy, string model, TimeSpan duration)
+    /// <summary>Counts one request as the ledger records it: outcome, tokens, spend, savings and duration.</summary>
+    public void Record(in LedgerEntry entry)
     {
-        var tags = new TagList { { "outcome", outcome }, { "strategy", strategy }, { "model", model } };
+        var tags = new TagList { { "outcome", LedgerNames.Of(entry.Outcome) }, { "strategy", entry.Strategy }, { "model", entry.Model } };
         _requests.Add(1, tags);
-        _duration.Record(duration.TotalSeconds, tags);
+        _duration.Record(entry.Latency.TotalSeconds, tags);
+        var usage = entry.Usage;
+        if (entry.Outcome == LedgerOutcome.Hit)
+        {
+            AddTokens(_avoidedTokens, "input", usage.TotalInputTokens, tags);
+            AddTokens(_avoidedTokens, "output", usage.OutputTokens, tags);
+        }
+        else
+        {
+            AddTokens(_tokens, "input", usage.InputTokens, tags);
+            AddTokens(_tokens, "output", usage.OutputTokens, tags);
+            AddTokens(_tokens, "cache_write_5m", usage.CacheCreation5m, tags);
+            AddTokens(_tokens, "cache_write_1h", usage.CacheCreation1h, tags);
+            AddTokens(_tokens, "cache_read", usage.CacheReadInputTokens, tags);
+        }
+
+        if (entry.CostNanos != 0)
+        {
+            _cost.Add(entry.CostNanos / 1e9, tags);
+        }
+
+        if (entry.AvoidedNanos != 0)
+        {
+            _savings.Add(entry.AvoidedNanos / 1e9, tags);
+        }
+
+        if (!entry.PriceKnown)
+        {
+            _priceUnknown.Add(1, tags);
+        }
+    }
+
+    private static void AddTokens(Counter<long> counter, string tokenClass, long count, TagList tags)
+    {
+        if (count != 0)
+        {
+            tags.Add("class", tokenClass);
+            counter.Add(count, tags);
+        }
     }
 
     /// <summary>Counts a failed store operation.</summary>

@@ -1,0 +1,32 @@
+using ClaudeCache.Anthropic;
+
+namespace ClaudeCache.Costs;
+
+/// <summary>
+/// One request, as the ledger records it. A hit's <see cref="Usage"/> is what its answer used when it was first
+/// produced (the tokens it avoided); its <see cref="CostNanos"/> is 0 and <see cref="AvoidedNanos"/> is that usage
+/// at today's prices. Nothing is counted as both spent and saved.
+/// </summary>
+/// <param name="At">When the request was served.</param>
+/// <param name="Model">The resolved model id (or the requested one when the answer has none).</param>
+/// <param name="Strategy">The strategy's header name.</param>
+/// <param name="ContextType">The declared context type, or empty.</param>
+/// <param name="Tenant">A short hash of the tenant partition (never a credential).</param>
+/// <param name="Outcome">How it was served.</param>
+/// <param name="Usage">Tokens by class.</param>
+/// <param name="CostNanos">Real spend in billionths of a dollar.</param>
+/// <param name="AvoidedNanos">Spend avoided in billionths of a dollar.</param>
+/// <param name="PriceKnown">False when the model has no price: reported, never counted as free.</param>
+/// <param name="Latency">Time to serve the request.</param>
+public readonly record struct LedgerEntry(
+    DateTimeOffset At,
+    string Model,
+    string Strategy,
+    string ContextType,
+    string Tenant,
+    LedgerOutcome Outcome,
+    TokenUsage Usage,
+    long CostNanos,
+    long AvoidedNanos,
+    bool PriceKnown,
+    TimeSpan Latency);

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using ClaudeCache.Anthropic;
+using ClaudeCache.Caching;
+using ClaudeCache.Entries;
+using ClaudeCache.Policy;
+using ClaudeCache.Telemetry;
+
+namespace ClaudeCache.Costs;
+
+/// <summary>
+/// Prices each served request and records it in the ledger and the metrics, at one place, so the two always
+/// agree. A hit avoids what its upstream call would cost now: the stored usage at today's prices.
+/// </summary>
+public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, ClaudeCacheMetrics metrics, TimeProvider time)
+{
+    /// <summary>The ledger.</summary>
+    public SavingsLedger Ledger => ledger;
+
+    /// <summary>A request answered from a stored entry, or by joining a call in flight (<paramref name="answer"/> is then its result).</summary>
+    public LedgerEntry RecordHit(PreparedRequest request, CachedResponse answer, TimeSpan latency)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(answer);
+        var (model, usage, cost) = Price(request, answer);
+        return Record(new LedgerEntry(time.GetUtcNow(), model, StrategyNames.ToHeader(request.Policy.Strategy), request.ContextType, request.Tenant,
+            LedgerOutcome.Hit, usage, 0, ToNanos(cost.Total), cost.PriceKnown, latency));
+    }
+
+    /// <summary>
+    /// A request answered upstream. <paramref name="answer"/> is its complete answer, or null when the upstream
+    /// failed (counted as an error: its spend is unknown to the proxy, so none is claimed).
+    /// </summary>
+    public LedgerEntry RecordUpstream(PreparedRequest request, LedgerOutcome outcome, CachedResponse? answer, TimeSpan latency)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var strategy = StrategyNames.ToHeader(request.Policy.Strategy);
+        if (answer is null)
+        {
+            return Record(new LedgerEntry(time.GetUtcNow(), request.Model, strategy, request.ContextType, request.Tenant,
+                LedgerOutcome.Error, default, 0, 0, PriceKnown: true, latency));
+        }
+
+        var (model, usage, cost) = Price(request, answer);
+        return Record(new LedgerEntry(time.GetUtcNow(), model, strategy, request.ContextType, request.Tenant,
+            outcome, usage, ToNanos(cost.Total), 0, cost.PriceKnown, latency));
+    }
+
+    /// <summary>Billionths of a dollar, rounded half away from zero: the ledger's exact unit.</summary>
+    public static long ToNanos(decimal dollars) => (long)decimal.Round(dollars * 1_000_000_000m, MidpointRounding.AwayFromZero);
+
+    private LedgerEntry Record(in LedgerEntry entry)
+    {
+        ledger.Record(entry);
+        metrics.Record(entry);
+        return entry;
+    }
+
+    private (string Model, TokenUsage Usage, RequestCost Cost) Price(PreparedRequest request, CachedResponse answer)
+    {
+        if (answer.Kind != ResponseKind.Message)
+        {
+            // count_tokens is free.
+            return (request.Model, default, new RequestCost(true, 0, 0, 0, 0, 0));
+        }
+
+        var body = answer.Body.Span;
+        var usage = MessageJson.ReadUsage(body);
+        var model = string.IsNullOrEmpty(answer.Model) ? request.Model : answer.Model;
+        var context = new CostContext(usage.ServiceTier == "batch", ReadInferenceGeo(body));
+        return (model, usage, costs.Calculate(model, usage, time.GetUtcNow(), context));
+    }
+
+    private static string? ReadInferenceGeo(ReadOnlySpan<byte> message)
+    {
+        var reader = new Utf8JsonReader(message);
+        try
+        {
+            using var document = JsonDocument.ParseValue(ref reader);
+            return document.RootElement.TryGetProperty("usage", out var usage)
+                && usage.ValueKind == JsonValueKind.Object
+                && usage.TryGetProperty("inference_geo", out var geo)
+                && geo.ValueKind == JsonValueKind.String ? geo.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

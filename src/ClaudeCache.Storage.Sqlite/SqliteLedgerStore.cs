@@ -1,0 +1,200 @@
+using ClaudeCache.Costs;
+using Microsoft.Data.Sqlite;
+
+namespace ClaudeCache.Storage.Sqlite;
+
+/// <summary>
+/// The ledger in the same SQLite file as the cache, in its own tables. Additions are upserts that add counts, so
+/// the proxy and in-process users of one file write side by side, and the figures survive restarts.
+/// </summary>
+public sealed class SqliteLedgerStore : ILedgerStore
+{
+    private const string Schema = """
+        PRAGMA journal_mode=WAL;
+        CREATE TABLE IF NOT EXISTS ledger (
+            minute INTEGER NOT NULL, model TEXT NOT NULL, strategy TEXT NOT NULL, context TEXT NOT NULL,
+            tenant TEXT NOT NULL, outcome TEXT NOT NULL,
+            requests INTEGER NOT NULL, price_unknown INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+            cache_write_5m_tokens INTEGER NOT NULL, cache_write_1h_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
+            avoided_input_tokens INTEGER NOT NULL, avoided_output_tokens INTEGER NOT NULL,
+            cost_nanos INTEGER NOT NULL, avoided_nanos INTEGER NOT NULL, latency_micros INTEGER NOT NULL,
+            PRIMARY KEY (minute, model, strategy, context, tenant, outcome)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS ledger_latency (
+            minute INTEGER NOT NULL, class TEXT NOT NULL, slot INTEGER NOT NULL, count INTEGER NOT NULL,
+            PRIMARY KEY (minute, class, slot)) WITHOUT ROWID;
+        """;
+
+    private const string UpsertRow = """
+        INSERT INTO ledger VALUES ($minute, $model, $strategy, $context, $tenant, $outcome, $requests, $unknown,
+            $input, $output, $w5m, $w1h, $read, $ainput, $aoutput, $cost, $avoided, $latency)
+        ON CONFLICT (minute, model, strategy, context, tenant, outcome) DO UPDATE SET
+            requests = requests + excluded.requests, price_unknown = price_unknown + excluded.price_unknown,
+            input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+            cache_write_5m_tokens = cache_write_5m_tokens + excluded.cache_write_5m_tokens,
+            cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
+            cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+            avoided_input_tokens = avoided_input_tokens + excluded.avoided_input_tokens,
+            avoided_output_tokens = avoided_output_tokens + excluded.avoided_output_tokens,
+            cost_nanos = cost_nanos + excluded.cost_nanos, avoided_nanos = avoided_nanos + excluded.avoided_nanos,
+            latency_micros = latency_micros + excluded.latency_micros
+        """;
+
+    private const string UpsertLatency = """
+        INSERT INTO ledger_latency VALUES ($minute, $class, $slot, $count)
+        ON CONFLICT (minute, class, slot) DO UPDATE SET count = count + excluded.count
+        """;
+
+    private readonly string _connectionString;
+    private int _schemaReady;
+
+    /// <summary>Opens (lazily) the ledger tables in <paramref name="path"/>.</summary>
+    public SqliteLedgerStore(string path) =>
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 5 }.ToString();
+
+    /// <inheritdoc />
+    public async Task AddAsync(IReadOnlyCollection<LedgerRow> rows, IReadOnlyCollection<LatencyRow> latencies, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(latencies);
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                foreach (var row in rows)
+                {
+                    await using var command = connection.CreateCommand();
+                    command.Transaction = transaction;
+                    command.CommandText = UpsertRow;
+                    var p = command.Parameters;
+                    p.AddWithValue("$minute", row.Minute);
+                    p.AddWithValue("$model", row.Model);
+                    p.AddWithValue("$strategy", row.Strategy);
+                    p.AddWithValue("$context", row.Context);
+                    p.AddWithValue("$tenant", row.Tenant);
+                    p.AddWithValue("$outcome", row.Outcome);
+                    p.AddWithValue("$requests", row.Requests);
+                    p.AddWithValue("$unknown", row.PriceUnknown);
+                    p.AddWithValue("$input", row.InputTokens);
+                    p.AddWithValue("$output", row.OutputTokens);
+                    p.AddWithValue("$w5m", row.CacheWrite5mTokens);
+                    p.AddWithValue("$w1h", row.CacheWrite1hTokens);
+                    p.AddWithValue("$read", row.CacheReadTokens);
+                    p.AddWithValue("$ainput", row.AvoidedInputTokens);
+                    p.AddWithValue("$aoutput", row.AvoidedOutputTokens);
+                    p.AddWithValue("$cost", row.CostNanos);
+                    p.AddWithValue("$avoided", row.AvoidedNanos);
+                    p.AddWithValue("$latency", row.LatencyMicros);
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                foreach (var latency in latencies)
+                {
+                    await using var command = connection.CreateCommand();
+                    command.Transaction = transaction;
+                    command.CommandText = UpsertLatency;
+                    command.Parameters.AddWithValue("$minute", latency.Minute);
+                    command.Parameters.AddWithValue("$class", latency.Class);
+                    command.Parameters.AddWithValue("$slot", latency.Slot);
+                    command.Parameters.AddWithValue("$count", latency.Count);
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<LedgerRow>> QueryAsync(long fromMinute, long toMinute, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT * FROM ledger WHERE minute >= $from AND minute < $to";
+            command.Parameters.AddWithValue("$from", fromMinute);
+            command.Parameters.AddWithValue("$to", toMinute);
+            var rows = new List<LedgerRow>();
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows.Add(new LedgerRow
+                    {
+                        Minute = reader.GetInt64(0),
+                        Model = reader.GetString(1),
+                        Strategy = reader.GetString(2),
+                        Context = reader.GetString(3),
+                        Tenant = reader.GetString(4),
+                        Outcome = reader.GetString(5),
+                        Requests = reader.GetInt64(6),
+                        PriceUnknown = reader.GetInt64(7),
+                        InputTokens = reader.GetInt64(8),
+                        OutputTokens = reader.GetInt64(9),
+                        CacheWrite5mTokens = reader.GetInt64(10),
+                        CacheWrite1hTokens = reader.GetInt64(11),
+                        CacheReadTokens = reader.GetInt64(12),
+                        AvoidedInputTokens = reader.GetInt64(13),
+                        AvoidedOutputTokens = reader.GetInt64(14),
+                        CostNanos = reader.GetInt64(15),
+                        AvoidedNanos = reader.GetInt64(16),
+                        LatencyMicros = reader.GetInt64(17),
+                    });
+                }
+            }
+
+            return rows;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<LatencyRow>> QueryLatencyAsync(long fromMinute, long toMinute, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT minute, class, slot, count FROM ledger_latency WHERE minute >= $from AND minute < $to";
+            command.Parameters.AddWithValue("$from", fromMinute);
+            command.Parameters.AddWithValue("$to", toMinute);
+            var rows = new List<LatencyRow>();
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    rows.Add(new LatencyRow(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3)));
+                }
+            }
+
+            return rows;
+        }
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (Volatile.Read(ref _schemaReady) == 0)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = Schema;
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _schemaReady, 1);
+            }
+
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}
