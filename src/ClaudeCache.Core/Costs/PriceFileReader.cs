@@ -94,9 +94,9 @@ internal static class PriceFileReader
         private ModelPrice ReadFamily(JsonElement family, string path)
         {
             ExpectObject(family, path);
-            RejectUnknown(family, path, "name", "prefixes", "rates", "regionalMultiplier", "longPrompt", "changes", "speeds", "note");
             string name = ReadString(Required(family, "name", path), path + ".name");
             path = $"{path} (\"{name}\")";
+            RejectUnknown(family, path, "name", "prefixes", "rates", "regionalMultiplier", "longPrompt", "changes", "speeds", "note");
 
             JsonElement prefixList = Required(family, "prefixes", path);
             if (prefixList.ValueKind != JsonValueKind.Array || prefixList.GetArrayLength() == 0)
