@@ -65,7 +65,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             {
                 foreach (var row in rows)
                 {
-                    await using var command = connection.CreateCommand();
+                    using var command = connection.CreateCommand();
                     command.Transaction = transaction;
                     command.CommandText = UpsertRow;
                     var p = command.Parameters;
@@ -92,7 +92,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
                 foreach (var latency in latencies)
                 {
-                    await using var command = connection.CreateCommand();
+                    using var command = connection.CreateCommand();
                     command.Transaction = transaction;
                     command.CommandText = UpsertLatency;
                     command.Parameters.AddWithValue("$minute", latency.Minute);
@@ -113,7 +113,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await using var command = connection.CreateCommand();
+            using var command = connection.CreateCommand();
             command.CommandText = "SELECT * FROM ledger WHERE minute >= $from AND minute < $to";
             command.Parameters.AddWithValue("$from", fromMinute);
             command.Parameters.AddWithValue("$to", toMinute);
@@ -157,7 +157,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            await using var command = connection.CreateCommand();
+            using var command = connection.CreateCommand();
             command.CommandText = "SELECT minute, class, slot, count FROM ledger_latency WHERE minute >= $from AND minute < $to";
             command.Parameters.AddWithValue("$from", fromMinute);
             command.Parameters.AddWithValue("$to", toMinute);
@@ -183,7 +183,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             if (Volatile.Read(ref _schemaReady) == 0)
             {
-                await using var command = connection.CreateCommand();
+                using var command = connection.CreateCommand();
                 command.CommandText = Schema;
                 await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref _schemaReady, 1);

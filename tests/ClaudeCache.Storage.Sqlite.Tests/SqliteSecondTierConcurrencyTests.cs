@@ -1,7 +1,6 @@
-using ClaudeCache.Caching;
 using System.Diagnostics;
 using System.Globalization;
-using ClaudeCache.Storage.Sqlite;
+using ClaudeCache.Caching;
 
 namespace ClaudeCache.Tests.Storage.Sqlite;
 

@@ -24,19 +24,25 @@ public sealed class LedgerRow
     /// <summary>Outcome name.</summary>
     public string Outcome { get; init; } = "";
 
+    /// <summary>Requests counted.</summary>
     public long Requests { get; set; }
 
     /// <summary>Requests whose model had no price.</summary>
     public long PriceUnknown { get; set; }
 
+    /// <summary>Uncached input tokens billed.</summary>
     public long InputTokens { get; set; }
 
+    /// <summary>Output tokens billed.</summary>
     public long OutputTokens { get; set; }
 
+    /// <summary>Prompt-cache writes (5-minute TTL) billed.</summary>
     public long CacheWrite5mTokens { get; set; }
 
+    /// <summary>Prompt-cache writes (1-hour TTL) billed.</summary>
     public long CacheWrite1hTokens { get; set; }
 
+    /// <summary>Prompt-cache reads billed.</summary>
     public long CacheReadTokens { get; set; }
 
     /// <summary>Input tokens (all classes) that hits did not send upstream.</summary>

@@ -6,21 +6,28 @@ namespace ClaudeCache.Costs;
 /// </summary>
 public sealed record SavingsReport
 {
+    /// <summary>Start of the range (inclusive).</summary>
     public required DateTimeOffset From { get; init; }
 
+    /// <summary>End of the range (exclusive).</summary>
     public required DateTimeOffset To { get; init; }
 
     /// <summary>The filter applied (<c>dimension=value</c>), or null.</summary>
     public string? Filter { get; init; }
 
+    /// <summary>Everything in the range.</summary>
     public required SavingsFigures Totals { get; init; }
 
+    /// <summary>Monthly and annual projections and ROI.</summary>
     public required SavingsProjection Projection { get; init; }
 
+    /// <summary>Per strategy.</summary>
     public required IReadOnlyList<SavingsFigures> ByStrategy { get; init; }
 
+    /// <summary>Per context type.</summary>
     public required IReadOnlyList<SavingsFigures> ByContext { get; init; }
 
+    /// <summary>Per model.</summary>
     public required IReadOnlyList<SavingsFigures> ByModel { get; init; }
 
     /// <summary>Time buckets (minute, hour or day, by the range's length), oldest first.</summary>
@@ -29,8 +36,10 @@ public sealed record SavingsReport
     /// <summary>The series' bucket: <c>minute</c>, <c>hour</c> or <c>day</c>.</summary>
     public required string Granularity { get; init; }
 
+    /// <summary>Latency of hits.</summary>
     public required LatencySummary HitLatency { get; init; }
 
+    /// <summary>Latency of requests answered upstream.</summary>
     public required LatencySummary MissLatency { get; init; }
 
     /// <summary>What the cache holds, when the report was made by a running proxy.</summary>
@@ -43,16 +52,22 @@ public sealed record SavingsFigures
     /// <summary>The group's name (a strategy, a model, a bucket's start as ISO 8601), or "total".</summary>
     public required string Name { get; init; }
 
+    /// <summary>Requests counted.</summary>
     public long Requests { get; init; }
 
+    /// <summary>Requests served from the cache (or by joining a call in flight).</summary>
     public long Hits { get; init; }
 
+    /// <summary>Requests looked up, not found, answered upstream.</summary>
     public long Misses { get; init; }
 
+    /// <summary>Requests that skipped the lookup (no-cache) and refreshed the entry.</summary>
     public long Refreshes { get; init; }
 
+    /// <summary>Requests not cacheable by policy.</summary>
     public long Bypasses { get; init; }
 
+    /// <summary>Requests the upstream failed.</summary>
     public long Errors { get; init; }
 
     /// <summary>Hits ÷ requests.</summary>
@@ -73,18 +88,25 @@ public sealed record SavingsFigures
     /// <summary>Requests whose model had no price (their cost is unknown, not zero).</summary>
     public long PriceUnknown { get; init; }
 
+    /// <summary>Uncached input tokens billed.</summary>
     public long InputTokens { get; init; }
 
+    /// <summary>Output tokens billed.</summary>
     public long OutputTokens { get; init; }
 
+    /// <summary>Prompt-cache writes (5-minute TTL) billed.</summary>
     public long CacheWrite5mTokens { get; init; }
 
+    /// <summary>Prompt-cache writes (1-hour TTL) billed.</summary>
     public long CacheWrite1hTokens { get; init; }
 
+    /// <summary>Prompt-cache reads billed.</summary>
     public long CacheReadTokens { get; init; }
 
+    /// <summary>Input tokens (all classes) that hits did not send upstream.</summary>
     public long AvoidedInputTokens { get; init; }
 
+    /// <summary>Output tokens hits did not have generated.</summary>
     public long AvoidedOutputTokens { get; init; }
 }
 
@@ -94,10 +116,13 @@ public sealed record SavingsProjection
     /// <summary>The trailing window the projection extrapolates.</summary>
     public required TimeSpan Window { get; init; }
 
+    /// <summary>Savings projected to an average month.</summary>
     public decimal MonthlySavingsUsd { get; init; }
 
+    /// <summary>Savings projected to an average year.</summary>
     public decimal AnnualSavingsUsd { get; init; }
 
+    /// <summary>Spend projected to an average month.</summary>
     public decimal MonthlyCostUsd { get; init; }
 
     /// <summary>The configured monthly cost of running the cache.</summary>

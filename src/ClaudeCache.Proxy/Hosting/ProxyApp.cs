@@ -1,10 +1,13 @@
 using System.Net;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Caching;
+using ClaudeCache.Costs;
 using ClaudeCache.Policy;
+using ClaudeCache.Proxy.Admin;
 using ClaudeCache.Proxy.Pipeline;
 using ClaudeCache.Storage.Sqlite;
 using ClaudeCache.Telemetry;
+using OpenTelemetry.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -102,6 +105,21 @@ public static class ProxyApp
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton(sp => new RequestPreparer(sp.GetRequiredService<CachePolicyResolver>(), sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Tenant));
         services.AddSingleton<CacheEngine>();
+        services.AddSingleton(sp => PriceTable.LoadWithOverride(sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Costs.PricesFile));
+        services.AddSingleton(sp => new CostCalculator(sp.GetRequiredService<PriceTable>()));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ProxyOptions>>().Value;
+            ILedgerStore store = options.Storage.Provider == "sqlite" ? new SqliteLedgerStore(options.Storage.SqlitePath) : new MemoryLedgerStore();
+            return new SavingsLedger(store, sp.GetRequiredService<TimeProvider>(), options.Costs.LedgerFlushInterval, sp.GetRequiredService<ILogger<SavingsLedger>>());
+        });
+        services.AddSingleton<LedgerRecorder>();
+        services.AddSingleton<AlertMonitor>();
+        services.AddSingleton<AdminTokenFilter>();
+        services.AddHttpClient(AlertMonitor.WebhookClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(ClaudeCacheMetrics.MeterName)
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         services.AddSingleton<MessagesEndpoint>();
         services.AddSingleton<PassThroughEndpoint>();
         services.AddHttpForwarder();
@@ -141,5 +159,9 @@ public static class ProxyApp
         app.MapPost("/v1/messages/count_tokens", (HttpContext context) => messages.HandleAsync(context, RequestEndpoint.CountTokens));
         app.Map("/v1/{**rest}", passThrough.HandleAsync);
         app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapAdminEndpoints();
+        // Start evaluating alert rules now, not on the first admin request.
+        app.Services.GetRequiredService<AlertMonitor>();
     }
 }

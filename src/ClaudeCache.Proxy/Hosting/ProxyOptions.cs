@@ -1,6 +1,7 @@
 using ClaudeCache.Caching;
 using ClaudeCache.Keys;
 using ClaudeCache.Policy;
+using ClaudeCache.Proxy.Admin;
 
 namespace ClaudeCache.Proxy.Hosting;
 
@@ -41,6 +42,18 @@ public sealed class ProxyOptions
 
     /// <summary>How entries are partitioned between callers.</summary>
     public TenantOptions Tenant { get; set; } = new();
+
+    /// <summary>Prices, the ledger, ROI.</summary>
+    public CostsOptions Costs { get; set; } = new();
+
+    /// <summary>
+    /// The token that <c>/admin/*</c> and the dashboard's data require (<c>Authorization: Bearer T</c> or
+    /// <c>x-admin-token: T</c>). Without one, the admin API is closed.
+    /// </summary>
+    public string? AdminToken { get; set; }
+
+    /// <summary>Alert rules and the webhook.</summary>
+    public AlertOptions Alerts { get; set; } = new();
 
     /// <summary>Strategies, TTLs and the rules that choose them.</summary>
     public StrategyOptions Strategies { get; set; } = new();

@@ -54,6 +54,45 @@ internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
             errors.Add("ClaudeCache:Cache limits must be positive.");
         }
 
+        if (options.Costs.MonthlyInfrastructureCostUsd < 0)
+        {
+            errors.Add("ClaudeCache:Costs:MonthlyInfrastructureCostUsd must not be negative.");
+        }
+
+        if (options.Costs.PricesFile is { Length: > 0 } prices && !File.Exists(prices))
+        {
+            errors.Add($"ClaudeCache:Costs:PricesFile '{prices}' does not exist.");
+        }
+
+        if (options.AdminToken is { Length: > 0 and < 16 })
+        {
+            errors.Add("ClaudeCache:AdminToken must be at least 16 characters.");
+        }
+
+        for (var i = 0; i < options.Alerts.Rules.Count; i++)
+        {
+            var rule = options.Alerts.Rules[i];
+            if (string.IsNullOrWhiteSpace(rule.Name) || rule.Window <= TimeSpan.Zero || rule.Threshold < 0 || rule.MinRequests < 0)
+            {
+                errors.Add($"ClaudeCache:Alerts:Rules:{i} needs a Name, a positive Window and a non-negative Threshold and MinRequests.");
+            }
+        }
+
+        if (options.Alerts.Rules.Select(r => r.Name).Distinct(StringComparer.Ordinal).Count() != options.Alerts.Rules.Count)
+        {
+            errors.Add("ClaudeCache:Alerts:Rules names must be unique.");
+        }
+
+        if (options.Alerts.WebhookUrl is { Length: > 0 } hook && !Uri.TryCreate(hook, UriKind.Absolute, out _))
+        {
+            errors.Add($"ClaudeCache:Alerts:WebhookUrl '{hook}' is not an absolute URL.");
+        }
+
+        if (options.Alerts.EvaluationInterval <= TimeSpan.Zero)
+        {
+            errors.Add("ClaudeCache:Alerts:EvaluationInterval must be positive.");
+        }
+
         var strategies = new StrategyOptionsValidator().Validate(name, options.Strategies);
         if (strategies.Failed)
         {

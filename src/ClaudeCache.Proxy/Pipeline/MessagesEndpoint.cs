@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Caching;
+using ClaudeCache.Costs;
 using ClaudeCache.Policy;
 using ClaudeCache.Proxy.Hosting;
 using ClaudeCache.Telemetry;
@@ -16,6 +17,7 @@ namespace ClaudeCache.Proxy.Pipeline;
 internal sealed class MessagesEndpoint(
     CacheEngine engine,
     UpstreamClient upstream,
+    LedgerRecorder ledger,
     ClaudeCacheMetrics metrics,
     TimeProvider time,
     IOptions<ProxyOptions> options)
@@ -70,11 +72,10 @@ internal sealed class MessagesEndpoint(
             }
         }
 
-        var outcome = await ServeAsync(context, prepared, UpstreamRequest.From(request, body)).ConfigureAwait(false);
-        metrics.Request(outcome, StrategyNames.ToHeader(prepared.Policy.Strategy), prepared.Model, time.GetElapsedTime(started));
+        await ServeAsync(context, prepared, UpstreamRequest.From(request, body), started).ConfigureAwait(false);
     }
 
-    private async Task<string> ServeAsync(HttpContext context, PreparedRequest prepared, UpstreamRequest upstreamRequest)
+    private async Task ServeAsync(HttpContext context, PreparedRequest prepared, UpstreamRequest upstreamRequest, long started)
     {
         // Steps 5–6: look up, and serve a hit.
         var entry = await engine.LookupAsync(prepared, context.RequestAborted).ConfigureAwait(false);
@@ -82,7 +83,8 @@ internal sealed class MessagesEndpoint(
         {
             AddCacheHeaders(context.Response, ProxyHeaders.Hit, prepared);
             await ResponseRenderer.WriteAsync(context, entry, prepared.WantsStream, time.GetUtcNow()).ConfigureAwait(false);
-            return "hit";
+            ledger.RecordHit(prepared, entry, time.GetElapsedTime(started));
+            return;
         }
 
         // Step 7: join an identical call in flight, or lead one.
@@ -107,14 +109,46 @@ internal sealed class MessagesEndpoint(
             }
         }
 
-        if (!await FlightResponder.WriteAsync(context, ticket.Flight, prepared.WantsStream, AddHeaders, time).ConfigureAwait(false))
+        var served = ticket.Flight;
+        var outcome = !ticket.IsLeader ? LedgerOutcome.Hit : !policy.Store ? LedgerOutcome.Bypass : policy.Lookup ? LedgerOutcome.Miss : LedgerOutcome.Refresh;
+        try
         {
-            // The shared call could not answer in this caller's form: call alone.
-            await FlightResponder.WriteAsync(context, engine.CallAlone(prepared, send), prepared.WantsStream, AddHeaders, time).ConfigureAwait(false);
+            if (!await FlightResponder.WriteAsync(context, served, prepared.WantsStream, AddHeaders, time).ConfigureAwait(false))
+            {
+                // The shared call could not answer in this caller's form: call alone (and pay for it).
+                served = engine.CallAlone(prepared, send);
+                outcome = policy.Store ? LedgerOutcome.Miss : LedgerOutcome.Bypass;
+                await FlightResponder.WriteAsync(context, served, prepared.WantsStream, AddHeaders, time).ConfigureAwait(false);
+            }
         }
-
-        return status.ToLowerInvariant();
+        finally
+        {
+            // A caller that left still cost (or saved) what its flight did: every call is accounted for.
+            RecordWhenJudged(prepared, served, outcome, time.GetElapsedTime(started));
+        }
     }
+
+    /// <summary>
+    /// Steps 9–10 end after the caller has its bytes; the ledger entry waits for the judgement without holding the
+    /// response open.
+    /// </summary>
+    private void RecordWhenJudged(PreparedRequest prepared, Flight flight, LedgerOutcome outcome, TimeSpan latency) =>
+        _ = flight.Outcome.ContinueWith(
+            judged =>
+            {
+                var answer = judged.Result.Response;
+                if (outcome == LedgerOutcome.Hit && answer is not null)
+                {
+                    ledger.RecordHit(prepared, answer, latency);
+                }
+                else
+                {
+                    ledger.RecordUpstream(prepared, answer is null ? LedgerOutcome.Error : outcome, answer, latency);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion,
+            TaskScheduler.Default);
 
     private static void AddCacheHeaders(HttpResponse response, string status, PreparedRequest prepared)
     {

@@ -1,0 +1,46 @@
+using ClaudeCache.Caching;
+using ClaudeCache.Costs;
+using ClaudeCache.Proxy.Hosting;
+using ClaudeCache.Proxy.Pipeline;
+using Microsoft.Extensions.Options;
+
+namespace ClaudeCache.Proxy.Admin;
+
+/// <summary>The admin API (<c>/admin/*</c>, token required) and the dashboard page.</summary>
+internal static class AdminEndpoints
+{
+    public static void MapAdminEndpoints(this WebApplication app)
+    {
+        var admin = app.MapGroup("/admin").AddEndpointFilter<AdminTokenFilter>();
+        admin.MapGet("/stats", StatsAsync);
+        admin.MapGet("/alerts", (AlertMonitor alerts) => Results.Json(alerts.Snapshot(), AdminJsonContext.Default.AlertsResponse));
+        app.MapGet("/dashboard", () => Results.Stream(Dashboard.Open(), "text/html; charset=utf-8"));
+        app.MapGet("/dashboard/chart.js", () => Results.Stream(Dashboard.OpenChartLibrary(), "text/javascript; charset=utf-8"));
+    }
+
+    /// <summary><c>GET /admin/stats</c>: the analytics over a range, optionally filtered by one dimension.</summary>
+    private static async Task StatsAsync(HttpContext context, SavingsLedger ledger, ResponseCache cache, TimeProvider time, IOptions<ProxyOptions> options)
+    {
+        if (!StatsQuery.TryParse(context.Request.Query, time.GetUtcNow(), out var query, out var error))
+        {
+            await ProxyErrors.InvalidRequest(context, error!).ConfigureAwait(false);
+            return;
+        }
+
+        var report = await BuildReportAsync(ledger, cache, query.From, query.To, query.Filter, options.Value.Costs.MonthlyInfrastructureCostUsd, context.RequestAborted).ConfigureAwait(false);
+        await Results.Json(report, AdminJsonContext.Default.SavingsReport).ExecuteAsync(context).ConfigureAwait(false);
+    }
+
+    public static async Task<SavingsReport> BuildReportAsync(SavingsLedger ledger, ResponseCache? cache, DateTimeOffset from, DateTimeOffset to, (string, string)? filter, decimal infrastructure, CancellationToken cancellationToken)
+    {
+        var (rows, latency) = await ledger.QueryAsync(from, to, cancellationToken).ConfigureAwait(false);
+        CacheFigures? figures = null;
+        if (cache is not null)
+        {
+            var s = await cache.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
+            figures = new CacheFigures(s.MemoryEntries, s.MemoryBytes, s.StoredEntries, s.StoredBytes, s.CompressionRatio);
+        }
+
+        return SavingsAnalytics.Build(rows, latency, from, to, filter, infrastructure, figures);
+    }
+}
