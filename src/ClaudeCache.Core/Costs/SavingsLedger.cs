@@ -116,7 +116,8 @@ public sealed partial class SavingsLedger : IAsyncDisposable
     {
         await FlushQuietlyAsync().ConfigureAwait(false);
         var fromMinute = from.ToUnixTimeSeconds() / 60;
-        var toMinute = (to.ToUnixTimeSeconds() + 59) / 60;
+        // The minute that holds `to` is included: the current minute is live data.
+        var toMinute = (to.ToUnixTimeSeconds() / 60) + 1;
         var rows = await _store.QueryAsync(fromMinute, toMinute, cancellationToken).ConfigureAwait(false);
         var latency = await _store.QueryLatencyAsync(fromMinute, toMinute, cancellationToken).ConfigureAwait(false);
         return (rows, latency);

@@ -31,6 +31,8 @@ public sealed class ProxyHost : IAsyncDisposable
         Client = CreateClient();
     }
 
+    public const string AdminToken = "test-admin-token-0123456789";
+
     public FakeAnthropicUpstream Upstream { get; }
 
     public Uri BaseAddress { get; }
@@ -62,6 +64,7 @@ public sealed class ProxyHost : IAsyncDisposable
             ["ClaudeCache:Upstream"] = upstream.BaseAddress.ToString(),
             ["ClaudeCache:Storage:SqlitePath"] = databasePath,
             ["Logging:LogLevel:Default"] = "Warning",
+            ["ClaudeCache:AdminToken"] = AdminToken,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -79,6 +82,14 @@ public sealed class ProxyHost : IAsyncDisposable
         client.DefaultRequestHeaders.Add("x-api-key", apiKey);
         client.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return client;
+    }
+
+    /// <summary>A client that presents the admin token.</summary>
+    public HttpClient CreateAdminClient()
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
         return client;
     }
 
