@@ -1,0 +1,75 @@
+using System.Globalization;
+using ClaudeCache.Proxy.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace ClaudeCache.Proxy.Tests;
+
+/// <summary>The dashboard in a real headless Chromium (the system's, driven by Playwright).</summary>
+public sealed class DashboardTests
+{
+    [Fact]
+    public async Task Dashboard_ShowsTheSameHitRatioAndSavingsAsTheAdminApi()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        foreach (var prompt in new[] { "Explain escrow", "Explain escrow", "Analyse 12 Oak Street", "Explain escrow", "Analyse 12 Oak Street" })
+        {
+            await Requests.SendAsync(proxy.Client, Requests.Body(prompt), ("x-cache-context", "explanation"));
+        }
+
+        var totals = await CostAccountingTests.StatsAsync(proxy, 5);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath(),
+            Headless = true,
+            // This machine has no network beyond loopback: keep Chromium from reaching out.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 1100 } });
+        await page.GotoAsync(new Uri(proxy.BaseAddress, "dashboard#token=" + ProxyHost.AdminToken).ToString());
+        await page.WaitForSelectorAsync("body[data-loaded='true']", new PageWaitForSelectorOptions { Timeout = 15_000 });
+
+        var hitRatio = await page.GetAttributeAsync("#hit-ratio", "data-value");
+        var hitRatioText = await page.InnerTextAsync("#hit-ratio");
+        var savings = await page.GetAttributeAsync("#savings-usd", "data-value");
+        var savingsText = await page.InnerTextAsync("#savings-usd");
+        var contextTable = await page.InnerTextAsync("#by-context");
+        var screenshot = Path.Combine(AppContext.BaseDirectory, "dashboard.png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
+        TestContext.Current.AddAttachment("dashboard.png", await File.ReadAllBytesAsync(screenshot), "image/png");
+
+        var expectedRatio = totals.GetProperty("hitRatio").GetDouble();
+        var expectedSavings = totals.GetProperty("savingsUsd").GetDecimal();
+        Assert.Equal(0.6, expectedRatio);
+        Assert.Equal(expectedRatio, double.Parse(hitRatio!, CultureInfo.InvariantCulture));
+        Assert.Equal((expectedRatio * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%", hitRatioText);
+        Assert.Equal(expectedSavings, decimal.Parse(savings!, CultureInfo.InvariantCulture));
+        Assert.Equal("$" + expectedSavings.ToString("N2", CultureInfo.GetCultureInfo("en-US")), savingsText);
+        Assert.Contains("explanation", contextTable, StringComparison.Ordinal);
+        Assert.True(new FileInfo(screenshot).Length > 10_000, "the screenshot shows a rendered page");
+    }
+
+    [Fact]
+    public async Task Dashboard_WithAWrongToken_AsksForOne()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath(),
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        });
+        var page = await browser.NewPageAsync();
+
+        await page.GotoAsync(new Uri(proxy.BaseAddress, "dashboard#token=not-the-token").ToString());
+        await page.WaitForSelectorAsync("#login", new PageWaitForSelectorOptions { State = WaitForSelectorState.Visible, Timeout = 15_000 });
+
+        Assert.Contains("refused", await page.InnerTextAsync("#login-error"), StringComparison.Ordinal);
+    }
+
+    private static string ChromiumPath() =>
+        new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException("Chromium is not installed: run ./test.sh, which installs it.");
+}
