@@ -30,7 +30,7 @@ public sealed class RedisConnection : IAsyncDisposable
     private readonly Lock _gate = new();
     private Task<ConnectionMultiplexer>? _connecting;
     private long _connectStartedAt;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     /// <summary>Creates the connection. Does no I/O; see the remarks on the type.</summary>
     /// <exception cref="ArgumentException">An option is out of range or the configuration string does not parse.</exception>
@@ -110,6 +110,7 @@ public sealed class RedisConnection : IAsyncDisposable
 
     private Task<ConnectionMultiplexer> ConnectAsync()
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var current = Volatile.Read(ref _connecting);
         if (current is not null && !current.IsFaulted && !current.IsCanceled)
         {
