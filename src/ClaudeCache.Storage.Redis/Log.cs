@@ -25,6 +25,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 2220, Level = LogLevel.Warning, Message = "An eviction handler failed for a backplane message")]
     public static partial void EvictionHandlerFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 2222, Level = LogLevel.Warning, Message = "Subscribing to the backplane channel failed; retrying until Redis answers")]
+    public static partial void SubscribeFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(EventId = 2221, Level = LogLevel.Debug, Message = "Ignored a malformed backplane message")]
     public static partial void MalformedBackplaneMessage(ILogger logger);
 

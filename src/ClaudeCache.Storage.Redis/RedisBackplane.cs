@@ -51,14 +51,35 @@ public sealed class RedisBackplane : IAsyncDisposable
     public string InstanceId { get; } = Guid.NewGuid().ToString("N");
 
     /// <summary>
-    /// Subscribes to the channel. Waits for the connection (up to the connect timeout when Redis is down) and throws
-    /// when the subscription cannot be made; call it at start-up and retry, or run without a backplane.
+    /// Subscribes to the channel, retrying every <see cref="RedisStoreOptions.ReconnectRetryInterval"/> until it
+    /// succeeds or <paramref name="cancellationToken"/> is cancelled: with Redis down, run it in the background
+    /// (the instance works without coherence meanwhile). Once subscribed, the multiplexer restores the subscription
+    /// after reconnects by itself.
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var subscriber = await _connection.GetSubscriberAsync(cancellationToken).ConfigureAwait(false);
-        await subscriber.SubscribeAsync(_channel, _handler).WaitAsync(cancellationToken).ConfigureAwait(false);
-        _subscriber = subscriber;
+        var logged = false;
+        while (true)
+        {
+            try
+            {
+                var subscriber = await _connection.GetSubscriberAsync(cancellationToken).ConfigureAwait(false);
+                await subscriber.SubscribeAsync(_channel, _handler).WaitAsync(cancellationToken).ConfigureAwait(false);
+                _subscriber = subscriber;
+                return;
+            }
+            catch (RedisException ex)
+            {
+                // Also right after connecting: the subscription socket connects separately from the command socket.
+                if (!logged)
+                {
+                    Log.SubscribeFailed(_logger, ex);
+                    logged = true;
+                }
+            }
+
+            await Task.Delay(_connection.Options.ReconnectRetryInterval, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

@@ -22,9 +22,15 @@ namespace ClaudeCache.Storage.Redis;
 /// (<see cref="BacklogPolicy.FailFast"/>): a cache that waits is worse than a miss. Each caller bounds its own
 /// operations by <see cref="RedisStoreOptions.OperationTimeout"/>.
 /// </para>
+/// <para>
+/// <b>Connect timeout</b> defaults to 2 s (not the client's 5 s) unless the configuration string sets
+/// <c>connectTimeout</c>: with Redis down at start-up, the first attempt must time out before reconnecting begins.
+/// </para>
 /// </remarks>
 public sealed class RedisConnection : IAsyncDisposable
 {
+    private const int DefaultConnectTimeoutMs = 2000;
+
     private readonly ConfigurationOptions _configuration;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
@@ -54,7 +60,15 @@ public sealed class RedisConnection : IAsyncDisposable
     /// configured connect timeout). Callers bound the wait themselves.
     /// </summary>
     public async Task<IConnectionMultiplexer> GetMultiplexerAsync(CancellationToken cancellationToken) =>
-        await ConnectAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        await GetConnectTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Starts connecting now rather than on the first operation, and waits for the first attempt to return (it
+    /// returns disconnected, not failed, when Redis is down). Hosts call it at start-up, in the background, so the
+    /// first requests do not spend their operation timeout on the handshake.
+    /// </summary>
+    public async Task ConnectAsync(CancellationToken cancellationToken) =>
+        await GetMultiplexerAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>The database, as <see cref="GetMultiplexerAsync"/>.</summary>
     public async Task<IDatabase> GetDatabaseAsync(CancellationToken cancellationToken) =>
@@ -108,7 +122,7 @@ public sealed class RedisConnection : IAsyncDisposable
             TaskScheduler.Default);
     }
 
-    private Task<ConnectionMultiplexer> ConnectAsync()
+    private Task<ConnectionMultiplexer> GetConnectTask()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var current = Volatile.Read(ref _connecting);
@@ -177,6 +191,13 @@ public sealed class RedisConnection : IAsyncDisposable
         if (configuration.EndPoints.Count == 0)
         {
             throw new ArgumentException("RedisStoreOptions.Configuration must name at least one Redis endpoint.", nameof(options));
+        }
+
+        // A cache's Redis is close by; the client's 5 s default would also be how long recovery waits when Redis
+        // is down at start-up, since the first attempt must time out before the reconnect loop takes over.
+        if (!options.Configuration.Contains("connectTimeout", StringComparison.OrdinalIgnoreCase))
+        {
+            configuration.ConnectTimeout = DefaultConnectTimeoutMs;
         }
 
         configuration.AbortOnConnectFail = false;
