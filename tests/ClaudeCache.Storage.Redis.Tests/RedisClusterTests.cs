@@ -8,10 +8,10 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture) : IClassFixtu
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    public ValueTask InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _connection = new RedisConnection(TestRedis.Options(fixture.Cluster.Configuration));
-        return ValueTask.CompletedTask;
+        await _connection.ConnectAsync(Token);
     }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();

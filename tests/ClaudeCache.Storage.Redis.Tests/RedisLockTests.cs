@@ -10,13 +10,13 @@ public sealed class RedisLockTests(RedisServerFixture fixture) : IAsyncLifetime
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    public ValueTask InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         // Two multiplexers on one prefix: two instances competing for the same keys.
         var options = TestRedis.Options(fixture.Server.EndPoint);
         _first = new RedisConnection(options);
         _second = new RedisConnection(options);
-        return ValueTask.CompletedTask;
+        await Task.WhenAll(_first.ConnectAsync(Token), _second.ConnectAsync(Token));
     }
 
     public async ValueTask DisposeAsync()

@@ -13,11 +13,11 @@ public sealed class RedisSecondTierTests(RedisServerFixture fixture) : IAsyncLif
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    public ValueTask InitializeAsync()
+    public async ValueTask InitializeAsync()
     {
         _connection = new RedisConnection(TestRedis.Options(fixture.Server.EndPoint));
         _tier = new RedisSecondTier(_connection, _time);
-        return ValueTask.CompletedTask;
+        await _connection.ConnectAsync(Token);
     }
 
     public async ValueTask DisposeAsync()

@@ -14,7 +14,7 @@ internal static class TestRedis
             Configuration = configuration,
             KeyPrefix = $"t{Guid.NewGuid():N}"[..9] + ":",
             // Generous for a shared CI machine; the fail-open tests set the production default explicitly.
-            OperationTimeout = TimeSpan.FromMilliseconds(500),
+            OperationTimeout = TimeSpan.FromSeconds(2),
         };
         configure?.Invoke(options);
         return options;
