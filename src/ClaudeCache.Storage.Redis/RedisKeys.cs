@@ -1,0 +1,20 @@
+using StackExchange.Redis;
+
+namespace ClaudeCache.Storage.Redis;
+
+/// <summary>
+/// The key layout. The hex cache key is wrapped in braces, a cluster hash tag: an entry and its lock hash to the same
+/// slot (so one script can look at both), while the keys as a whole still spread evenly over the slots because the
+/// hex is a SHA-256 digest.
+/// </summary>
+internal static class RedisKeys
+{
+    /// <summary><c>{prefix}e:{hex}</c>: an encoded entry.</summary>
+    public static RedisKey Entry(string prefix, string hexKey) => $"{prefix}e:{{{hexKey}}}";
+
+    /// <summary><c>{prefix}l:{hex}</c>: the lock of whoever is computing the entry.</summary>
+    public static RedisKey Lock(string prefix, string hexKey) => $"{prefix}l:{{{hexKey}}}";
+
+    /// <summary><c>{prefix}invalidate</c>: the backplane channel.</summary>
+    public static RedisChannel InvalidationChannel(string prefix) => RedisChannel.Literal(prefix + "invalidate");
+}

@@ -1,0 +1,76 @@
+namespace ClaudeCache.Storage.Redis;
+
+/// <summary>
+/// Options of the Redis store (<see cref="RedisConnection"/>, <see cref="RedisSecondTier"/>, <see cref="RedisBackplane"/>,
+/// <see cref="RedisLock"/>): where Redis is, how keys are named, and how long the cache may wait for it.
+/// </summary>
+/// <remarks>See <c>docs/redis.md</c>.</remarks>
+public sealed class RedisStoreOptions
+{
+    /// <summary>
+    /// A StackExchange.Redis connection string: a standalone server (<c>redis:6379</c>), Sentinel
+    /// (<c>sentinel1:26379,sentinel2:26379,serviceName=mymaster</c>) or several cluster nodes
+    /// (<c>node1:6379,node2:6379,node3:6379</c>). Any client option may be added (<c>password=…</c>, <c>ssl=true</c>,
+    /// <c>connectTimeout=…</c>); <c>abortConnect</c> is always forced off so the application starts while Redis is down.
+    /// </summary>
+    public string Configuration { get; set; } = "localhost:6379";
+
+    /// <summary>
+    /// Prefix of every key and channel, so several applications (or cache versions) can share one Redis. It must not
+    /// contain <c>{</c> or <c>}</c>: keys carry their own cluster hash tag. Default <c>cc:</c>.
+    /// </summary>
+    public string KeyPrefix { get; set; } = "cc:";
+
+    /// <summary>
+    /// The most any single operation may take before it fails (and the response cache serves a miss): a slow Redis
+    /// must cost a request no more than this. Default 50 ms.
+    /// </summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Entries larger than this are not stored (logged, not thrown). Default 8 MiB.</summary>
+    public int MaxEntryBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>
+    /// Up to this fraction of an entry's time to live is taken off at random when it is written, so entries written
+    /// together (a warm-up, a burst) do not all expire in the same instant. Between 0 and 0.5. Default 0.05.
+    /// </summary>
+    public double TtlJitter { get; set; } = 0.05;
+
+    /// <summary>How often a lost connection is retried. Default 1 second.</summary>
+    public TimeSpan ReconnectRetryInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Configuration))
+        {
+            throw new ArgumentException("RedisStoreOptions.Configuration must name at least one Redis endpoint.", nameof(Configuration));
+        }
+
+        // A brace in the prefix would become the key's hash tag and put every key in one cluster slot.
+        if (KeyPrefix is null || KeyPrefix.Contains('{', StringComparison.Ordinal) || KeyPrefix.Contains('}', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("RedisStoreOptions.KeyPrefix must not contain '{' or '}'.", nameof(KeyPrefix));
+        }
+
+        if (OperationTimeout <= TimeSpan.Zero || OperationTimeout > TimeSpan.FromMinutes(1))
+        {
+            throw new ArgumentException("RedisStoreOptions.OperationTimeout must be positive and at most one minute.", nameof(OperationTimeout));
+        }
+
+        if (MaxEntryBytes <= 0)
+        {
+            throw new ArgumentException("RedisStoreOptions.MaxEntryBytes must be positive.", nameof(MaxEntryBytes));
+        }
+
+        if (!(TtlJitter >= 0 && TtlJitter <= 0.5))
+        {
+            throw new ArgumentException("RedisStoreOptions.TtlJitter must be between 0 and 0.5.", nameof(TtlJitter));
+        }
+
+        if (ReconnectRetryInterval <= TimeSpan.Zero || ReconnectRetryInterval > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentException("RedisStoreOptions.ReconnectRetryInterval must be positive and at most ten minutes.", nameof(ReconnectRetryInterval));
+        }
+    }
+}
