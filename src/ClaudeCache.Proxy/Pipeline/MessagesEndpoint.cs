@@ -87,14 +87,13 @@ internal sealed class MessagesEndpoint(
                 headers["anthropic-version"].ToString(),
                 string.Join(',', headers["anthropic-beta"].ToArray()),
                 root));
-            var upstreamRequest = UpstreamRequest.From(request, body);
 
-            var outcome = await ServeAsync(context, endpoint, policy, key, wantsStream, contextType, upstreamRequest).ConfigureAwait(false);
+            var outcome = await ServeAsync(context, endpoint, policy, key, wantsStream, contextType, body).ConfigureAwait(false);
             metrics.Request(outcome, StrategyNames.ToHeader(policy.Strategy), ReadModel(root), time.GetElapsedTime(started));
         }
     }
 
-    private async Task<string> ServeAsync(HttpContext context, RequestEndpoint endpoint, CachePolicy policy, CacheKey key, bool wantsStream, string contextType, UpstreamRequest upstreamRequest)
+    private async Task<string> ServeAsync(HttpContext context, RequestEndpoint endpoint, CachePolicy policy, CacheKey key, bool wantsStream, string contextType, byte[] body)
     {
         // Step 5–6: look up, and serve a hit.
         if (policy.Lookup)
@@ -108,6 +107,8 @@ internal sealed class MessagesEndpoint(
             }
         }
 
+        // Only a miss needs the copy of the request for the upstream call; a hit never pays for it.
+        var upstreamRequest = UpstreamRequest.From(context.Request, body);
         var status = !policy.Store ? ProxyHeaders.Bypass : policy.Lookup ? ProxyHeaders.Miss : ProxyHeaders.Refresh;
         var intent = new StoreIntent(
             key,
