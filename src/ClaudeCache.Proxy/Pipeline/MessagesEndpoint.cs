@@ -72,10 +72,10 @@ internal sealed class MessagesEndpoint(
             }
         }
 
-        await ServeAsync(context, prepared, UpstreamRequest.From(request, body), started).ConfigureAwait(false);
+        await ServeAsync(context, prepared, body, started).ConfigureAwait(false);
     }
 
-    private async Task ServeAsync(HttpContext context, PreparedRequest prepared, UpstreamRequest upstreamRequest, long started)
+    private async Task ServeAsync(HttpContext context, PreparedRequest prepared, byte[] body, long started)
     {
         // Steps 5–6: look up, and serve a hit.
         var entry = await engine.LookupAsync(prepared, context.RequestAborted).ConfigureAwait(false);
@@ -88,7 +88,8 @@ internal sealed class MessagesEndpoint(
         }
 
         // Step 7: join an identical call in flight, or lead one.
-        var send = upstream.Sender(upstreamRequest);
+        // Only a miss needs the request copied for the upstream call (a hit never pays for it).
+        var send = upstream.Sender(UpstreamRequest.From(context.Request, body));
         var ticket = engine.JoinOrStart(prepared, send);
         var policy = prepared.Policy;
 

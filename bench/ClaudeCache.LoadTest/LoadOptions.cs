@@ -1,0 +1,57 @@
+using System.Globalization;
+
+namespace ClaudeCache.LoadTest;
+
+/// <summary>Command-line options; every run is bounded by a request count and a time limit.</summary>
+internal sealed record LoadOptions
+{
+    /// <summary>Hit-throughput requests per target per round.</summary>
+    public int Requests { get; init; } = 4_000;
+
+    /// <summary>Concurrent workers in the hit-throughput section.</summary>
+    public int Concurrency { get; init; } = 16;
+
+    /// <summary>Rounds; each round runs the baseline then the proxy (order alternates every round).</summary>
+    public int Rounds { get; init; } = 5;
+
+    /// <summary>Miss and streamed-miss requests per target per round.</summary>
+    public int LatencyRequests { get; init; } = 400;
+
+    /// <summary>Workers in the miss sections: 1 measures the added latency, not queueing on a saturated machine.</summary>
+    public int LatencyConcurrency { get; init; } = 1;
+
+    /// <summary>Upper bound of one measured run, whatever the request count.</summary>
+    public TimeSpan MaxRunTime { get; init; } = TimeSpan.FromSeconds(30);
+
+    public static LoadOptions Parse(string[] args)
+    {
+        var options = new LoadOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            int Next() => i + 1 < args.Length
+                ? int.Parse(args[++i], CultureInfo.InvariantCulture)
+                : throw new ArgumentException($"{args[i]} needs a value");
+
+            options = args[i] switch
+            {
+                "--quick" => options with { Requests = 1_500, Rounds = 3, LatencyRequests = 200 },
+                "--requests" => options with { Requests = Next() },
+                "--concurrency" => options with { Concurrency = Next() },
+                "--rounds" => options with { Rounds = Next() },
+                "--latency-requests" => options with { LatencyRequests = Next() },
+                "--latency-concurrency" => options with { LatencyConcurrency = Next() },
+                "--max-seconds" => options with { MaxRunTime = TimeSpan.FromSeconds(Next()) },
+                _ => throw new ArgumentException(
+                    $"Unknown option {args[i]}. Options: --quick --requests N --concurrency C --rounds R " +
+                    "--latency-requests N --latency-concurrency C --max-seconds S"),
+            };
+        }
+
+        if (options.Requests <= 0 || options.Concurrency <= 0 || options.Rounds <= 0 || options.LatencyRequests <= 0 || options.LatencyConcurrency <= 0)
+        {
+            throw new ArgumentException("Counts must be positive.");
+        }
+
+        return options;
+    }
+}

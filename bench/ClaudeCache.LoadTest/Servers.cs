@@ -1,0 +1,112 @@
+using System.Net;
+using ClaudeCache.Caching;
+using ClaudeCache.Proxy.Hosting;
+using ClaudeCache.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ClaudeCache.LoadTest;
+
+/// <summary>
+/// The three servers of a load run, all in this process on loopback: the fake upstream (no latency), the real proxy
+/// in front of it (default SQLite store in a temp folder), and a bare Kestrel endpoint that answers every
+/// <c>POST /v1/messages</c> with fixed bytes (the hit baseline).
+/// </summary>
+internal sealed class Servers : IAsyncDisposable
+{
+    private readonly WebApplication _proxy;
+    private readonly WebApplication _bare;
+    private readonly string _directory;
+    private byte[] _bareBody = [];
+
+    private Servers(FakeAnthropicUpstream upstream, WebApplication proxy, WebApplication bare, string directory)
+    {
+        Upstream = upstream;
+        _proxy = proxy;
+        _bare = bare;
+        _directory = directory;
+        ProxyAddress = AddressOf(proxy);
+        BareAddress = AddressOf(bare);
+    }
+
+    public FakeAnthropicUpstream Upstream { get; }
+
+    public Uri ProxyAddress { get; }
+
+    public Uri BareAddress { get; }
+
+    public ResponseCache Cache => _proxy.Services.GetRequiredService<ResponseCache>();
+
+    public static async Task<Servers> StartAsync()
+    {
+        var upstream = await FakeAnthropicUpstream.StartAsync();
+        // DefaultResponder already answers with no latency and no pause between events; say so explicitly.
+        upstream.Responder = request => DefaultResponder.Reply(request) with { Latency = TimeSpan.Zero, EventInterval = TimeSpan.Zero };
+
+        var directory = Path.Combine(Path.GetTempPath(), "claudecache-load-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        var proxy = ProxyApp.Create([], new Dictionary<string, string?>
+        {
+            ["ClaudeCache:Port"] = "0",
+            ["ClaudeCache:Upstream"] = upstream.BaseAddress.ToString(),
+            ["ClaudeCache:Storage:SqlitePath"] = Path.Combine(directory, "claudecache.db"),
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        await proxy.StartAsync();
+
+        Servers? servers = null;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(options =>
+        {
+            options.AddServerHeader = false;
+            options.Listen(IPAddress.Loopback, 0);
+        });
+        var bare = builder.Build();
+        bare.MapPost("/v1/messages", async (HttpContext context) =>
+        {
+            // Read the request body as the proxy must, then answer with the stored bytes.
+            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
+            var body = servers!._bareBody;
+            context.Response.ContentType = "application/json";
+            context.Response.ContentLength = body.Length;
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        });
+        await bare.StartAsync();
+
+        servers = new Servers(upstream, proxy, bare, directory);
+        return servers;
+    }
+
+    /// <summary>Sets the bytes the bare endpoint answers with (the proxy's hit body, captured once).</summary>
+    public void SetBareBody(byte[] body) => _bareBody = body;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _bare.StopAsync();
+        await _bare.DisposeAsync();
+        await _proxy.StopAsync();
+        await _proxy.DisposeAsync();
+        await Upstream.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is harmless.
+        }
+    }
+
+    private static Uri AddressOf(WebApplication app)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Uri(address.TrimEnd('/') + "/");
+    }
+}
