@@ -4,6 +4,11 @@ using ClaudeCache.Proxy.Tests.Infrastructure;
 
 namespace ClaudeCache.Proxy.Tests;
 
+/// <summary>
+/// The product Meter is process-wide by name, as OpenTelemetry listens to it: this test runs alone so that no
+/// other proxy in the test process adds to the counters it reads.
+/// </summary>
+[Collection(nameof(MetricsTests))]
 public sealed partial class MetricsTests
 {
     [Fact]
@@ -58,3 +63,6 @@ public sealed partial class MetricsTests
     [GeneratedRegex("""^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>[^}]*)\})? (?<value>[-+0-9.eE]+|NaN|\+Inf|-Inf)( \d+)?$""")]
     private static partial Regex SampleLine();
 }
+
+[CollectionDefinition(nameof(MetricsTests), DisableParallelization = true)]
+public sealed class MetricsRunAlone;
