@@ -11,8 +11,11 @@ namespace ClaudeCache.Costs;
 /// Prices each served request and records it in the ledger and the metrics, at one place, so the two always
 /// agree. A hit avoids what its upstream call would cost now: the stored usage at today's prices.
 /// </summary>
-public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, ClaudeCacheMetrics metrics, TimeProvider time)
+public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, ClaudeCacheMetrics metrics, TimeProvider time, bool enabled = true)
 {
+    /// <summary>False when accounting is switched off: nothing is priced or recorded.</summary>
+    public bool Enabled => enabled;
+
     /// <summary>The ledger.</summary>
     public SavingsLedger Ledger => ledger;
 
@@ -21,6 +24,11 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(answer);
+        if (!enabled)
+        {
+            return default;
+        }
+
         var (model, usage, cost) = Price(request, answer);
         return Record(new LedgerEntry(time.GetUtcNow(), model, StrategyNames.ToHeader(request.Policy.Strategy), request.ContextType, request.Tenant,
             LedgerOutcome.Hit, usage, 0, ToNanos(cost.Total), cost.PriceKnown, latency));
@@ -33,6 +41,11 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
     public LedgerEntry RecordUpstream(PreparedRequest request, LedgerOutcome outcome, CachedResponse? answer, TimeSpan latency)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (!enabled)
+        {
+            return default;
+        }
+
         var strategy = StrategyNames.ToHeader(request.Policy.Strategy);
         if (answer is null)
         {
@@ -50,6 +63,11 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
 
     private LedgerEntry Record(in LedgerEntry entry)
     {
+        if (!enabled)
+        {
+            return entry;
+        }
+
         ledger.Record(entry);
         metrics.Record(entry);
         return entry;

@@ -3,6 +3,9 @@ namespace ClaudeCache.Proxy.Hosting;
 /// <summary>Cost accounting (<c>ClaudeCache:Costs</c>).</summary>
 public sealed class CostsOptions
 {
+    /// <summary>Record every request in the ledger and the cost metrics (on by default; off only to measure its overhead).</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>A price file that replaces or adds rows of the shipped table (see docs/pricing.md); none by default.</summary>
     public string? PricesFile { get; set; }
 

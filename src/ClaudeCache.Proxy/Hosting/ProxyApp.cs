@@ -113,7 +113,12 @@ public static class ProxyApp
             ILedgerStore store = options.Storage.Provider == "sqlite" ? new SqliteLedgerStore(options.Storage.SqlitePath) : new MemoryLedgerStore();
             return new SavingsLedger(store, sp.GetRequiredService<TimeProvider>(), options.Costs.LedgerFlushInterval, sp.GetRequiredService<ILogger<SavingsLedger>>());
         });
-        services.AddSingleton<LedgerRecorder>();
+        services.AddSingleton(sp => new LedgerRecorder(
+            sp.GetRequiredService<SavingsLedger>(),
+            sp.GetRequiredService<CostCalculator>(),
+            sp.GetRequiredService<ClaudeCacheMetrics>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Costs.Enabled));
         services.AddSingleton<AlertMonitor>();
         services.AddSingleton<AdminTokenFilter>();
         services.AddHttpClient(AlertMonitor.WebhookClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
