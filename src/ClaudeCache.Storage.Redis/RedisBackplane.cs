@@ -1,3 +1,4 @@
+using ClaudeCache.Caching;
 using ClaudeCache.Keys;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -21,7 +22,7 @@ namespace ClaudeCache.Storage.Redis;
 /// to every node.
 /// </para>
 /// </remarks>
-public sealed class RedisBackplane : IAsyncDisposable
+public sealed class RedisBackplane : ICacheBackplane, IAsyncDisposable
 {
     private const char Separator = ':';
 

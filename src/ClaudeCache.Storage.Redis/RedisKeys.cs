@@ -15,6 +15,15 @@ internal static class RedisKeys
     /// <summary><c>{prefix}l:{hex}</c>: the lock of whoever is computing the entry.</summary>
     public static RedisKey Lock(string prefix, string hexKey) => $"{prefix}l:{{{hexKey}}}";
 
+    /// <summary><c>{prefix}ledger:m:{minute}</c>: one minute of the savings ledger (a hash of counters).</summary>
+    public static RedisKey LedgerMinute(string prefix, long minute) => $"{prefix}ledger:m:{minute}";
+
+    /// <summary><c>{prefix}ledger:l:{minute}</c>: one minute of latency histograms (a hash of counters).</summary>
+    public static RedisKey LedgerLatency(string prefix, long minute) => $"{prefix}ledger:l:{minute}";
+
+    /// <summary><c>{prefix}ledger:minutes</c>: the minutes that have ledger data (a sorted set, score = minute).</summary>
+    public static RedisKey LedgerIndex(string prefix) => $"{prefix}ledger:minutes";
+
     /// <summary><c>{prefix}invalidate</c>: the backplane channel.</summary>
     public static RedisChannel InvalidationChannel(string prefix) => RedisChannel.Literal(prefix + "invalidate");
 }

@@ -1,3 +1,4 @@
+using ClaudeCache.Caching;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
@@ -20,7 +21,7 @@ namespace ClaudeCache.Storage.Redis;
 /// algorithm's extra round trips are not worth it.
 /// </para>
 /// </remarks>
-public sealed class RedisLock
+public sealed class RedisLock : IDistributedCoalescer
 {
     // Deletes the lock only when it still holds our token.
     private const string ReleaseScript = """

@@ -39,6 +39,12 @@ public sealed class RedisStoreOptions
     /// <summary>How often a lost connection is retried. Default 1 second.</summary>
     public TimeSpan ReconnectRetryInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Publish and receive memory-tier invalidations between instances.</summary>
+    public bool Backplane { get; set; } = true;
+
+    /// <summary>Coalesce identical misses across instances with a leased lock.</summary>
+    public bool Lock { get; set; } = true;
+
     /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
     internal void Validate()
     {

@@ -17,7 +17,7 @@ public sealed class StoreTests
 
         var first = await ProxyHost.StartAsync(upstream, database);
         var (_, original) = await Requests.SendAsync(first.Client, body);
-        await first.Cache.FlushAsync();
+        await first.SettleAsync();
         await first.StopKeepingUpstreamAsync();
 
         await using var second = await ProxyHost.StartAsync(upstream, database);
@@ -34,7 +34,7 @@ public sealed class StoreTests
         await using var proxy = await ProxyHost.StartAsync();
         var body = Requests.Body("Explain what escrow is");
         await Requests.SendAsync(proxy.Client, body);
-        await proxy.Cache.FlushAsync();
+        await proxy.SettleAsync();
         proxy.Cache.Memory.Clear();
 
         var (hit, _) = await Requests.SendAsync(proxy.Client, body);
@@ -49,7 +49,7 @@ public sealed class StoreTests
         await using var proxy = await ProxyHost.StartAsync();
         var body = Requests.Body("Explain what escrow is");
         await Requests.SendAsync(proxy.Client, body);
-        await proxy.Cache.FlushAsync();
+        await proxy.SettleAsync();
 
         // Overwrite the database (and its WAL) with garbage while the proxy runs.
         var garbage = Enumerable.Repeat((byte)0x5A, 64 * 1024).ToArray();
@@ -67,7 +67,7 @@ public sealed class StoreTests
 
         var (again, _) = await Requests.SendAsync(proxy.Client, body);
         var (fresh, _) = await Requests.SendAsync(proxy.Client, Requests.Body("A new question after the corruption"));
-        await proxy.Cache.FlushAsync();
+        await proxy.SettleAsync();
 
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
@@ -85,7 +85,7 @@ public sealed class StoreTests
         var body = Requests.Body("Explain what escrow is");
 
         var (first, _) = await Requests.SendAsync(proxy.Client, body);
-        await proxy.Cache.FlushAsync();
+        await proxy.SettleAsync();
         proxy.Cache.Memory.Clear();
         var (second, _) = await Requests.SendAsync(proxy.Client, body);
 
@@ -112,7 +112,7 @@ public sealed class StoreTests
         var body = Requests.Body($"Question under the {strategy} strategy");
         (string, string) header = ("x-cache-strategy", strategy);
         await Requests.SendAsync(proxy.Client, body, header);
-        await proxy.Cache.FlushAsync();
+        await proxy.SettleAsync();
 
         proxy.Clock.Advance(ttl - TimeSpan.FromSeconds(1));
         var (before, _) = await Requests.SendAsync(proxy.Client, body, header);

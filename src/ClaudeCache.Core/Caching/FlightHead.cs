@@ -4,4 +4,5 @@ namespace ClaudeCache.Caching;
 /// <param name="StatusCode">The HTTP status.</param>
 /// <param name="Headers">Response headers to pass on (hop-by-hop ones already removed).</param>
 /// <param name="IsEventStream">True when the body is <c>text/event-stream</c>.</param>
-public sealed record FlightHead(int StatusCode, IReadOnlyList<KeyValuePair<string, string[]>> Headers, bool IsEventStream);
+/// <param name="FromCache">True when another instance made the call and this flight replays its stored answer.</param>
+public sealed record FlightHead(int StatusCode, IReadOnlyList<KeyValuePair<string, string[]>> Headers, bool IsEventStream, bool FromCache = false);

@@ -22,6 +22,15 @@ public sealed partial class FlightRunner(
 {
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
+    /// <summary>
+    /// Coalescing across instances (Redis): when set, a flight first takes the key's lease; an instance that finds the
+    /// lease taken waits for the holder's answer in the shared tier instead of calling upstream.
+    /// </summary>
+    public IDistributedCoalescer? Coalescer { get; set; }
+
+    /// <summary>How long a lease lasts: the longest a dead holder can keep others waiting.</summary>
+    public TimeSpan DistributedLease { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Called once per flight with its outcome, after the answer was stored (the cost ledger listens).</summary>
     public Action<Flight, StoreIntent, FlightOutcome>? Completed { get; set; }
 
@@ -32,7 +41,26 @@ public sealed partial class FlightRunner(
     public void Start(Flight flight, UpstreamSend send, StoreIntent intent, bool registered)
     {
         ArgumentNullException.ThrowIfNull(flight);
+        Interlocked.Increment(ref _running);
         _ = Task.Run(() => RunAsync(flight, send, intent, registered));
+    }
+
+    private int _running;
+
+    /// <summary>Flights still running (their callers may be gone; their answers not yet stored).</summary>
+    public int Running => Volatile.Read(ref _running);
+
+    /// <summary>
+    /// Waits until every running flight has ended (and handed its answer to the store), at most
+    /// <paramref name="timeout"/>: a shutdown must not drop answers that were already paid for.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        var deadline = timeProvider.GetTimestamp() + (long)(timeout.TotalSeconds * timeProvider.TimestampFrequency);
+        while (Running > 0 && timeProvider.GetTimestamp() < deadline)
+        {
+            await Task.Delay(5).ConfigureAwait(false);
+        }
     }
 
     private async Task RunAsync(Flight flight, UpstreamSend send, StoreIntent intent, bool registered)
@@ -40,7 +68,7 @@ public sealed partial class FlightRunner(
         FlightOutcome outcome;
         try
         {
-            outcome = await CallAsync(flight, send, intent).ConfigureAwait(false);
+            outcome = await CallCoalescedAsync(flight, send, intent, registered).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The flight must always end: every caller is waiting on it.
         catch (Exception ex)
@@ -62,9 +90,88 @@ public sealed partial class FlightRunner(
 
         flight.SetOutcome(outcome);
         Completed?.Invoke(flight, intent, outcome);
+        Interlocked.Decrement(ref _running);
     }
 
-    private async Task<FlightOutcome> CallAsync(Flight flight, UpstreamSend send, StoreIntent intent)
+    private async Task<FlightOutcome> CallCoalescedAsync(Flight flight, UpstreamSend send, StoreIntent intent, bool registered)
+    {
+        if (!registered || !intent.Store || Coalescer is not { } coalescer)
+        {
+            return await CallAsync(flight, send, intent, registered, lease: null).ConfigureAwait(false);
+        }
+
+        var hex = intent.Key.ToHex();
+        IAsyncDisposable? lease = null;
+        try
+        {
+            lease = await coalescer.TryAcquireAsync(hex, DistributedLease, CancellationToken.None).ConfigureAwait(false);
+            if (lease is null)
+            {
+                // Another instance is calling: wait for its answer in the shared tier (at most one lease).
+                await coalescer.WaitForReleaseOrValueAsync(hex, DistributedLease, CancellationToken.None).ConfigureAwait(false);
+                if (await cache.GetAsync(intent.Key, CancellationToken.None).ConfigureAwait(false) is { } stored)
+                {
+                    return ReplayStored(flight, stored);
+                }
+
+                // The holder failed or died without an answer: call alone.
+            }
+        }
+#pragma warning disable CA1031 // Fail-open: with the shared store unreachable, this instance calls upstream itself.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.CoalescingUnavailable(_logger, ex);
+        }
+
+        try
+        {
+            return await CallAsync(flight, send, intent, registered, lease).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (lease is not null)
+            {
+                await lease.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void Unregister(Flight flight, StoreIntent intent, bool registered)
+    {
+        if (registered)
+        {
+            registry.Remove(intent.Key, flight);
+        }
+    }
+
+    /// <summary>Fills the flight from an answer another instance stored, in the form this flight's caller asked for.</summary>
+    private static FlightOutcome ReplayStored(Flight flight, CachedResponse stored)
+    {
+        var asStream = flight.Streaming && stored.Kind == ResponseKind.Message;
+        flight.SetHead(new FlightHead(
+            200,
+            [new("content-type", [asStream ? "text/event-stream; charset=utf-8" : "application/json"]), new("request-id", [RequestIds.New()])],
+            asStream,
+            FromCache: true));
+        if (asStream)
+        {
+            var sse = stored.HasStream ? stored.RawSse : StreamSynthesizer.Synthesize(stored.Body.Span);
+            foreach (var e in SseEventParser.ParseAll(sse))
+            {
+                flight.Body.Append(sse.Span.Slice(e.RawStart, e.RawLength));
+            }
+        }
+        else
+        {
+            flight.Body.Append(stored.Body.Span);
+        }
+
+        flight.Body.Complete();
+        return new FlightOutcome(stored, "stored by another instance") { ServedFromCache = true };
+    }
+
+    private async Task<FlightOutcome> CallAsync(Flight flight, UpstreamSend send, StoreIntent intent, bool registered, IAsyncDisposable? lease)
     {
         using var timeout = new CancellationTokenSource(upstreamTimeout);
         HttpResponseMessage response;
@@ -76,6 +183,7 @@ public sealed partial class FlightRunner(
         {
             var timedOut = timeout.IsCancellationRequested;
             Log.UpstreamUnavailable(_logger, timedOut, ex);
+            Unregister(flight, intent, registered);
             return FailLocally(flight, timedOut ? HttpStatusCode.GatewayTimeout : HttpStatusCode.BadGateway, timedOut
                 ? "The upstream API did not answer in time."
                 : "The upstream API could not be reached.");
@@ -120,6 +228,7 @@ public sealed partial class FlightRunner(
             {
                 // The upstream broke off mid-body: callers see the same truncation; nothing is stored.
                 Log.UpstreamBrokeOff(_logger, ex);
+                Unregister(flight, intent, registered);
                 flight.Body.Complete(ex);
                 return new FlightOutcome(null, "upstream broke off");
             }
@@ -128,15 +237,28 @@ public sealed partial class FlightRunner(
                 ArrayPool<byte>.Shared.Return(buffer);
             }
 
-            flight.Body.Complete();
-
             // Step 9: only a complete success is worth keeping.
             var judged = Judge((int)response.StatusCode, flight.Body.WrittenMemory, accumulator, intent);
             Log.Judged(_logger, judged.Reason);
+            if (judged.Response is null || !intent.Store)
+            {
+                // An answer that will not be stored must not be handed to a request that arrives after it ended.
+                Unregister(flight, intent, registered);
+            }
+
+            flight.Body.Complete();
             if (judged.Response is not null && intent.Store)
             {
-                // Step 10: the memory tier now, the second tier in the background.
-                cache.Set(intent.Key, judged.Response);
+                if (lease is null)
+                {
+                    // Step 10: the memory tier now, the second tier in the background.
+                    cache.Set(intent.Key, judged.Response, intent.Replaces);
+                }
+                else
+                {
+                    // Other instances wait on our lease: the shared tier must have the answer before we release it.
+                    await cache.SetAndWaitAsync(intent.Key, judged.Response, intent.Replaces, CancellationToken.None).ConfigureAwait(false);
+                }
             }
 
             return judged;
@@ -260,6 +382,9 @@ public sealed partial class FlightRunner(
 
         [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Upstream broke off mid-body; nothing stored")]
         public static partial void UpstreamBrokeOff(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Cross-instance coalescing unavailable; calling upstream alone")]
+        public static partial void CoalescingUnavailable(ILogger logger, Exception exception);
 
         [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Upstream answer judged: {Reason}")]
         public static partial void Judged(ILogger logger, string reason);

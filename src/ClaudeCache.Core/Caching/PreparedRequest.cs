@@ -23,5 +23,6 @@ public sealed record PreparedRequest(CacheKey Key, CachePolicy Policy, RequestEn
         Policy.Strategy,
         Policy.Ttl,
         ContextType,
-        Policy.Namespace);
+        Policy.Namespace,
+        Replaces: Policy.Store && !Policy.Lookup);
 }

@@ -56,6 +56,14 @@ public sealed partial class ResponseCache : IAsyncDisposable
     public ISecondTier? SecondTier => _secondTier;
 
     /// <summary>
+    /// Tells other instances to drop entries this one replaced or removed (Redis pub/sub). Set it once at start-up.
+    /// </summary>
+    public ICacheBackplane? Backplane { get; set; }
+
+    /// <summary>Drops an entry from this instance's memory tier only (a backplane message from another instance).</summary>
+    public void EvictLocal(string hexKey) => _memory.Remove(hexKey);
+
+    /// <summary>
     /// Step 5: looks the key up in the memory tier, then the second tier. A corrupt or unknown-version entry is a
     /// miss and is removed; a failing tier is a miss.
     /// </summary>
@@ -113,7 +121,13 @@ public sealed partial class ResponseCache : IAsyncDisposable
     /// Step 10: stores an answer: encoded at once into the memory tier, written to the second tier in the
     /// background. Call it off the response path (the proxy calls it after the body has been handed over).
     /// </summary>
-    public void Set(CacheKey key, CachedResponse response)
+    public void Set(CacheKey key, CachedResponse response) => Set(key, response, replaces: false);
+
+    /// <summary>
+    /// Stores an answer; when it <paramref name="replaces"/> an entry other instances may hold in memory (a refresh),
+    /// the backplane tells them to drop it once the second tier has the new one.
+    /// </summary>
+    public void Set(CacheKey key, CachedResponse response, bool replaces)
     {
         ArgumentNullException.ThrowIfNull(response);
         var now = _time.GetUtcNow();
@@ -140,7 +154,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _pendingWrites);
-        if (!_writes.Writer.TryWrite(new PendingWrite(hex, payload, response.ExpiresAt)))
+        if (!_writes.Writer.TryWrite(new PendingWrite(hex, payload, response.ExpiresAt, replaces)))
         {
             Interlocked.Decrement(ref _pendingWrites);
             _metrics.StoreError("queue_full");
@@ -174,12 +188,75 @@ public sealed partial class ResponseCache : IAsyncDisposable
         return new CacheStatistics(_memory.Count, _memory.Bytes, storedEntries, storedBytes, ratio);
     }
 
-    /// <summary>Removes an entry from every tier.</summary>
+    /// <summary>Removes an entry from every tier, and from every other instance's memory tier.</summary>
     public async ValueTask RemoveAsync(CacheKey key, CancellationToken cancellationToken)
     {
         var hex = key.ToHex();
         _memory.Remove(hex);
         await RemoveFromSecondTierAsync(hex).ConfigureAwait(false);
+        await PublishEvictionAsync(hex).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stores an answer in the memory tier and waits for the second tier to have it: for an instance holding a
+    /// distributed lease, whose waiters look for the entry as soon as the lease is released.
+    /// </summary>
+    public async Task SetAndWaitAsync(CacheKey key, CachedResponse response, bool replaces, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var now = _time.GetUtcNow();
+        var payload = EntryCodec.Encode(response);
+        if (response.ExpiresAt <= now || payload.Length > _options.MaxEntryBytes)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref _rawBytesWritten, response.Body.Length + response.RawSse.Length);
+        Interlocked.Add(ref _encodedBytesWritten, payload.Length);
+        var hex = key.ToHex();
+        _memory.Set(hex, payload, response.ExpiresAt, now);
+        if (_secondTier is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await _secondTier.SetAsync(hex, payload, response.ExpiresAt, cancellationToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Fail-open: the entry stays in memory; waiters will call upstream themselves.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _metrics.StoreError("write");
+            Log.SecondTierWriteFailed(_logger, ex);
+            return;
+        }
+
+        if (replaces)
+        {
+            await PublishEvictionAsync(hex).ConfigureAwait(false);
+        }
+    }
+
+    private async Task PublishEvictionAsync(string hex)
+    {
+        if (Backplane is not { } backplane)
+        {
+            return;
+        }
+
+        try
+        {
+            await backplane.PublishEvictionAsync(hex, CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // A lost eviction leaves another instance's copy until its TTL; it never fails a request.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _metrics.StoreError("backplane");
+            Log.SecondTierWriteFailed(_logger, ex);
+        }
     }
 
     /// <summary>Waits until every queued second-tier write has been attempted.</summary>
@@ -210,6 +287,10 @@ public sealed partial class ResponseCache : IAsyncDisposable
             try
             {
                 await _secondTier!.SetAsync(write.Key, write.Payload, write.ExpiresAt, CancellationToken.None).ConfigureAwait(false);
+                if (write.Publish)
+                {
+                    await PublishEvictionAsync(write.Key).ConfigureAwait(false);
+                }
             }
 #pragma warning disable CA1031 // Fail-open: a store failure must never surface; it is logged and counted.
             catch (Exception ex)
@@ -245,7 +326,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
         }
     }
 
-    private sealed record PendingWrite(string Key, byte[] Payload, DateTimeOffset ExpiresAt);
+    private sealed record PendingWrite(string Key, byte[] Payload, DateTimeOffset ExpiresAt, bool Publish);
 
     private static partial class Log
     {

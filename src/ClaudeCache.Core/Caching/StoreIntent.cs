@@ -12,6 +12,7 @@ namespace ClaudeCache.Caching;
 /// <param name="Ttl">How long the entry lives.</param>
 /// <param name="ContextType">The request's context type, or empty.</param>
 /// <param name="Namespace">The request's namespace, or empty.</param>
+/// <param name="Replaces">True for a refresh (no-cache): other instances must drop their memory copies.</param>
 public sealed record StoreIntent(
     CacheKey Key,
     ResponseKind Kind,
@@ -19,4 +20,5 @@ public sealed record StoreIntent(
     CacheStrategy Strategy,
     TimeSpan Ttl,
     string ContextType,
-    string Namespace);
+    string Namespace,
+    bool Replaces = false);

@@ -14,9 +14,11 @@ internal static class ServeCommand
         var upstream = new Option<string?>("--upstream") { Description = "Base URL of the Anthropic API (default https://api.anthropic.com)." };
         var db = new Option<string?>("--db") { Description = "SQLite file of the cache (default ./claudecache.db)." };
         var bind = new Option<string?>("--bind") { Description = "Address to listen on (default 127.0.0.1)." };
+        var redis = new Option<string?>("--redis") { Description = "Share the cache through Redis: a connection string (host:port, several cluster nodes, or a Sentinel with serviceName=...)." };
+        var adminToken = new Option<string?>("--admin-token") { Description = "Token for /admin/* and the dashboard's data (16+ characters)." };
         var config = new Option<string?>("--config") { Description = "A JSON configuration file (keys under \"ClaudeCache\")." };
         var environment = new Option<string?>("--environment") { Description = "Development, Staging or Production (default: DOTNET_ENVIRONMENT, else Production); selects appsettings.{Environment}.json." };
-        var command = new Command("serve", "Run the caching proxy (the default command).") { port, upstream, db, bind, config, environment };
+        var command = new Command("serve", "Run the caching proxy (the default command).") { port, upstream, db, bind, redis, adminToken, config, environment };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var overrides = new Dictionary<string, string?>();
@@ -33,6 +35,17 @@ internal static class ServeCommand
             if (parse.GetValue(db) is { } d)
             {
                 overrides["ClaudeCache:Storage:SqlitePath"] = d;
+            }
+
+            if (parse.GetValue(redis) is { } r)
+            {
+                overrides["ClaudeCache:Storage:Provider"] = "redis";
+                overrides["ClaudeCache:Storage:Redis:Configuration"] = r;
+            }
+
+            if (parse.GetValue(adminToken) is { } t)
+            {
+                overrides["ClaudeCache:AdminToken"] = t;
             }
 
             if (parse.GetValue(bind) is { } b)

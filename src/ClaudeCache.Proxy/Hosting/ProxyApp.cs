@@ -5,7 +5,6 @@ using ClaudeCache.Costs;
 using ClaudeCache.Policy;
 using ClaudeCache.Proxy.Admin;
 using ClaudeCache.Proxy.Pipeline;
-using ClaudeCache.Storage.Sqlite;
 using ClaudeCache.Telemetry;
 using OpenTelemetry.Metrics;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -89,9 +88,10 @@ public static class ProxyApp
         services.AddSingleton(sp => new ClaudeCacheMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Strategies);
         services.AddSingleton(sp => new CachePolicyResolver(sp.GetRequiredService<StrategyOptions>()));
+        services.AddSingleton(StoreComposition.Create);
         services.AddSingleton(sp => new ResponseCache(
             sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Cache,
-            CreateSecondTier(sp),
+            sp.GetRequiredService<StoreComposition>().SecondTier,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ClaudeCacheMetrics>(),
             sp.GetRequiredService<ILogger<ResponseCache>>()));
@@ -101,7 +101,10 @@ public static class ProxyApp
             sp.GetRequiredService<FlightRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<ProxyOptions>>().Value.UpstreamTimeout,
-            sp.GetRequiredService<ILogger<FlightRunner>>()));
+            sp.GetRequiredService<ILogger<FlightRunner>>())
+        {
+            Coalescer = sp.GetRequiredService<StoreComposition>().Coalescer,
+        });
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton(sp => new RequestPreparer(sp.GetRequiredService<CachePolicyResolver>(), sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Tenant));
         services.AddSingleton<CacheEngine>();
@@ -110,8 +113,7 @@ public static class ProxyApp
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ProxyOptions>>().Value;
-            ILedgerStore store = options.Storage.Provider == "sqlite" ? new SqliteLedgerStore(options.Storage.SqlitePath) : new MemoryLedgerStore();
-            return new SavingsLedger(store, sp.GetRequiredService<TimeProvider>(), options.Costs.LedgerFlushInterval, sp.GetRequiredService<ILogger<SavingsLedger>>());
+            return new SavingsLedger(sp.GetRequiredService<StoreComposition>().LedgerStore, sp.GetRequiredService<TimeProvider>(), options.Costs.LedgerFlushInterval, sp.GetRequiredService<ILogger<SavingsLedger>>());
         });
         services.AddSingleton(sp => new LedgerRecorder(
             sp.GetRequiredService<SavingsLedger>(),
@@ -141,20 +143,6 @@ public static class ProxyApp
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
     }
 
-    private static SqliteSecondTier? CreateSecondTier(IServiceProvider services)
-    {
-        var options = services.GetRequiredService<IOptions<ProxyOptions>>().Value.Storage;
-        if (options.Provider != "sqlite")
-        {
-            return null;
-        }
-
-        return new SqliteSecondTier(
-            new SqliteStoreOptions { Path = options.SqlitePath, MaxBytes = options.MaxBytes, CleanupInterval = options.CleanupInterval },
-            services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<ILogger<SqliteSecondTier>>());
-    }
-
     /// <summary>The whole route table.</summary>
     private static void MapRoutes(WebApplication app)
     {
@@ -166,7 +154,21 @@ public static class ProxyApp
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapAdminEndpoints();
+        // Answers in flight at shutdown are still stored (they were paid for): wait for them before the store closes.
+        var runner = app.Services.GetRequiredService<FlightRunner>();
+        app.Lifetime.ApplicationStopped.Register(() => runner.DrainAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult());
+
         // Start evaluating alert rules now, not on the first admin request.
         app.Services.GetRequiredService<AlertMonitor>();
+        var options = app.Services.GetRequiredService<IOptions<ProxyOptions>>().Value;
+        var backplane = app.Services.GetRequiredService<StoreComposition>().Start(
+            app.Services.GetRequiredService<ResponseCache>(),
+            options.Storage.Redis.Backplane,
+            app.Services.GetRequiredService<ILoggerFactory>(),
+            app.Lifetime.ApplicationStopping);
+        if (backplane is not null)
+        {
+            app.Lifetime.ApplicationStopped.Register(() => backplane.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        }
     }
 }

@@ -34,9 +34,23 @@ internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
             errors.Add("ClaudeCache:MaxRequestBodyBytes must be at least 1024.");
         }
 
-        if (options.Storage.Provider is not ("sqlite" or "memory"))
+        if (options.Storage.Provider is not ("sqlite" or "memory" or "redis"))
         {
-            errors.Add($"ClaudeCache:Storage:Provider must be 'sqlite' or 'memory', not '{options.Storage.Provider}'.");
+            errors.Add($"ClaudeCache:Storage:Provider must be 'sqlite', 'redis' or 'memory', not '{options.Storage.Provider}'.");
+        }
+
+        if (options.Storage.Provider == "redis")
+        {
+            if (string.IsNullOrWhiteSpace(options.Storage.Redis.Configuration))
+            {
+                errors.Add("ClaudeCache:Storage:Redis:Configuration must be a Redis connection string.");
+            }
+
+            if (options.Storage.Redis.OperationTimeout <= TimeSpan.Zero || options.Storage.Redis.TtlJitter is < 0 or > 0.5
+                || options.Storage.Redis.KeyPrefix.Contains('{', StringComparison.Ordinal) || options.Storage.Redis.KeyPrefix.Contains('}', StringComparison.Ordinal))
+            {
+                errors.Add("ClaudeCache:Storage:Redis: OperationTimeout must be positive, TtlJitter within 0..0.5, KeyPrefix without braces.");
+            }
         }
 
         if (options.Storage.Provider == "sqlite" && string.IsNullOrWhiteSpace(options.Storage.SqlitePath))

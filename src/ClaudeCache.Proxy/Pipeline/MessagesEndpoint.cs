@@ -102,7 +102,9 @@ internal sealed class MessagesEndpoint(
 
         void AddHeaders(HttpResponse response)
         {
-            AddCacheHeaders(response, status, prepared);
+            // A flight that another instance answered (through the shared store) is a hit here too.
+            var fromCache = ticket.Flight.Head.IsCompletedSuccessfully && ticket.Flight.Head.Result.FromCache;
+            AddCacheHeaders(response, fromCache ? ProxyHeaders.Hit : status, prepared);
             if (!ticket.IsLeader)
             {
                 response.Headers[ProxyHeaders.Coalesced] = "true";
@@ -138,7 +140,7 @@ internal sealed class MessagesEndpoint(
             judged =>
             {
                 var answer = judged.Result.Response;
-                if (outcome == LedgerOutcome.Hit && answer is not null)
+                if ((outcome == LedgerOutcome.Hit || judged.Result.ServedFromCache) && answer is not null)
                 {
                     ledger.RecordHit(prepared, answer, latency);
                 }

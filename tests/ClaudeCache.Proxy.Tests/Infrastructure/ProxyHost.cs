@@ -85,6 +85,13 @@ public sealed class ProxyHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Waits until every upstream call has ended and its answer reached the second tier.</summary>
+    public async Task SettleAsync()
+    {
+        await _app.Services.GetRequiredService<FlightRunner>().DrainAsync(TimeSpan.FromSeconds(10));
+        await Cache.FlushAsync();
+    }
+
     /// <summary>A client that presents the admin token.</summary>
     public HttpClient CreateAdminClient()
     {
