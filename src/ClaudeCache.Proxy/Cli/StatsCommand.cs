@@ -24,7 +24,7 @@ internal static class StatsCommand
         var url = new Option<string?>("--url") { Description = "Read /admin/stats from a running proxy at this base URL (e.g. http://127.0.0.1:8787)." };
         var token = new Option<string?>("--admin-token") { Description = $"The proxy's admin token (with --url; default: ${TokenVariable})." };
         var db = new Option<string?>("--db") { Description = "Read the ledger straight from this SQLite file; no proxy needed (default ./claudecache.db)." };
-        var window = new Option<string>("--window") { Description = "How far back: 30m, 24h, 7d... (default 24h).", DefaultValueFactory = _ => "24h" };
+        var window = new Option<string>("--window") { Description = "How far back: 30m, 24h, 7d...", DefaultValueFactory = _ => "24h" };
         var to = new Option<string?>("--to") { Description = "End of the range, ISO 8601 (default now)." };
         var dimension = new Option<string?>("--dimension") { Description = $"Filter by one of {string.Join(", ", LedgerNames.Dimensions)}." };
         var value = new Option<string?>("--value") { Description = "The value --dimension must have." };

@@ -32,7 +32,9 @@ internal static class StatsTables
     public static void Render(IAnsiConsole console, SavingsReport report, string source)
     {
         var filter = report.Filter is { } f ? $", filter {f}" : "";
-        console.Write(new Text($"ClaudeCache stats: {StatsFormat.Time(report.From)} to {StatsFormat.Time(report.To)}{filter} (from {source})", new Style(decoration: Decoration.Bold)));
+        console.Write(new Text($"ClaudeCache stats: {StatsFormat.Time(report.From)} to {StatsFormat.Time(report.To)}{filter}", new Style(decoration: Decoration.Bold)));
+        console.WriteLine();
+        console.Write(new Text("Source: " + source));
         console.WriteLine();
         console.WriteLine();
 
@@ -63,17 +65,21 @@ internal static class StatsTables
         Row(projection, "Savings / year", StatsFormat.Money(p.AnnualSavingsUsd));
         Row(projection, "Spend / month", StatsFormat.Money(p.MonthlyCostUsd));
         Row(projection, "Infrastructure / month", StatsFormat.Money(p.MonthlyInfrastructureCostUsd));
-        Row(projection, "ROI", p.Roi is { } roi ? StatsFormat.Percent(roi) : "– (no infrastructure cost set)");
+        Row(projection, "ROI", p.Roi is { } roi ? StatsFormat.Percent(roi) : "– (no infra cost)");
 
         console.Write(new Columns(totals, projection) { Expand = false });
-        console.WriteLine();
-        console.Write(Groups("Per strategy", report.ByStrategy));
-        console.Write(Groups("Per context type", report.ByContext));
-        console.Write(Groups("Per model", report.ByModel));
-        console.Write(Latency(report.HitLatency, report.MissLatency));
-        if (report.Cache is { } cache)
+        IEnumerable<Table> sections =
+        [
+            Groups("Per strategy", report.ByStrategy),
+            Groups("Per context type", report.ByContext),
+            Groups("Per model", report.ByModel),
+            Latency(report.HitLatency, report.MissLatency),
+            .. report.Cache is { } cache ? [Cache(cache)] : Array.Empty<Table>(),
+        ];
+        foreach (var section in sections)
         {
-            console.Write(Cache(cache));
+            console.WriteLine();
+            console.Write(section);
         }
     }
 
