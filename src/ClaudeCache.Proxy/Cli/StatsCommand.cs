@@ -1,0 +1,226 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using ClaudeCache.Costs;
+using ClaudeCache.Proxy.Admin;
+using ClaudeCache.Storage.Sqlite;
+using Microsoft.Data.Sqlite;
+
+namespace ClaudeCache.Proxy.Cli;
+
+/// <summary>
+/// <c>claudecache stats</c>: the analytics of <c>/admin/stats</c> as tables (or its JSON with <c>--json</c>), read
+/// from a running proxy (<c>--url</c>) or straight from the ledger in the database file (<c>--db</c>, the default).
+/// </summary>
+internal static class StatsCommand
+{
+    /// <summary>The environment variable read when <c>--admin-token</c> is not given.</summary>
+    public const string TokenVariable = "CLAUDECACHE_ADMIN_TOKEN";
+
+    public static Command Create()
+    {
+        var url = new Option<string?>("--url") { Description = "Read /admin/stats from a running proxy at this base URL (e.g. http://127.0.0.1:8787)." };
+        var token = new Option<string?>("--admin-token") { Description = $"The proxy's admin token (with --url; default: ${TokenVariable})." };
+        var db = new Option<string?>("--db") { Description = "Read the ledger straight from this SQLite file; no proxy needed (default ./claudecache.db)." };
+        var window = new Option<string>("--window") { Description = "How far back: 30m, 24h, 7d...", DefaultValueFactory = _ => "24h" };
+        var to = new Option<string?>("--to") { Description = "End of the range, ISO 8601 (default now)." };
+        var dimension = new Option<string?>("--dimension") { Description = $"Filter by one of {string.Join(", ", LedgerNames.Dimensions)}." };
+        var value = new Option<string?>("--value") { Description = "The value --dimension must have." };
+        var infra = new Option<decimal>("--infra-cost") { Description = "Monthly cost of running the cache in USD, for the ROI (with --db; a proxy uses its configured value)." };
+        var json = new Option<bool>("--json") { Description = "Print the /admin/stats JSON instead of tables." };
+        var command = new Command("stats", "Print hits, misses, spend, savings, projections and latency as tables, from a running proxy or from the database file.")
+        {
+            url, token, db, window, to, dimension, value, infra, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(url) is not null && parse.GetValue(db) is not null)
+            {
+                await Console.Error.WriteLineAsync("claudecache: give --url or --db, not both.").ConfigureAwait(false);
+                return 2;
+            }
+
+            DateTimeOffset? end = null;
+            if (parse.GetValue(to) is { } t)
+            {
+                if (!DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+                {
+                    await Console.Error.WriteLineAsync($"claudecache: --to '{t}' is not an ISO 8601 time.").ConfigureAwait(false);
+                    return 2;
+                }
+
+                end = parsed;
+            }
+
+            var arguments = new StatsArguments
+            {
+                Url = parse.GetValue(url),
+                AdminToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable) ?? Environment.GetEnvironmentVariable("CLAUDECACHE__ADMINTOKEN"),
+                Database = parse.GetValue(db) ?? "claudecache.db",
+                Window = parse.GetValue(window) ?? "24h",
+                To = end,
+                Dimension = parse.GetValue(dimension),
+                Value = parse.GetValue(value),
+                InfrastructureCostUsd = parse.GetValue(infra),
+                Json = parse.GetValue(json),
+            };
+            return await RunAsync(arguments, Console.Out, Console.Error, cancellationToken).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    /// <summary>Reads the report and prints it; returns the exit code (0, 2 for a failure the user can fix, 1 otherwise).</summary>
+    public static Task<int> RunAsync(StatsArguments arguments, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
+        RunAsync(arguments, output, error, TimeProvider.System, cancellationToken);
+
+    /// <inheritdoc cref="RunAsync(StatsArguments, TextWriter, TextWriter, CancellationToken)"/>
+    public static async Task<int> RunAsync(StatsArguments arguments, TextWriter output, TextWriter error, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(time);
+        var (report, failure) = Validate(arguments) is { } invalid
+            ? (null, invalid)
+            : arguments.Url is { } url
+                ? await FromProxyAsync(url, arguments, cancellationToken).ConfigureAwait(false)
+                : await FromDatabaseAsync(arguments, time, cancellationToken).ConfigureAwait(false);
+        if (failure is not null)
+        {
+            await error.WriteLineAsync("claudecache: " + failure.Message).ConfigureAwait(false);
+            return failure.ExitCode;
+        }
+
+        if (arguments.Json)
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize(report!, AdminJsonContext.Default.SavingsReport)).ConfigureAwait(false);
+        }
+        else
+        {
+            StatsTables.Render(StatsTables.CreateConsole(output), report!, arguments.Url ?? Path.GetFullPath(arguments.Database));
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    private static StatsFailure? Validate(StatsArguments arguments)
+    {
+        if (!StatsQuery.TryParseWindow(arguments.Window, out _))
+        {
+            return StatsFailure.Usage($"--window '{arguments.Window}' is not a duration like 30m, 24h or 7d.");
+        }
+
+        if (arguments.Dimension is { } dimension && !LedgerNames.Dimensions.Contains(dimension))
+        {
+            return StatsFailure.Usage($"--dimension '{dimension}' is not one of {string.Join(", ", LedgerNames.Dimensions)}.");
+        }
+
+        if (arguments.Dimension is null && arguments.Value is not null)
+        {
+            return StatsFailure.Usage("--value needs --dimension.");
+        }
+
+        return arguments.InfrastructureCostUsd < 0 ? StatsFailure.Usage("--infra-cost must not be negative.") : null;
+    }
+
+    /// <summary>GET /admin/stats with the same window, end and filter; the proxy adds its cache figures and its ROI.</summary>
+    private static async Task<(SavingsReport?, StatsFailure?)> FromProxyAsync(string url, StatsArguments arguments, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var baseAddress) || baseAddress.Scheme is not ("http" or "https"))
+        {
+            return (null, StatsFailure.Usage($"--url '{url}' is not an http(s) URL."));
+        }
+
+        var query = "admin/stats?window=" + Uri.EscapeDataString(arguments.Window);
+        if (arguments.To is { } to)
+        {
+            query += "&to=" + Uri.EscapeDataString(to.ToString("O", CultureInfo.InvariantCulture));
+        }
+
+        if (arguments.Dimension is { } dimension)
+        {
+            query += "&dimension=" + Uri.EscapeDataString(dimension) + "&value=" + Uri.EscapeDataString(arguments.Value ?? "");
+        }
+
+        using var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (arguments.AdminToken is { Length: > 0 } token)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        try
+        {
+            using var response = await client.GetAsync(new Uri(query, UriKind.Relative), cancellationToken).ConfigureAwait(false);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+            {
+                var hint = arguments.AdminToken is { Length: > 0 } ? "the admin token was refused" : $"an admin token is required (--admin-token or ${TokenVariable})";
+                return (null, StatsFailure.Usage($"{baseAddress} answered 401: {hint}. {ErrorMessage(body)}".TrimEnd()));
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                return (null, StatsFailure.Other($"{baseAddress} answered {(int)response.StatusCode}: {ErrorMessage(body)}".TrimEnd()));
+            }
+
+            return (JsonSerializer.Deserialize(body, AdminJsonContext.Default.SavingsReport), null);
+        }
+        catch (HttpRequestException ex)
+        {
+            return (null, StatsFailure.Usage($"cannot reach the proxy at {baseAddress}: {ex.Message}"));
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, StatsFailure.Usage($"the proxy at {baseAddress} did not answer within {client.Timeout.TotalSeconds:0} s."));
+        }
+        catch (JsonException ex)
+        {
+            return (null, StatsFailure.Other($"{baseAddress} did not answer with a stats report: {ex.Message}"));
+        }
+    }
+
+    /// <summary>The ledger tables of the SQLite file, through the same ledger and analytics the proxy uses.</summary>
+    private static async Task<(SavingsReport?, StatsFailure?)> FromDatabaseAsync(StatsArguments arguments, TimeProvider time, CancellationToken cancellationToken)
+    {
+        // Checked first: opening a missing file would create an empty database and report zeros.
+        if (!File.Exists(arguments.Database))
+        {
+            return (null, StatsFailure.Usage($"no database at '{Path.GetFullPath(arguments.Database)}' (pass --db PATH, or --url to ask a running proxy)."));
+        }
+
+        _ = StatsQuery.TryParseWindow(arguments.Window, out var window); // validated above
+        var to = arguments.To ?? time.GetUtcNow();
+        var filter = arguments.Dimension is { } dimension ? (dimension, arguments.Value ?? "") : ((string, string)?)null;
+        try
+        {
+            // A ledger whose timer never fires: nothing is recorded here, it only reads what the proxy flushed.
+            var ledger = new SavingsLedger(new SqliteLedgerStore(arguments.Database), time, Timeout.InfiniteTimeSpan);
+            await using (ledger.ConfigureAwait(false))
+            {
+                var report = await AdminEndpoints.BuildReportAsync(ledger, null, to - window, to, filter, arguments.InfrastructureCostUsd, cancellationToken).ConfigureAwait(false);
+                return (report, null);
+            }
+        }
+        catch (SqliteException ex)
+        {
+            return (null, StatsFailure.Other($"cannot read the ledger in '{Path.GetFullPath(arguments.Database)}': {ex.Message}"));
+        }
+    }
+
+    /// <summary>The message of an Anthropic-shaped error body, or nothing.</summary>
+    private static string ErrorMessage(string body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement.TryGetProperty("error", out var e) && e.TryGetProperty("message", out var m) ? m.GetString() ?? "" : "";
+        }
+        catch (JsonException)
+        {
+            return "";
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ClaudeCache.Proxy.Cli;
+using ClaudeCache.Proxy.Tests.Infrastructure;
+
+namespace ClaudeCache.Proxy.Tests;
+
+public sealed class StatsCommandTests
+{
+    private static readonly (string Prompt, string Context)[] Workload =
+    [
+        ("Analyse 12 Oak Street", "property_analysis"), ("Explain a cap rate", "explanation"), ("Austin market today", "market_analysis"),
+    ];
+
+    /// <summary>Each prompt twice: 3 misses, then 3 hits.</summary>
+    private static async Task<JsonElement> SendWorkloadAsync(ProxyHost proxy)
+    {
+        foreach (var _ in new[] { 1, 2 })
+        {
+            foreach (var (prompt, context) in Workload)
+            {
+                var (response, _) = await Requests.SendAsync(proxy.Client, Requests.Body(prompt), ("x-cache-context", context));
+                response.EnsureSuccessStatusCode();
+            }
+        }
+
+        return await CostAccountingTests.StatsAsync(proxy, 6);
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(StatsArguments arguments)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exitCode = await StatsCommand.RunAsync(arguments, output, error, TestContext.Current.CancellationToken);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    private static void AssertSameTotals(JsonElement expected, JsonElement actual)
+    {
+        foreach (var name in new[] { "requests", "hits", "misses" })
+        {
+            Assert.Equal(expected.GetProperty(name).GetInt64(), actual.GetProperty(name).GetInt64());
+        }
+
+        foreach (var name in new[] { "costUsd", "savingsUsd", "costWithoutCacheUsd" })
+        {
+            Assert.Equal(expected.GetProperty(name).GetDecimal(), actual.GetProperty(name).GetDecimal());
+        }
+    }
+
+    [Fact]
+    public async Task Json_FromARunningProxy_HasTheTotalsOfAdminStats()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        var expected = await SendWorkloadAsync(proxy);
+
+        var (exitCode, output, error) = await RunAsync(new StatsArguments { Url = proxy.BaseAddress.ToString(), AdminToken = ProxyHost.AdminToken, Json = true });
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("", error);
+        using var json = JsonDocument.Parse(output);
+        var totals = json.RootElement.GetProperty("totals");
+        AssertSameTotals(expected, totals);
+        Assert.Equal(3, totals.GetProperty("hits").GetInt64());
+        Assert.True(totals.GetProperty("savingsUsd").GetDecimal() > 0);
+        Assert.True(json.RootElement.TryGetProperty("cache", out _), "a proxy's report includes its cache figures");
+    }
+
+    [Fact]
+    public async Task Tables_ShowTheHitRatio_TheSavedAmount_AndEveryGroup()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        var totals = await SendWorkloadAsync(proxy);
+
+        var (exitCode, output, _) = await RunAsync(new StatsArguments { Url = proxy.BaseAddress.ToString(), AdminToken = ProxyHost.AdminToken });
+
+        Assert.Equal(0, exitCode);
+        var saved = StatsFormat.Money(totals.GetProperty("savingsUsd").GetDecimal());
+        Assert.Matches(@"^\$\d+\.\d{2}(\d{2})?$", saved);
+        Assert.Matches(@"Hit ratio\W+50\.0%", output);
+        Assert.Matches(@"Saved\W+" + Regex.Escape(saved), output);
+        Assert.Matches(@"Requests\W+6\W", output);
+        foreach (var expected in new[] { "Per strategy", "Per context type", "Per model", "property_analysis", "market_analysis", "claude-sonnet-4-5-20250929", "p99", "Savings / month" })
+        {
+            Assert.Contains(expected, output, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal); // no ANSI escapes in redirected output
+    }
+
+    [Fact]
+    public async Task Database_AfterTheProxyStops_GivesTheSameTotals_WhileTheUrlIsUnreachable()
+    {
+        var proxy = await ProxyHost.StartAsync();
+        var before = await SendWorkloadAsync(proxy);
+        var now = proxy.Clock.GetUtcNow();
+        var url = proxy.BaseAddress.ToString();
+        await proxy.StopKeepingUpstreamAsync(); // the ledger flushes on dispose
+        await proxy.Upstream.DisposeAsync();
+
+        var (exitCode, output, error) = await RunAsync(new StatsArguments { Database = proxy.DatabasePath, To = now, Json = true, InfrastructureCostUsd = 0.001m });
+        var tables = await RunAsync(new StatsArguments { Database = proxy.DatabasePath, To = now });
+        var unreachable = await RunAsync(new StatsArguments { Url = url, AdminToken = ProxyHost.AdminToken });
+
+        Assert.Equal(0, exitCode);
+        Assert.Equal("", error);
+        using var json = JsonDocument.Parse(output);
+        AssertSameTotals(before, json.RootElement.GetProperty("totals"));
+        Assert.True(json.RootElement.GetProperty("projection").GetProperty("roi").GetDouble() != 0);
+        Assert.Equal(0, tables.ExitCode);
+        Assert.Matches(@"Hit ratio\W+50\.0%", tables.Output);
+        Assert.Equal(2, unreachable.ExitCode);
+        Assert.StartsWith("claudecache: cannot reach the proxy", unreachable.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Database_FilteredByDimension_CountsOnlyThatValue()
+    {
+        var proxy = await ProxyHost.StartAsync();
+        await SendWorkloadAsync(proxy);
+        var now = proxy.Clock.GetUtcNow();
+        await proxy.DisposeAsync();
+
+        var (exitCode, output, _) = await RunAsync(new StatsArguments { Database = proxy.DatabasePath, To = now, Window = "1h", Dimension = "context", Value = "explanation", Json = true });
+
+        Assert.Equal(0, exitCode);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(2, json.RootElement.GetProperty("totals").GetProperty("requests").GetInt64());
+        Assert.Equal("context=explanation", json.RootElement.GetProperty("filter").GetString());
+    }
+
+    [Theory]
+    [InlineData("wrong-token-wrong-token")]
+    [InlineData(null)]
+    public async Task WrongOrMissingToken_Exits2_WithAOneLineMessage(string? token)
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+
+        var (exitCode, output, error) = await RunAsync(new StatsArguments { Url = proxy.BaseAddress.ToString(), AdminToken = token });
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal("", output);
+        Assert.Contains("401", error, StringComparison.Ordinal);
+        Assert.Single(error.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task MissingDatabase_Exits2_AndCreatesNoFile()
+    {
+        var path = TempFiles.NewDatabasePath();
+
+        var (exitCode, output, error) = await RunAsync(new StatsArguments { Database = path });
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal("", output);
+        Assert.StartsWith("claudecache: no database at", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
+    [Theory]
+    [InlineData("--window", "yesterday")]
+    [InlineData("--dimension", "colour")]
+    public async Task InvalidOptions_Exit2_ThroughTheCommandLine(string option, string value)
+    {
+        var exitCode = await ClaudeCacheCli.RunAsync(["stats", "--db", TempFiles.NewDatabasePath(), option, value], TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, exitCode);
+    }
+}
