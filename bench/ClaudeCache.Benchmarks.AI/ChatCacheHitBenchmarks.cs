@@ -28,6 +28,12 @@ public class ChatCacheHitBenchmarks
     ];
 
     private ChatOptions _options = null!;
+
+    internal List<ChatMessage> Messages => _messages;
+
+    internal ChatOptions ChatOptions => _options;
+
+    internal ChatResponse Answer { get; private set; } = null!;
     private ResponseCache _cache = null!;
     private MemoryDistributedCache _distributed = null!;
     private IChatClient _ours = null!;
@@ -56,6 +62,7 @@ public class ChatCacheHitBenchmarks
             CreatedAt = new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero),
             Usage = new UsageDetails { InputTokenCount = 412, OutputTokenCount = 260, TotalTokenCount = 672 },
         };
+        Answer = answer;
         var inner = new FixedChatClient(answer);
 
         _cache = ClaudeCacheEngineFactory.CreateCache(new ClaudeCacheOptions { Storage = { Provider = "memory" } }, TimeProvider.System, NullLoggerFactory.Instance, new ClaudeCacheMetrics(null));

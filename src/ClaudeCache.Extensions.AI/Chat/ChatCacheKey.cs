@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -26,6 +27,11 @@ internal static class ChatCacheKey
     public const int Version = 1;
 
     private static readonly string s_versionTag = "chat-v" + Version.ToString(CultureInfo.InvariantCulture);
+
+    // A tool's canonical form, computed once per tool object. Functions are built once and reused for every
+    // call, and their name, description and schemas are fixed at construction; canonicalising a schema is the
+    // largest part of a key, so a hit does not pay for it again.
+    private static readonly ConditionalWeakTable<AIFunctionDeclaration, byte[]> s_functions = new();
 
     [ThreadStatic]
     private static Scratch? t_scratch;
@@ -183,7 +189,14 @@ internal static class ChatCacheKey
             writer.WriteStartArray("tools");
             foreach (var tool in tools)
             {
-                WriteTool(writer, tool, json);
+                if (tool is AIFunctionDeclaration function)
+                {
+                    writer.WriteRawValue(s_functions.GetValue(function, f => CanonicalTool(f, json)), skipInputValidation: true);
+                }
+                else
+                {
+                    WriteTool(writer, tool, json);
+                }
             }
 
             writer.WriteEndArray();
@@ -196,6 +209,17 @@ internal static class ChatCacheKey
         }
 
         writer.WriteEndObject();
+    }
+
+    private static byte[] CanonicalTool(AIFunctionDeclaration function, JsonSerializerOptions json)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.Default, SkipValidation = true }))
+        {
+            WriteTool(writer, function, json);
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static void WriteTool(Utf8JsonWriter writer, AITool tool, JsonSerializerOptions json)
