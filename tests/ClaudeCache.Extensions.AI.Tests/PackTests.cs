@@ -28,9 +28,9 @@ public sealed class PackTests
         foreach (var project in projects)
         {
             var id = Path.GetFileNameWithoutExtension(project);
-            var package = Assert.Single(Directory.GetFiles(output, id + ".*.nupkg").Where(f => !f.EndsWith(".symbols.nupkg", StringComparison.Ordinal)
-                && Path.GetFileName(f)[(id.Length + 1)..].All(c => char.IsDigit(c) || c is '.' || char.IsLetter(c) || c is '-')
-                && char.IsDigit(Path.GetFileName(f)[id.Length + 1])));
+            // "ClaudeCache.Core.1.0.0.nupkg", not "ClaudeCache.Core.Tests..." nor a symbols package.
+            var package = Assert.Single(Directory.GetFiles(output, id + ".*.nupkg"), f =>
+                char.IsDigit(Path.GetFileName(f)[id.Length + 1]) && !f.EndsWith(".symbols.nupkg", StringComparison.Ordinal));
             using var zip = ZipFile.OpenRead(package);
             var entries = zip.Entries.Select(e => e.FullName).ToList();
             Assert.Contains("README.md", entries);
