@@ -22,7 +22,7 @@ public sealed class SharedStoreTests
         {
             using var viaProxy = proxy.Sdk(ApiKey);
             await CallAsync(viaProxy, parameters, stream);
-            await proxy.Cache.FlushAsync(TestContext.Current.CancellationToken);
+            await StoredAsync(proxy.Cache);
         }
 
         Assert.Equal(1, upstream.MessagesCalls);
@@ -48,7 +48,7 @@ public sealed class SharedStoreTests
         {
             using var viaHandler = handler.Sdk(ApiKey);
             await CallAsync(viaHandler, parameters, stream);
-            await handler.Cache.FlushAsync(TestContext.Current.CancellationToken);
+            await StoredAsync(handler.Cache);
         }
 
         Assert.Equal(1, upstream.MessagesCalls);
@@ -58,6 +58,22 @@ public sealed class SharedStoreTests
         await CallAsync(viaProxy, parameters, !stream);
 
         Assert.Equal(1, upstream.MessagesCalls);
+    }
+
+    /// <summary>
+    /// A streaming caller can finish reading (at <c>message_stop</c>) just before the flight judges and stores the
+    /// answer: wait until it is in the memory tier, then until its second-tier write is done.
+    /// </summary>
+    private static async Task StoredAsync(global::ClaudeCache.Caching.ResponseCache cache)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        while (cache.Memory.Count == 0)
+        {
+            await Task.Delay(5, timeout.Token);
+        }
+
+        await cache.FlushAsync(timeout.Token);
     }
 
     private static async Task CallAsync(global::Anthropic.AnthropicClient client, global::Anthropic.Models.Messages.MessageCreateParams parameters, bool stream)
