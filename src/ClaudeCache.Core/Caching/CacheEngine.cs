@@ -9,7 +9,7 @@ namespace ClaudeCache.Caching;
 /// join or lead a flight (step 7; the <see cref="FlightRunner"/> does steps 8–10). Rendering a hit or following a
 /// flight is the caller's job, in its own response type.
 /// </summary>
-public sealed class CacheEngine(RequestPreparer preparer, ResponseCache cache, FlightRegistry flights, FlightRunner runner)
+public sealed partial class CacheEngine(RequestPreparer preparer, ResponseCache cache, FlightRegistry flights, FlightRunner runner)
 {
     /// <summary>The response cache.</summary>
     public ResponseCache Cache => cache;

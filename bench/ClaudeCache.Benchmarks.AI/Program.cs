@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(ClaudeCache.Benchmarks.AI.ChatCacheHitBenchmarks).Assembly).Run(args);

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using ClaudeCache.Policy;
+
+namespace ClaudeCache.Extensions.AI.Chat;
+
+/// <summary>Options of the <see cref="ClaudeCachingChatClient"/> middleware (configuration section <c>ClaudeCache:Chat</c>).</summary>
+public sealed class ClaudeCacheChatOptions
+{
+    /// <summary>
+    /// The partition folded into every key: applications (or tenants) that share one store but must never see each
+    /// other's answers use different partitions. Default <c>default</c>.
+    /// </summary>
+    public string Partition { get; set; } = "default";
+
+    /// <summary>A namespace folded into every key (as <c>x-cache-namespace</c> does for the proxy); empty by default.</summary>
+    public string Namespace { get; set; } = "";
+
+    /// <summary>The strategy recorded with each entry (statistics, tags). Default <see cref="CacheStrategy.Standard"/>.</summary>
+    public CacheStrategy Strategy { get; set; } = CacheStrategy.Standard;
+
+    /// <summary>How long an answer is served. Default 6 hours, the proxy's standard TTL.</summary>
+    public TimeSpan TimeToLive { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>
+    /// When true, a streamed answer is stored as one <c>ChatResponse</c> (shared with non-streaming callers) and
+    /// replayed as the updates it converts to. Default false: updates replay exactly as they were received.
+    /// </summary>
+    public bool CoalesceStreamingUpdates { get; set; }
+
+    /// <summary>
+    /// Whether concurrent identical non-streaming calls share one inner call. Default true: N callers, one call.
+    /// </summary>
+    public bool CoalesceConcurrentCalls { get; set; } = true;
+
+    /// <summary>Extra values folded into every key (a prompt version, a user id).</summary>
+    public IReadOnlyList<object?>? CacheKeyAdditionalValues { get; set; }
+
+    /// <summary>
+    /// Serialiser options for stored responses and for keying content types; default
+    /// <c>AIJsonUtilities.DefaultOptions</c>. Set it when you use custom <c>AIContent</c> types.
+    /// </summary>
+    public JsonSerializerOptions? JsonSerializerOptions { get; set; }
+}

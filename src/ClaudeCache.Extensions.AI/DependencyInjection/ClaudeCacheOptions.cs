@@ -1,0 +1,37 @@
+using ClaudeCache.Caching;
+using ClaudeCache.Extensions.AI.Chat;
+using ClaudeCache.Keys;
+using ClaudeCache.Policy;
+
+namespace ClaudeCache.Extensions.AI.DependencyInjection;
+
+/// <summary>
+/// The in-process cache's configuration: section <c>ClaudeCache</c>, laid out as the proxy's, so one
+/// appsettings.json configures both (keys the library does not use, such as <c>Port</c>, are ignored).
+/// </summary>
+public sealed class ClaudeCacheOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "ClaudeCache";
+
+    /// <summary>
+    /// Longest wait for the upstream's next byte (headers, then every read): beyond it a miss fails with 504.
+    /// Default 10 minutes.
+    /// </summary>
+    public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The second tier.</summary>
+    public ClaudeCacheStorageOptions Storage { get; set; } = new();
+
+    /// <summary>Memory tier and entry limits.</summary>
+    public ResponseCacheOptions Cache { get; set; } = new();
+
+    /// <summary>How HTTP-level entries are partitioned between credentials (as in the proxy).</summary>
+    public TenantOptions Tenant { get; set; } = new();
+
+    /// <summary>Strategies, TTLs and the rules that choose them (as in the proxy).</summary>
+    public StrategyOptions Strategies { get; set; } = new();
+
+    /// <summary>The <see cref="ClaudeCachingChatClient"/> middleware's defaults.</summary>
+    public ClaudeCacheChatOptions Chat { get; set; } = new();
+}

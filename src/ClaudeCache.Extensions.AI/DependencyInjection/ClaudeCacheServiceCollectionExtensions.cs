@@ -1,0 +1,81 @@
+using ClaudeCache.Caching;
+using ClaudeCache.Extensions.AI.DependencyInjection;
+using ClaudeCache.Extensions.AI.Http;
+using ClaudeCache.Policy;
+using ClaudeCache.Telemetry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+#pragma warning disable IDE0130 // Extension methods live in the namespace of the type they extend, so they are found without a using.
+namespace Microsoft.Extensions.DependencyInjection;
+#pragma warning restore IDE0130
+
+/// <summary>Registers ClaudeCache's engine (over SQLite by default), the HTTP handler and options.</summary>
+public static class ClaudeCacheServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the engine with options bound from <paramref name="configuration"/>: its <c>ClaudeCache</c>
+    /// section when it has one (an application's whole configuration), else the section passed itself.
+    /// Options are validated on first use and, under a host, at start-up.
+    /// </summary>
+    public static IServiceCollection AddClaudeCache(this IServiceCollection services, IConfiguration configuration, Action<ClaudeCacheOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(ClaudeCacheOptions.SectionName);
+        var builder = services.AddClaudeCacheCore();
+        builder.Bind(section.Exists() ? section : configuration);
+        if (configure is not null)
+        {
+            builder.Configure(configure);
+        }
+
+        return services;
+    }
+
+    /// <summary>Registers the engine with options set in code.</summary>
+    public static IServiceCollection AddClaudeCache(this IServiceCollection services, Action<ClaudeCacheOptions>? configure = null)
+    {
+        var builder = services.AddClaudeCacheCore();
+        if (configure is not null)
+        {
+            builder.Configure(configure);
+        }
+
+        return services;
+    }
+
+    private static OptionsBuilder<ClaudeCacheOptions> AddClaudeCacheCore(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var builder = services.AddOptions<ClaudeCacheOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClaudeCacheOptions>, ClaudeCacheOptionsValidator>());
+        services.AddLogging();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new ClaudeCacheMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton(sp => ClaudeCacheEngineFactory.CreateCache(
+            sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<ClaudeCacheMetrics>()));
+        services.TryAddSingleton<FlightRegistry>();
+        services.TryAddSingleton(sp => new FlightRunner(
+            sp.GetRequiredService<ResponseCache>(),
+            sp.GetRequiredService<FlightRegistry>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value.UpstreamTimeout,
+            sp.GetRequiredService<ILogger<FlightRunner>>()));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value;
+            return new RequestPreparer(new CachePolicyResolver(options.Strategies), options.Tenant);
+        });
+        services.TryAddSingleton<CacheEngine>();
+        services.TryAddTransient(sp => new ClaudeCacheHandler(
+            sp.GetRequiredService<CacheEngine>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ClaudeCacheHandler>>()));
+        return builder;
+    }
+}

@@ -1,0 +1,17 @@
+namespace ClaudeCache.Extensions.AI.DependencyInjection;
+
+/// <summary>Where the second tier lives (<c>ClaudeCache:Storage</c>): the same keys as the proxy's configuration.</summary>
+public sealed class ClaudeCacheStorageOptions
+{
+    /// <summary><c>sqlite</c> (default: one file, shareable with the proxy) or <c>memory</c> (nothing survives a restart).</summary>
+    public string Provider { get; set; } = "sqlite";
+
+    /// <summary>The SQLite file. Point the proxy and the application at the same file to share one cache.</summary>
+    public string SqlitePath { get; set; } = "claudecache.db";
+
+    /// <summary>Size cap of the SQLite tier in bytes; least recently used entries go first. Default 1 GiB.</summary>
+    public long MaxBytes { get; set; } = 1024L * 1024 * 1024;
+
+    /// <summary>How often expired entries are removed and the cap enforced. Default 1 minute.</summary>
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(1);
+}
