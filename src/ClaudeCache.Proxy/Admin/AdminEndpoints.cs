@@ -13,9 +13,26 @@ internal static class AdminEndpoints
     {
         var admin = app.MapGroup("/admin").AddEndpointFilter<AdminTokenFilter>();
         admin.MapGet("/stats", StatsAsync);
+        admin.MapDelete("/cache/{key}", InvalidateAsync);
         admin.MapGet("/alerts", (AlertMonitor alerts) => Results.Json(alerts.Snapshot(), AdminJsonContext.Default.AlertsResponse));
         app.MapGet("/dashboard", () => Results.Stream(Dashboard.Open(), "text/html; charset=utf-8"));
         app.MapGet("/dashboard/chart.js", () => Results.Stream(Dashboard.OpenChartLibrary(), "text/javascript; charset=utf-8"));
+    }
+
+    /// <summary>
+    /// <c>DELETE /admin/cache/{key}</c>: removes an entry (the <c>x-cache-key</c> of a response) from every tier and,
+    /// through the backplane, from every instance's memory tier.
+    /// </summary>
+    private static async Task InvalidateAsync(HttpContext context, string key, ResponseCache cache)
+    {
+        if (!Keys.CacheKey.TryParse(key, out var parsed))
+        {
+            await ProxyErrors.InvalidRequest(context, "key: expected the 64-character hex form of a cache key (the x-cache-key header).").ConfigureAwait(false);
+            return;
+        }
+
+        await cache.RemoveAsync(parsed, context.RequestAborted).ConfigureAwait(false);
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
     /// <summary><c>GET /admin/stats</c>: the analytics over a range, optionally filtered by one dimension.</summary>
