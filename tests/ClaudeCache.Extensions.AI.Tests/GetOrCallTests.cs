@@ -42,8 +42,10 @@ public sealed class GetOrCallTests
         Assert.Contains("\"type\":\"message\"", Encoding.UTF8.GetString(hit.Body.Span), StringComparison.Ordinal);
         Assert.True(hit.Usage.InputTokens > 0);
         Assert.True(hit.Usage.OutputTokens > 0);
-        Assert.Null(hit.Cost);
-        Assert.Null(hit.Saving);
+        // The engine prices with the shipped table by default: a hit costs nothing and saves what the miss cost.
+        Assert.True(miss.Cost > 0m);
+        Assert.Equal(0m, hit.Cost);
+        Assert.Equal(miss.Cost, hit.Saving);
     }
 
     [Fact]

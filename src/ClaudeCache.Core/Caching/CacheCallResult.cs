@@ -12,8 +12,8 @@ namespace ClaudeCache.Caching;
 /// <param name="Status">The proxy's <c>x-cache</c> value: HIT, MISS, REFRESH or BYPASS (empty for a rejected request).</param>
 /// <param name="Key">The cache key (default for a rejected request).</param>
 /// <param name="Usage">The Message's token usage (zero for errors and count_tokens).</param>
-/// <param name="Cost">What the answer cost upstream; null until a <see cref="ICostEstimator"/> is set (the cost ledger).</param>
-/// <param name="Saving">What serving from the cache avoided; null until a <see cref="ICostEstimator"/> is set.</param>
+/// <param name="Cost">What this call spent upstream (0 for a hit); null when no <see cref="ICostEstimator"/> is set or the model has no price.</param>
+/// <param name="Saving">What serving from the cache avoided (0 for a miss); null when no <see cref="ICostEstimator"/> is set or the model has no price.</param>
 public sealed record CacheCallResult(
     int StatusCode,
     ReadOnlyMemory<byte> Body,

@@ -86,8 +86,10 @@ public sealed partial class CacheEngine
         decimal? saving = null;
         if (success && CostEstimator is { } estimator)
         {
-            cost = estimator.EstimateCost(MessageJson.ReadModel(body.Span) ?? prepared.Model, usage);
-            saving = fromCache ? cost : 0m;
+            // Nothing is both spent and saved: a hit spent 0 and saved the answer's price; a miss the other way round.
+            var price = estimator.EstimateCost(MessageJson.ReadModel(body.Span) ?? prepared.Model, usage);
+            cost = fromCache ? 0m : price;
+            saving = fromCache ? price : 0m;
         }
 
         return new CacheCallResult(statusCode, body, success, fromCache, coalesced, status, prepared.Key, usage, cost, saving);

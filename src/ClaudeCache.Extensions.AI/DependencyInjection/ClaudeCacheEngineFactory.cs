@@ -1,4 +1,5 @@
 using ClaudeCache.Caching;
+using ClaudeCache.Costs;
 using ClaudeCache.Policy;
 using ClaudeCache.Storage.Sqlite;
 using ClaudeCache.Telemetry;
@@ -37,7 +38,11 @@ public static class ClaudeCacheEngineFactory
         var flights = new FlightRegistry();
         var runner = new FlightRunner(cache, flights, time, options.UpstreamTimeout, logs.CreateLogger<FlightRunner>());
         var preparer = new RequestPreparer(new CachePolicyResolver(options.Strategies), options.Tenant);
-        return new CacheEngine(preparer, cache, flights, runner);
+        // Results of GetOrCallAsync carry their cost (a miss) or saving (a hit) at the shipped prices.
+        return new CacheEngine(preparer, cache, flights, runner)
+        {
+            CostEstimator = new PriceTableCostEstimator(new CostCalculator(PriceTable.LoadDefault()), time),
+        };
     }
 
     /// <summary>The tiered cache alone (what the chat middleware needs).</summary>
