@@ -55,6 +55,41 @@ public sealed class CachingTests
     }
 
     [Fact]
+    public async Task TelemetryHeadersAndMetadata_DoNotChangeTheKey()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        const string first = """{"model":"claude-sonnet-4-5","max_tokens":256,"metadata":{"user_id":"u-1"},"messages":[{"role":"user","content":"Explain escrow"}]}""";
+        const string second = """{"messages":[{"role":"user","content":[{"type":"text","text":"Explain escrow"}]}],"metadata":{"user_id":"u-2"},"max_tokens":256,"model":"claude-sonnet-4-5","stream":false}""";
+
+        var (miss, _) = await Requests.SendAsync(proxy.Client, first, ("x-stainless-retry-count", "0"), ("User-Agent", "Anthropic/JS 1.14.0"), ("x-stainless-os", "Linux"));
+        var (hit, _) = await Requests.SendAsync(proxy.Client, second, ("x-stainless-retry-count", "2"), ("User-Agent", "AnthropicClient/C# 13.14.0"), ("x-stainless-lang", "dotnet"));
+
+        Assert.Equal("MISS", miss.Header("x-cache"));
+        Assert.Equal("HIT", hit.Header("x-cache"));
+        Assert.Equal(miss.Header("x-cache-key"), hit.Header("x-cache-key"));
+    }
+
+    [Theory]
+    [InlineData("anthropic-version", "2026-10-21")]
+    [InlineData("anthropic-beta", "output-128k-2025-02-19")]
+    public async Task ApiVersionAndBetaHeaders_ChangeTheKey(string header, string value)
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        using var client = new HttpClient { BaseAddress = proxy.BaseAddress };
+        client.DefaultRequestHeaders.Add("x-api-key", "sk-ant-test-key-1");
+        if (header != "anthropic-version")
+        {
+            client.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
+        }
+
+        var body = Requests.Body("Explain escrow");
+        await Requests.SendAsync(proxy.Client, body);
+        var (other, _) = await Requests.SendAsync(client, body, (header, value));
+
+        Assert.Equal("MISS", other.Header("x-cache"));
+    }
+
+    [Fact]
     public async Task TwoApiKeys_NeverShareAnEntry_ByDefault()
     {
         await using var proxy = await ProxyHost.StartAsync();
