@@ -20,6 +20,9 @@ internal sealed record LoadOptions
     /// <summary>Workers in the miss sections: 1 measures the added latency, not queueing on a saturated machine.</summary>
     public int LatencyConcurrency { get; init; } = 1;
 
+    /// <summary>Only the hit sections (throughput and accounting on/off): no footprint, no misses (for profiling).</summary>
+    public bool HitsOnly { get; init; }
+
     /// <summary>Upper bound of one measured run, whatever the request count.</summary>
     public TimeSpan MaxRunTime { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -35,6 +38,7 @@ internal sealed record LoadOptions
             options = args[i] switch
             {
                 "--quick" => options with { Requests = 1_500, Rounds = 3, LatencyRequests = 200 },
+                "--hits-only" => options with { HitsOnly = true },
                 "--requests" => options with { Requests = Next() },
                 "--concurrency" => options with { Concurrency = Next() },
                 "--rounds" => options with { Rounds = Next() },
@@ -42,7 +46,7 @@ internal sealed record LoadOptions
                 "--latency-concurrency" => options with { LatencyConcurrency = Next() },
                 "--max-seconds" => options with { MaxRunTime = TimeSpan.FromSeconds(Next()) },
                 _ => throw new ArgumentException(
-                    $"Unknown option {args[i]}. Options: --quick --requests N --concurrency C --rounds R " +
+                    $"Unknown option {args[i]}. Options: --quick --hits-only --requests N --concurrency C --rounds R " +
                     "--latency-requests N --latency-concurrency C --max-seconds S"),
             };
         }
