@@ -20,6 +20,12 @@ internal sealed record LoadOptions
     /// <summary>Workers in the miss sections: 1 measures the added latency, not queueing on a saturated machine.</summary>
     public int LatencyConcurrency { get; init; } = 1;
 
+    /// <summary>Only the hit sections (throughput and accounting on/off): no footprint, no misses (for profiling).</summary>
+    public bool HitsOnly { get; init; }
+
+    /// <summary>Hit sections: warm every target up, in turns, for at least this long before measuring.</summary>
+    public int WarmupSeconds { get; init; } = 15;
+
     /// <summary>Upper bound of one measured run, whatever the request count.</summary>
     public TimeSpan MaxRunTime { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -34,16 +40,18 @@ internal sealed record LoadOptions
 
             options = args[i] switch
             {
-                "--quick" => options with { Requests = 1_500, Rounds = 3, LatencyRequests = 200 },
+                "--quick" => options with { Requests = 1_500, Rounds = 3, LatencyRequests = 200, WarmupSeconds = 5 },
+                "--hits-only" => options with { HitsOnly = true },
                 "--requests" => options with { Requests = Next() },
                 "--concurrency" => options with { Concurrency = Next() },
                 "--rounds" => options with { Rounds = Next() },
                 "--latency-requests" => options with { LatencyRequests = Next() },
                 "--latency-concurrency" => options with { LatencyConcurrency = Next() },
+                "--warmup-seconds" => options with { WarmupSeconds = Next() },
                 "--max-seconds" => options with { MaxRunTime = TimeSpan.FromSeconds(Next()) },
                 _ => throw new ArgumentException(
-                    $"Unknown option {args[i]}. Options: --quick --requests N --concurrency C --rounds R " +
-                    "--latency-requests N --latency-concurrency C --max-seconds S"),
+                    $"Unknown option {args[i]}. Options: --quick --hits-only --requests N --concurrency C --rounds R " +
+                    "--latency-requests N --latency-concurrency C --warmup-seconds S --max-seconds S"),
             };
         }
 

@@ -98,12 +98,20 @@ internal sealed class LoadRunner(HttpClient client, TimeSpan maxRunTime)
             }
         }
 
+        var cpuBefore = ProcessCpu();
         var start = Stopwatch.GetTimestamp();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(w => Task.Run(() => WorkerAsync(w))));
         var elapsed = Stopwatch.GetTimestamp() - start;
+        var cpu = ProcessCpu() - cpuBefore;
 
         var measured = latencies.AsSpan(0, completed).ToArray();
         Array.Sort(measured);
-        return new RunResult(measured, elapsed, failures, unexpected);
+        return new RunResult(measured, elapsed, failures, unexpected, cpu);
+    }
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
     }
 }

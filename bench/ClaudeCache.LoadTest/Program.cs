@@ -18,44 +18,83 @@ var runner = new LoadRunner(client, options.MaxRunTime);
 var report = new StringBuilder();
 
 // :: 1. Memory per 1,000 cached answers.
-var footprints = await Footprint.MeasureAsync(servers.Upstream, client);
-report.AppendLine("\n### Memory tier: 1,000 cached answers\n");
-report.AppendLine("| workload | entries | raw response bytes | MemoryTier.Bytes | managed heap growth | target |");
-report.AppendLine("|---|---:|---:|---:|---:|---|");
-foreach (var f in footprints)
+if (!options.HitsOnly)
 {
-    report.AppendLine($"| {f.Workload} | {f.Entries} | {Mb(f.RawBytes)} | {Mb(f.TierBytes)} | {Mb(f.HeapBytes)} | < 5 MB: {Pass(f.HeapBytes < 5_000_000 && f.TierBytes < 5_000_000)} |");
-}
+    var footprints = await Footprint.MeasureAsync(servers.Upstream, client);
+    report.AppendLine("\n### Memory tier: 1,000 cached answers\n");
+    report.AppendLine("| workload | entries | raw response bytes | MemoryTier.Bytes | managed heap growth | target |");
+    report.AppendLine("|---|---:|---:|---:|---:|---|");
+    foreach (var f in footprints)
+    {
+        report.AppendLine($"| {f.Workload} | {f.Entries} | {Mb(f.RawBytes)} | {Mb(f.TierBytes)} | {Mb(f.HeapBytes)} | < 5 MB: {Pass(f.HeapBytes < 5_000_000 && f.TierBytes < 5_000_000)} |");
+    }
 
-Console.WriteLine(report);
+    Console.WriteLine(report);
+}
 
 // :: 2. Hit throughput: proxy (warm entry) vs bare Kestrel answering the same bytes.
 var hitBody = new RealEstateWorkload(seed: 3).PropertyAnalysis().BodyBytes;
-byte[]? hitBytes = null;
-for (var attempt = 0; attempt < 100 && hitBytes is null; attempt++)
-{
-    var probe = await runner.RunAsync(servers.ProxyAddress, _ => hitBody, 1, 1, timeToFirstByte: false, expectCache: "HIT");
-    if (probe.Unexpected == 0 && probe.Failures == 0)
-    {
-        hitBytes = await HitBodyAsync(client, servers.ProxyAddress, hitBody);
-    }
-    else
-    {
-        await Task.Delay(20);
-    }
-}
+var hitBytes = await FirstHitAsync(servers.ProxyAddress);
+await FirstHitAsync(servers.ProxyNoCostsAddress);
 
-servers.SetBareBody(hitBytes ?? throw new InvalidOperationException("The proxy never answered with a hit."));
+servers.SetBareBody(hitBytes);
 Console.WriteLine($"Hit body: {hitBytes.Length} bytes (request {hitBody.Length} bytes). Warming up...");
+// Warm up for a while, not for a count: the proxy has far more code than the bare endpoint for tiered JIT to
+// recompile, and on this machine its hits kept getting faster for ~10 s.
 var warmup = Math.Min(options.Requests, 1_000);
-await runner.RunAsync(servers.BareAddress, _ => hitBody, warmup, options.Concurrency, timeToFirstByte: false);
-await runner.RunAsync(servers.ProxyAddress, _ => hitBody, warmup, options.Concurrency, timeToFirstByte: false, expectCache: "HIT");
+var warmupEnds = DateTime.UtcNow + TimeSpan.FromSeconds(options.WarmupSeconds);
+do
+{
+    await runner.RunAsync(servers.BareAddress, _ => hitBody, warmup, options.Concurrency, timeToFirstByte: false);
+    await runner.RunAsync(servers.ProxyAddress, _ => hitBody, warmup, options.Concurrency, timeToFirstByte: false, expectCache: "HIT");
+    await runner.RunAsync(servers.ProxyNoCostsAddress, _ => hitBody, warmup, options.Concurrency, timeToFirstByte: false, expectCache: "HIT");
+}
+while (DateTime.UtcNow < warmupEnds);
 
 var hits = await AlternateAsync("hit",
     () => runner.RunAsync(servers.BareAddress, _ => hitBody, options.Requests, options.Concurrency, timeToFirstByte: false),
     () => runner.RunAsync(servers.ProxyAddress, _ => hitBody, options.Requests, options.Concurrency, timeToFirstByte: false, expectCache: "HIT"));
 
-// :: 3. Miss: unique prompts through the proxy to the fake vs straight to the fake.
+// :: 3. Cost accounting's share of a hit: the same proxy with ClaudeCache:Costs:Enabled false vs true.
+var accounting = await AlternateAsync("accounting off/on",
+    () => runner.RunAsync(servers.ProxyNoCostsAddress, _ => hitBody, options.Requests, options.Concurrency, timeToFirstByte: false, expectCache: "HIT"),
+    () => runner.RunAsync(servers.ProxyAddress, _ => hitBody, options.Requests, options.Concurrency, timeToFirstByte: false, expectCache: "HIT"));
+
+report.AppendLine($"\n### Hit throughput ({options.Concurrency} workers, {options.Requests} requests per run, median of {options.Rounds} rounds)\n");
+report.AppendLine("| target | req/s | CPU µs/req | p50 ms | p99 ms | failures | not HIT |");
+report.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+Row("bare Kestrel, same bytes", hits.Baseline);
+Row("proxy hit (SQLite store, warm entry)", hits.Proxy);
+var throughputRatio = Median(hits.Proxy.Select(r => r.Throughput)) / Median(hits.Baseline.Select(r => r.Throughput));
+report.AppendLine($"\nThroughput ratio proxy / bare: **{throughputRatio:F2}** (target ≥ 0.6: {Pass(throughputRatio >= 0.6)}); " +
+    $"per round: {string.Join(", ", hits.Proxy.Zip(hits.Baseline, (p, b) => (p.Throughput / b.Throughput).ToString("F2")))}");
+var cpuRatio = Median(hits.Baseline.Select(r => r.CpuMicrosPerRequest)) / Median(hits.Proxy.Select(r => r.CpuMicrosPerRequest));
+report.AppendLine($"\nCPU per request, bare / proxy (the throughput ratio if the cores were ours alone): **{cpuRatio:F2}**");
+
+report.AppendLine($"\n### Hit throughput, cost accounting off vs on (same shape)\n");
+report.AppendLine("| target | req/s | CPU µs/req | p50 ms | p99 ms | failures | not HIT |");
+report.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+Row("proxy hit, accounting off", accounting.Baseline);
+Row("proxy hit, accounting on", accounting.Proxy);
+var accountingRatio = Median(accounting.Proxy.Select(r => r.Throughput)) / Median(accounting.Baseline.Select(r => r.Throughput));
+report.AppendLine($"\nThroughput ratio on / off: **{accountingRatio:F2}** (target ≥ 0.95: {Pass(accountingRatio >= 0.95)}); " +
+    $"per round: {string.Join(", ", accounting.Proxy.Zip(accounting.Baseline, (p, b) => (p.Throughput / b.Throughput).ToString("F2")))}");
+var accountingCpuRatio = Median(accounting.Baseline.Select(r => r.CpuMicrosPerRequest)) / Median(accounting.Proxy.Select(r => r.CpuMicrosPerRequest));
+report.AppendLine($"\nCPU per request, off / on: **{accountingCpuRatio:F2}**");
+
+// The accounting-off proxy's metrics must not see the other proxy's measurements (see Servers).
+if ((await client.GetStringAsync(new Uri(servers.ProxyNoCostsAddress, "metrics"))).Contains("claudecache_requests", StringComparison.Ordinal))
+{
+    throw new InvalidOperationException("The accounting-off proxy aggregates the other proxy's metrics: the comparison would be skewed.");
+}
+
+if (options.HitsOnly)
+{
+    Console.WriteLine(report);
+    return 0;
+}
+
+// :: 4. Miss: unique prompts through the proxy to the fake vs straight to the fake.
 var prompts = Enumerable.Range(0, 64).Select(_ => 0).Select((_, i) => new RealEstateWorkload(seed: 100 + i).PropertyAnalysis().UserText).ToArray();
 string system;
 using (var doc = JsonDocument.Parse(new RealEstateWorkload(seed: 1).PropertyAnalysis().Body))
@@ -95,16 +134,7 @@ var ttfb = await AlternateAsync("stream ttfb",
     () => MissRunAsync(servers.Upstream.BaseAddress, stream: true),
     () => MissRunAsync(servers.ProxyAddress, stream: true));
 
-// :: 4. The tables.
-report.AppendLine($"\n### Hit throughput ({options.Concurrency} workers, {options.Requests} requests per run, median of {options.Rounds} rounds)\n");
-report.AppendLine("| target | req/s | p50 ms | p99 ms | failures | not HIT |");
-report.AppendLine("|---|---:|---:|---:|---:|---:|");
-Row("bare Kestrel, same bytes", hits.Baseline);
-Row("proxy hit (SQLite store, warm entry)", hits.Proxy);
-var throughputRatio = Median(hits.Proxy.Select(r => r.Throughput)) / Median(hits.Baseline.Select(r => r.Throughput));
-report.AppendLine($"\nThroughput ratio proxy / bare: **{throughputRatio:F2}** (target ≥ 0.6: {Pass(throughputRatio >= 0.6)}); " +
-    $"per round: {string.Join(", ", hits.Proxy.Zip(hits.Baseline, (p, b) => (p.Throughput / b.Throughput).ToString("F2")))}");
-
+// :: 5. The miss tables.
 report.AppendLine($"\n### Added latency on a miss ({options.LatencyConcurrency} worker(s), {options.LatencyRequests} unique prompts per run, median of {options.Rounds} rounds)\n");
 AddedTable("full response", misses);
 report.AppendLine($"\n### Added time to first byte on a streamed miss (same shape)\n");
@@ -138,7 +168,7 @@ async Task<(List<RunResult> Baseline, List<RunResult> Proxy)> AlternateAsync(str
 }
 
 void Row(string name, List<RunResult> runs) =>
-    report.AppendLine($"| {name} | {Median(runs.Select(r => r.Throughput)):F0} | {Median(runs.Select(r => r.P50Ms)):F3} | " +
+    report.AppendLine($"| {name} | {Median(runs.Select(r => r.Throughput)):F0} | {Median(runs.Select(r => r.CpuMicrosPerRequest)):F0} | {Median(runs.Select(r => r.P50Ms)):F3} | " +
         $"{Median(runs.Select(r => r.P99Ms)):F3} | {runs.Sum(r => r.Failures)} | {runs.Sum(r => r.Unexpected)} |");
 
 void AddedTable(string measured, (List<RunResult> Baseline, List<RunResult> Proxy) runs)
@@ -157,7 +187,7 @@ void AddedTable(string measured, (List<RunResult> Baseline, List<RunResult> Prox
 }
 
 static string Describe(RunResult r) =>
-    $"{r.Completed} ok, {r.Throughput:F0} req/s, p50 {r.P50Ms:F3} ms, p99 {r.P99Ms:F3} ms" +
+    $"{r.Completed} ok, {r.Throughput:F0} req/s, {r.CpuMicrosPerRequest:F0} µs CPU/req, p50 {r.P50Ms:F3} ms, p99 {r.P99Ms:F3} ms" +
     (r.Failures + r.Unexpected > 0 ? $", {r.Failures} failed, {r.Unexpected} unexpected" : "");
 
 static double Median(IEnumerable<double> values)
@@ -171,6 +201,23 @@ static double Median(IEnumerable<double> values)
 static string Mb(long bytes) => $"{bytes / 1_000_000.0:F2} MB";
 
 static string Pass(bool ok) => ok ? "met" : "**missed**";
+
+// Sends the hit request until the proxy answers it from the cache (the first call stores it); returns the body.
+async Task<byte[]> FirstHitAsync(Uri proxy)
+{
+    for (var attempt = 0; attempt < 100; attempt++)
+    {
+        var probe = await runner.RunAsync(proxy, _ => hitBody, 1, 1, timeToFirstByte: false, expectCache: "HIT");
+        if (probe.Unexpected == 0 && probe.Failures == 0)
+        {
+            return await HitBodyAsync(client, proxy, hitBody);
+        }
+
+        await Task.Delay(20);
+    }
+
+    throw new InvalidOperationException($"The proxy at {proxy} never answered with a hit.");
+}
 
 static async Task<byte[]> HitBodyAsync(HttpClient client, Uri proxy, byte[] body)
 {

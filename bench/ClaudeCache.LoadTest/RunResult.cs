@@ -1,9 +1,18 @@
 namespace ClaudeCache.LoadTest;
 
-/// <summary>One measured run: per-request latencies (Stopwatch ticks), wall time, and failures.</summary>
-internal sealed record RunResult(long[] Latencies, long ElapsedTicks, int Failures, int Unexpected)
+/// <summary>
+/// One measured run: per-request latencies (Stopwatch ticks), wall time, failures, and the CPU time this process
+/// used meanwhile (client and servers together, all cores).
+/// </summary>
+internal sealed record RunResult(long[] Latencies, long ElapsedTicks, int Failures, int Unexpected, TimeSpan Cpu)
 {
     public int Completed => Latencies.Length;
+
+    /// <summary>
+    /// Process CPU per completed request, in µs: client plus server. Less sensitive than throughput to other
+    /// tenants of a shared machine taking cores away.
+    /// </summary>
+    public double CpuMicrosPerRequest => Completed == 0 ? double.NaN : Cpu.TotalMicroseconds / Completed;
 
     public double Throughput => Completed / TimeSpanFrom(ElapsedTicks).TotalSeconds;
 

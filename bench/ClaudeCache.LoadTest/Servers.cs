@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 
 namespace ClaudeCache.LoadTest;
 
@@ -20,17 +21,20 @@ namespace ClaudeCache.LoadTest;
 internal sealed class Servers : IAsyncDisposable
 {
     private readonly WebApplication _proxy;
+    private readonly WebApplication _proxyNoCosts;
     private readonly WebApplication _bare;
     private readonly string _directory;
     private byte[] _bareBody = [];
 
-    private Servers(FakeAnthropicUpstream upstream, WebApplication proxy, WebApplication bare, string directory)
+    private Servers(FakeAnthropicUpstream upstream, WebApplication proxy, WebApplication proxyNoCosts, WebApplication bare, string directory)
     {
         Upstream = upstream;
         _proxy = proxy;
+        _proxyNoCosts = proxyNoCosts;
         _bare = bare;
         _directory = directory;
         ProxyAddress = AddressOf(proxy);
+        ProxyNoCostsAddress = AddressOf(proxyNoCosts);
         BareAddress = AddressOf(bare);
     }
 
@@ -39,6 +43,9 @@ internal sealed class Servers : IAsyncDisposable
     public Uri ProxyAddress { get; }
 
     public Uri BareAddress { get; }
+
+    /// <summary>A second proxy, identical but with cost accounting off (<c>ClaudeCache:Costs:Enabled</c> = false).</summary>
+    public Uri ProxyNoCostsAddress { get; }
 
     public ResponseCache Cache => _proxy.Services.GetRequiredService<ResponseCache>();
 
@@ -50,14 +57,26 @@ internal sealed class Servers : IAsyncDisposable
 
         var directory = Path.Combine(Path.GetTempPath(), "claudecache-load-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        var proxy = ProxyApp.Create([], new Dictionary<string, string?>
-        {
-            ["ClaudeCache:Port"] = "0",
-            ["ClaudeCache:Upstream"] = upstream.BaseAddress.ToString(),
-            ["ClaudeCache:Storage:SqlitePath"] = Path.Combine(directory, "claudecache.db"),
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
+        WebApplication CreateProxy(string name, bool costs) => ProxyApp.Create(
+            [],
+            new Dictionary<string, string?>
+            {
+                ["ClaudeCache:Port"] = "0",
+                ["ClaudeCache:Upstream"] = upstream.BaseAddress.ToString(),
+                ["ClaudeCache:Storage:SqlitePath"] = Path.Combine(directory, name),
+                ["ClaudeCache:Costs:Enabled"] = costs ? "true" : "false",
+                ["Logging:LogLevel:Default"] = "Warning",
+            },
+            configureServices: costs ? null : services => services.ConfigureOpenTelemetryMeterProvider(
+                // OpenTelemetry subscribes to meters by name, process-wide: without this, this proxy's MeterProvider
+                // would also aggregate every measurement of the other proxy and double its metrics cost. With
+                // accounting off, this proxy records nothing on a hit anyway.
+                metrics => metrics.AddView("*", MetricStreamConfiguration.Drop)));
+
+        var proxy = CreateProxy("claudecache.db", costs: true);
         await proxy.StartAsync();
+        var proxyNoCosts = CreateProxy("claudecache-nocosts.db", costs: false);
+        await proxyNoCosts.StartAsync();
 
         Servers? servers = null;
         var builder = WebApplication.CreateSlimBuilder();
@@ -79,7 +98,7 @@ internal sealed class Servers : IAsyncDisposable
         });
         await bare.StartAsync();
 
-        servers = new Servers(upstream, proxy, bare, directory);
+        servers = new Servers(upstream, proxy, proxyNoCosts, bare, directory);
         return servers;
     }
 
@@ -92,6 +111,8 @@ internal sealed class Servers : IAsyncDisposable
         await _bare.DisposeAsync();
         await _proxy.StopAsync();
         await _proxy.DisposeAsync();
+        await _proxyNoCosts.StopAsync();
+        await _proxyNoCosts.DisposeAsync();
         await Upstream.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try

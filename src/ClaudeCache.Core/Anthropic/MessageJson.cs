@@ -19,8 +19,15 @@ public static class MessageJson
     /// The <c>usage</c> counters. When <c>cache_creation</c> (the per-TTL split) is missing, every cache write is
     /// counted as 5-minute, the API's default TTL.
     /// </summary>
-    public static TokenUsage ReadUsage(ReadOnlySpan<byte> messageJson)
+    public static TokenUsage ReadUsage(ReadOnlySpan<byte> messageJson) => ReadUsage(messageJson, out _);
+
+    /// <summary>
+    /// The <c>usage</c> counters and, from the same pass, <c>usage.inference_geo</c> (null when absent or not a
+    /// string): pricing needs both, and one forward read of the Message is all it should cost.
+    /// </summary>
+    public static TokenUsage ReadUsage(ReadOnlySpan<byte> messageJson, out string? inferenceGeo)
     {
+        inferenceGeo = null;
         var reader = new Utf8JsonReader(messageJson);
         if (!JsonReading.MoveToTopLevelProperty(ref reader, "usage"u8) || reader.TokenType != JsonTokenType.StartObject)
         {
@@ -52,6 +59,12 @@ public static class MessageJson
             {
                 reader.Read();
                 tier = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+            else if (reader.ValueTextEquals("inference_geo"u8))
+            {
+                reader.Read();
+                inferenceGeo = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                reader.Skip(); // a value of another kind (an object, say) is skipped whole
             }
             else if (reader.ValueTextEquals("cache_creation"u8))
             {

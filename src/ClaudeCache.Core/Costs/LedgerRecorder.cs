@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Caching;
 using ClaudeCache.Entries;
@@ -81,27 +80,10 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
             return (request.Model, default, new RequestCost(true, 0, 0, 0, 0, 0));
         }
 
-        var body = answer.Body.Span;
-        var usage = MessageJson.ReadUsage(body);
+        // One forward read of the stored Message (no document): this runs on every hit.
+        var usage = MessageJson.ReadUsage(answer.Body.Span, out var inferenceGeo);
         var model = string.IsNullOrEmpty(answer.Model) ? request.Model : answer.Model;
-        var context = new CostContext(usage.ServiceTier == "batch", ReadInferenceGeo(body));
+        var context = new CostContext(usage.ServiceTier == "batch", inferenceGeo);
         return (model, usage, costs.Calculate(model, usage, time.GetUtcNow(), context));
-    }
-
-    private static string? ReadInferenceGeo(ReadOnlySpan<byte> message)
-    {
-        var reader = new Utf8JsonReader(message);
-        try
-        {
-            using var document = JsonDocument.ParseValue(ref reader);
-            return document.RootElement.TryGetProperty("usage", out var usage)
-                && usage.ValueKind == JsonValueKind.Object
-                && usage.TryGetProperty("inference_geo", out var geo)
-                && geo.ValueKind == JsonValueKind.String ? geo.GetString() : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 }

@@ -20,6 +20,12 @@ public static class TenantPartition
     private static ReadOnlySpan<byte> Domain => "claudecache-tenant-v1"u8;
 
     private const int HexChars = 32;
+
+    // One HMAC per thread, keyed by the (public) domain constant and reset after every use. The one-shot
+    // HMACSHA256.HashData sets up a new OpenSSL MAC context on every call, which under concurrent hits cost a
+    // large share of the request front (docs/benchmarks.md). The credential never stays in it: GetHashAndReset.
+    [ThreadStatic]
+    private static IncrementalHash? t_hmac;
     private const int StackLimit = 512;
 
     /// <summary>
@@ -73,7 +79,9 @@ public static class TenantPartition
         {
             Encoding.UTF8.GetBytes(credential, bytes);
             Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-            HMACSHA256.HashData(Domain, bytes, mac);
+            var hmac = t_hmac ??= IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Domain);
+            hmac.AppendData(bytes);
+            hmac.GetHashAndReset(mac);
             return Convert.ToHexStringLower(mac[..(HexChars / 2)]);
         }
         finally
