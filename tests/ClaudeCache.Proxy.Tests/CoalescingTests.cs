@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using ClaudeCache.Proxy.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ClaudeCache.Proxy.Tests;
 
@@ -22,9 +23,8 @@ public sealed class CoalescingTests
         client.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
 
         var requests = Enumerable.Range(0, callers).Select(_ => Requests.SendAsync(client, body)).ToArray();
-        // Hold the single upstream call until every caller is waiting on it (or has joined it).
-        await WaitUntilAsync(() => proxy.Upstream.MessagesCalls >= 1);
-        await Task.Delay(300);
+        // Hold the single upstream call until every other caller has joined it.
+        await WaitUntilAsync(() => Coalesced(proxy) >= callers - 1);
         release.SetResult();
         var results = await Task.WhenAll(requests);
 
@@ -49,7 +49,7 @@ public sealed class CoalescingTests
         var streaming = Requests.SendAsync(proxy.Client, Requests.Body("Objection: the price is too high", stream: true));
         await WaitUntilAsync(() => proxy.Upstream.MessagesCalls >= 1);
         var json = Requests.SendAsync(proxy.Client, Requests.Body("Objection: the price is too high"));
-        await Task.Delay(200);
+        await WaitUntilAsync(() => Coalesced(proxy) >= 1);
         release.SetResult();
 
         var (streamResponse, _) = await streaming;
@@ -73,7 +73,7 @@ public sealed class CoalescingTests
         var leader = leaderClient.SendAsync(Requests.Post(body), HttpCompletionOption.ResponseHeadersRead, leaderCancel.Token);
         await WaitUntilAsync(() => proxy.Upstream.MessagesCalls >= 1);
         var follower = Requests.SendAsync(proxy.Client, body);
-        await Task.Delay(200);
+        await WaitUntilAsync(() => Coalesced(proxy) >= 1);
         await leaderCancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leader);
         release.SetResult();
@@ -85,6 +85,9 @@ public sealed class CoalescingTests
         Assert.Equal("HIT", hit.Header("x-cache"));
         Assert.Equal(1, proxy.Upstream.MessagesCalls);
     }
+
+    internal static long Coalesced(ProxyHost proxy) =>
+        proxy.Services.GetRequiredService<ClaudeCache.Telemetry.ClaudeCacheMetrics>().Coalesced;
 
     internal static async Task WaitUntilAsync(Func<bool> condition)
     {

@@ -107,8 +107,9 @@ public sealed class DistributedTests
             }).ToArray();
 
             var requests = clients.SelectMany(client => Enumerable.Range(0, 100).Select(_ => Requests.SendAsync(client, body))).ToArray();
-            await WaitAsync(() => upstream.MessagesCalls >= 1, TimeSpan.FromSeconds(20));
-            await Task.Delay(500);
+            // Every request but one per instance joins its instance's flight; the other instances' leaders wait on
+            // the shared lease. Hold the one upstream call until all of that has happened.
+            await WaitAsync(() => upstream.MessagesCalls >= 1 && instances.Sum(CoalescingTests.Coalesced) >= 297, TimeSpan.FromSeconds(30));
             release.SetResult();
             var results = await Task.WhenAll(requests);
 

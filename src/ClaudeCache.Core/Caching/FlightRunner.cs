@@ -116,6 +116,13 @@ public sealed partial class FlightRunner(
 
                 // The holder failed or died without an answer: call alone.
             }
+            else if (!intent.Replaces && await cache.GetAsync(intent.Key, CancellationToken.None).ConfigureAwait(false) is { } stored)
+            {
+                // Double-check under the lease: another instance may have stored the answer between our lookup and
+                // our lease (a refresh wants a new answer, so it does not take this one).
+                await lease.DisposeAsync().ConfigureAwait(false);
+                return ReplayStored(flight, stored);
+            }
         }
 #pragma warning disable CA1031 // Fail-open: with the shared store unreachable, this instance calls upstream itself.
         catch (Exception ex)
