@@ -45,7 +45,8 @@ public sealed class DashboardTests
         Assert.Equal(expectedRatio, double.Parse(hitRatio!, CultureInfo.InvariantCulture));
         Assert.Equal((expectedRatio * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%", hitRatioText);
         Assert.Equal(expectedSavings, decimal.Parse(savings!, CultureInfo.InvariantCulture));
-        Assert.Equal("$" + expectedSavings.ToString("N2", CultureInfo.GetCultureInfo("en-US")), savingsText);
+        var format = expectedSavings is > 0m and < 1m ? "N4" : "N2";
+        Assert.Equal("$" + expectedSavings.ToString(format, CultureInfo.GetCultureInfo("en-US")), savingsText);
         Assert.Contains("explanation", contextTable, StringComparison.Ordinal);
         Assert.True(new FileInfo(screenshot).Length > 10_000, "the screenshot shows a rendered page");
     }
