@@ -26,7 +26,8 @@ internal sealed class AdminTokenFilter(IOptions<ProxyOptions> options) : IEndpoi
             await ProxyErrors.WriteAsync(http, StatusCodes.Status401Unauthorized, Anthropic.ErrorTypes.Authentication,
                 _expected is null ? "The admin API is disabled: start the proxy with --admin-token." : "A valid admin token is required.",
                 shouldRetry: false).ConfigureAwait(false);
-            return null;
+            // The response is written: the endpoint must not write one of its own.
+            return Results.Empty;
         }
 
         return await next(context).ConfigureAwait(false);

@@ -7,6 +7,7 @@ using ClaudeCache.Proxy.Admin;
 using ClaudeCache.Proxy.Pipeline;
 using ClaudeCache.Telemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -124,7 +125,7 @@ public static class ProxyApp
         services.AddSingleton<AlertMonitor>();
         services.AddSingleton<AdminTokenFilter>();
         services.AddHttpClient(AlertMonitor.WebhookClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
-        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+        services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("claudecache")).WithMetrics(metrics => metrics
             .AddMeter(ClaudeCacheMetrics.MeterName)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         services.AddSingleton<MessagesEndpoint>();
