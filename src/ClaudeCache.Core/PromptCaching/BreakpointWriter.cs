@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -10,7 +11,8 @@ namespace ClaudeCache.PromptCaching;
 /// </summary>
 internal static class BreakpointWriter
 {
-    // Writes text as UTF-8 rather than \u escapes, so the body keeps its size; the bytes go to an API, never into HTML.
+    // Property names are re-encoded; with the relaxed encoder non-ASCII ones stay UTF-8 (the bytes go to an API,
+    // never into HTML). Values are copied as their original bytes.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static byte[] Write(JsonElement root, BreakpointPlan plan, BreakpointOptions options, int sizeHint)
@@ -38,7 +40,7 @@ internal static class BreakpointWriter
                 }
                 else
                 {
-                    property.WriteTo(writer);
+                    Copy(writer, property);
                 }
             }
 
@@ -56,7 +58,7 @@ internal static class BreakpointWriter
         {
             if (!plan.MarksMessage(index++))
             {
-                message.WriteTo(writer);
+                Copy(writer, message);
                 continue;
             }
 
@@ -70,7 +72,7 @@ internal static class BreakpointWriter
                 }
                 else
                 {
-                    property.WriteTo(writer);
+                    Copy(writer, property);
                 }
             }
 
@@ -89,7 +91,7 @@ internal static class BreakpointWriter
             writer.WriteStartObject();
             writer.WriteString("type"u8, "text"u8);
             writer.WritePropertyName("text"u8);
-            blocks.WriteTo(writer);
+            Copy(writer, blocks);
             WriteCacheControl(writer, options);
             writer.WriteEndObject();
             writer.WriteEndArray();
@@ -107,14 +109,14 @@ internal static class BreakpointWriter
         {
             if (index++ != marked)
             {
-                item.WriteTo(writer);
+                Copy(writer, item);
                 continue;
             }
 
             writer.WriteStartObject();
             foreach (var property in item.EnumerateObject())
             {
-                property.WriteTo(writer);
+                Copy(writer, property);
             }
 
             WriteCacheControl(writer, options);
@@ -135,5 +137,16 @@ internal static class BreakpointWriter
         }
 
         writer.WriteEndObject();
+    }
+
+    // The original bytes of an untouched value: no re-escaping, no reformatting of numbers. They came from a
+    // document that parsed, so they need no validation.
+    private static void Copy(Utf8JsonWriter writer, JsonElement value) =>
+        writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(value), skipInputValidation: true);
+
+    private static void Copy(Utf8JsonWriter writer, JsonProperty property)
+    {
+        writer.WritePropertyName(property.Name);
+        Copy(writer, property.Value);
     }
 }
