@@ -1,6 +1,7 @@
 using ClaudeCache.Caching;
 using ClaudeCache.Keys;
 using ClaudeCache.Policy;
+using ClaudeCache.PromptCaching;
 using ClaudeCache.Proxy.Admin;
 
 namespace ClaudeCache.Proxy.Hosting;
@@ -57,4 +58,7 @@ public sealed class ProxyOptions
 
     /// <summary>Strategies, TTLs and the rules that choose them.</summary>
     public StrategyOptions Strategies { get; set; } = new();
+
+    /// <summary>Automatic <c>cache_control</c> breakpoints on upstream calls (off by default; docs/prompt-caching.md).</summary>
+    public PromptCachingOptions PromptCaching { get; set; } = new();
 }

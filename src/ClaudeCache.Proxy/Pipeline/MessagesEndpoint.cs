@@ -65,6 +65,12 @@ internal sealed class MessagesEndpoint(
                 headers.CacheControl.ToString(),
                 headers[ProxyHeaders.Namespace].ToString());
             prepared = engine.Prepare(request.Path.Value!, endpoint, document.RootElement, facts, out var error);
+            if (prepared is not null && !PromptBreakpoints.IsValidHeader(headers[ProxyHeaders.PromptBreakpoints].ToString()))
+            {
+                prepared = null;
+                error = $"{ProxyHeaders.PromptBreakpoints} must be '{PromptBreakpoints.Auto}' or '{PromptBreakpoints.Off}'.";
+            }
+
             if (prepared is null)
             {
                 await ProxyErrors.InvalidRequest(context, error!).ConfigureAwait(false);
@@ -89,7 +95,9 @@ internal sealed class MessagesEndpoint(
 
         // Step 7: join an identical call in flight, or lead one.
         // Only a miss needs the request copied for the upstream call (a hit never pays for it).
-        var send = upstream.Sender(UpstreamRequest.From(context.Request, body));
+        // The key above came from the caller's body; planned cache_control breakpoints change only what is sent.
+        var upstreamBody = PromptBreakpoints.Apply(body, prepared, context.Request.Headers[ProxyHeaders.PromptBreakpoints].ToString(), _options.PromptCaching);
+        var send = upstream.Sender(UpstreamRequest.From(context.Request, upstreamBody));
         var ticket = engine.JoinOrStart(prepared, send);
         var policy = prepared.Policy;
 

@@ -7,6 +7,7 @@ internal static class ProxyHeaders
     public const string Strategy = "x-cache-strategy";
     public const string Context = "x-cache-context";
     public const string Namespace = "x-cache-namespace";
+    public const string PromptBreakpoints = "x-cache-prompt-breakpoints";
 
     // Response headers.
     public const string Status = "x-cache";
@@ -30,7 +31,7 @@ internal static class ProxyHeaders
     {
         "host", "connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate", "te",
         "trailer", "transfer-encoding", "upgrade", "expect", "content-length", "content-type", "accept-encoding",
-        "cache-control", Strategy, Context, Namespace,
+        "cache-control", Strategy, Context, Namespace, PromptBreakpoints,
     };
 
     public static bool ForwardRequestHeader(string name) => !NotForwardedRequest.Contains(name);
