@@ -57,4 +57,7 @@ public sealed class ProxyOptions
 
     /// <summary>Strategies, TTLs and the rules that choose them.</summary>
     public StrategyOptions Strategies { get; set; } = new();
+
+    /// <summary>Scheduled warming profiles (docs/warming.md).</summary>
+    public WarmingOptions Warming { get; set; } = new();
 }
