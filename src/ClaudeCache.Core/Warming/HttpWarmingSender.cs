@@ -65,7 +65,7 @@ public sealed class HttpWarmingSender
             var status = (int)response.StatusCode;
             var cache = response.Headers.TryGetValues("x-cache", out var values) ? string.Join(",", values) : null;
             var outcome = WarmingResult.Classify(status, cache);
-            var error = outcome == WarmingOutcome.Failed ? $"{status}: {ErrorMessage(body)}".TrimEnd(' ', ':') : null;
+            var error = outcome == WarmingOutcome.Failed ? ErrorMessage(body) is { Length: > 0 } m ? m : $"HTTP {status}" : null;
             return new WarmingResult(request, outcome, status, cache, _time.GetElapsedTime(started), error);
         }
         catch (HttpRequestException ex)
