@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace ClaudeCache.Proxy.Cli;
 
-/// <summary>The <c>claudecache</c> command line: <c>serve</c> (the default), <c>demo</c> and <c>stats</c>.</summary>
+/// <summary>The <c>claudecache</c> command line: <c>serve</c> (the default), <c>demo</c>, <c>stats</c> and <c>warm</c>.</summary>
 public static class ClaudeCacheCli
 {
     /// <summary>Parses and runs a command; returns the process exit code.</summary>
@@ -13,6 +13,7 @@ public static class ClaudeCacheCli
             ServeCommand.Create(),
             DemoCommand.Create(),
             StatsCommand.Create(),
+            WarmCommand.Create(),
         };
 
         // `serve` is the default command: `claudecache --port 9000` means `claudecache serve --port 9000`.

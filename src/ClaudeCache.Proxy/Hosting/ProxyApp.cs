@@ -123,6 +123,7 @@ public static class ProxyApp
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Costs.Enabled));
         services.AddSingleton<AlertMonitor>();
+        services.AddHostedService<Warming.ScheduledWarming>();
         services.AddSingleton<AdminTokenFilter>();
         services.AddHttpClient(AlertMonitor.WebhookClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
         services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("claudecache")).WithMetrics(metrics => metrics

@@ -61,4 +61,7 @@ public sealed class ProxyOptions
 
     /// <summary>Automatic <c>cache_control</c> breakpoints on upstream calls (off by default; docs/prompt-caching.md).</summary>
     public PromptCachingOptions PromptCaching { get; set; } = new();
+
+    /// <summary>Scheduled warming profiles (docs/warming.md).</summary>
+    public WarmingOptions Warming { get; set; } = new();
 }

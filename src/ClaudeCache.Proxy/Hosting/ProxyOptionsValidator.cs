@@ -107,6 +107,8 @@ internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
             errors.Add("ClaudeCache:Alerts:EvaluationInterval must be positive.");
         }
 
+        errors.AddRange(options.Warming.Validate());
+
         var strategies = new StrategyOptionsValidator().Validate(name, options.Strategies);
         if (strategies.Failed)
         {
