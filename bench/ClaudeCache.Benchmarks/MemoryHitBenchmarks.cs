@@ -15,6 +15,7 @@ namespace ClaudeCache.Benchmarks;
 public class MemoryHitBenchmarks
 {
     private ResponseCache _cache = null!;
+    private ResponseCache _noMemo = null!;
     private MemoryCache _raw = null!;
     private CacheKey _key;
     private string _hex = "";
@@ -30,6 +31,8 @@ public class MemoryHitBenchmarks
         _hex = _key.ToHex();
         _cache = new ResponseCache(new ResponseCacheOptions(), secondTier: null, TimeProvider.System, new ClaudeCacheMetrics());
         _cache.Set(_key, entry);
+        _noMemo = new ResponseCache(new ResponseCacheOptions { DecodedMemoMaxBytes = 0 }, secondTier: null, TimeProvider.System, new ClaudeCacheMetrics());
+        _noMemo.Set(_key, entry);
 
         _raw = new MemoryCache(new MemoryCacheOptions());
         _raw.Set(_hex, EntryCodec.Encode(entry));
@@ -39,6 +42,7 @@ public class MemoryHitBenchmarks
     public async Task Cleanup()
     {
         await _cache.DisposeAsync();
+        await _noMemo.DisposeAsync();
         _raw.Dispose();
     }
 
@@ -48,6 +52,9 @@ public class MemoryHitBenchmarks
     [Benchmark(Description = "MemoryTier.Get (no decode)")]
     public byte[]? MemoryTierOnly() => _cache.Memory.Get(_hex, DateTimeOffset.UtcNow);
 
-    [Benchmark(Description = "ResponseCache.GetAsync (memory hit + decode)")]
+    [Benchmark(Description = "ResponseCache.GetAsync (memory hit, decoded memo)")]
     public ValueTask<CachedResponse?> ResponseCacheHit() => _cache.GetAsync(_key, CancellationToken.None);
+
+    [Benchmark(Description = "ResponseCache.GetAsync (memory hit + decode, memo off)")]
+    public ValueTask<CachedResponse?> ResponseCacheHitDecode() => _noMemo.GetAsync(_key, CancellationToken.None);
 }

@@ -22,11 +22,11 @@ if (!options.HitsOnly)
 {
     var footprints = await Footprint.MeasureAsync(servers.Upstream, client);
     report.AppendLine("\n### Memory tier: 1,000 cached answers\n");
-    report.AppendLine("| workload | entries | raw response bytes | MemoryTier.Bytes | managed heap growth | target |");
-    report.AppendLine("|---|---:|---:|---:|---:|---|");
+    report.AppendLine("| workload | entries | raw response bytes | MemoryTier.Bytes | managed heap growth | after hitting each twice | target |");
+    report.AppendLine("|---|---:|---:|---:|---:|---:|---|");
     foreach (var f in footprints)
     {
-        report.AppendLine($"| {f.Workload} | {f.Entries} | {Mb(f.RawBytes)} | {Mb(f.TierBytes)} | {Mb(f.HeapBytes)} | < 5 MB: {Pass(f.HeapBytes < 5_000_000 && f.TierBytes < 5_000_000)} |");
+        report.AppendLine($"| {f.Workload} | {f.Entries} | {Mb(f.RawBytes)} | {Mb(f.TierBytes)} | {Mb(f.HeapBytes)} | {Mb(f.HeapAfterHitsBytes)} | < 5 MB: {Pass(f.HeapBytes < 5_000_000 && f.HeapAfterHitsBytes < 5_000_000 && f.TierBytes < 5_000_000)} |");
     }
 
     Console.WriteLine(report);

@@ -20,6 +20,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ClaudeCacheMetrics _metrics;
     private readonly MemoryTier _memory;
+    private readonly DecodedEntryMemo? _decoded;
     private readonly Channel<PendingWrite> _writes;
     private readonly Task _writer;
     private long _pendingWrites;
@@ -41,6 +42,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
         _metrics = metrics;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _memory = new MemoryTier(options.MemoryMaxBytes);
+        _decoded = options.DecodedMemoMaxBytes > 0 ? new DecodedEntryMemo(options.DecodedMemoMaxBytes) : null;
         _writes = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(options.WriteQueueCapacity)
         {
             SingleReader = true,
@@ -92,6 +94,18 @@ public sealed partial class ResponseCache : IAsyncDisposable
             return null;
         }
 
+        // A hot entry: the memory tier still holds the very payload this was decoded from.
+        if (fromMemory && _decoded?.Get(key.GetHashCode(), payload) is { } memoised)
+        {
+            if (memoised.ExpiresAt <= now)
+            {
+                _memory.Remove(hex);
+                return null;
+            }
+
+            return memoised;
+        }
+
         var status = EntryCodec.TryDecode(payload, out var entry);
         if (status != DecodeStatus.Ok || entry is null)
         {
@@ -114,6 +128,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
             _memory.Set(hex, payload, entry.ExpiresAt, now);
         }
 
+        _decoded?.Add(key.GetHashCode(), payload, entry);
         return entry;
     }
 

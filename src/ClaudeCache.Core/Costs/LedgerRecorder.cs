@@ -80,8 +80,9 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
             return (request.Model, default, new RequestCost(true, 0, 0, 0, 0, 0));
         }
 
-        // One forward read of the stored Message (no document): this runs on every hit.
-        var usage = MessageJson.ReadUsage(answer.Body.Span, out var inferenceGeo);
+        // One forward read of the stored Message (no document), once per decoded entry: a memoised hot entry
+        // is priced from the usage read on its first hit.
+        var usage = answer.ReadUsage(out var inferenceGeo);
         var model = string.IsNullOrEmpty(answer.Model) ? request.Model : answer.Model;
         var context = new CostContext(usage.ServiceTier == "batch", inferenceGeo);
         return (model, usage, costs.Calculate(model, usage, time.GetUtcNow(), context));

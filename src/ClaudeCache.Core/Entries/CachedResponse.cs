@@ -1,3 +1,4 @@
+using ClaudeCache.Anthropic;
 using ClaudeCache.Policy;
 
 namespace ClaudeCache.Entries;
@@ -38,4 +39,37 @@ public sealed record CachedResponse
 
     /// <summary>True when the entry holds a recorded stream.</summary>
     public bool HasStream => !RawSse.IsEmpty;
+
+    // Usage read from Body once, for pricing every hit served from the same decoded entry (ResponseCache memoises
+    // hot entries). Not part of the entry's value: DerivedBox always compares equal.
+    private DerivedBox _derived;
+
+    /// <summary>The usage (and <c>usage.inference_geo</c>) of <see cref="Body"/>, read once per entry.</summary>
+    internal TokenUsage ReadUsage(out string? inferenceGeo)
+    {
+        var memo = Volatile.Read(ref _derived.Usage);
+        // A copy made with `with` shares the memo; a different Body makes it stale.
+        if (memo is null || !memo.Body.Equals(Body))
+        {
+            var usage = MessageJson.ReadUsage(Body.Span, out var geo);
+            memo = new UsageMemo(Body, usage, geo);
+            Volatile.Write(ref _derived.Usage, memo);
+        }
+
+        inferenceGeo = memo.InferenceGeo;
+        return memo.Usage;
+    }
+
+    private sealed record UsageMemo(ReadOnlyMemory<byte> Body, TokenUsage Usage, string? InferenceGeo);
+
+    private struct DerivedBox : IEquatable<DerivedBox>
+    {
+        public UsageMemo? Usage;
+
+        public readonly bool Equals(DerivedBox other) => true;
+
+        public override readonly bool Equals(object? obj) => obj is DerivedBox;
+
+        public override readonly int GetHashCode() => 0;
+    }
 }

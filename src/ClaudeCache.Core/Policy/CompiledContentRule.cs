@@ -27,18 +27,19 @@ internal sealed class CompiledContentRule
 
     public string Literal => _literal;
 
-    public bool Matches(in RequestText text) => Scope switch
+    /// <summary>True when <see cref="Scope"/>'s texts match.</summary>
+    public bool Matches(RequestText text) => Scope switch
     {
-        ContentScope.System => MatchesAny(text.System),
-        ContentScope.LastUserTurn => MatchesAny(text.LastUserTurn),
-        _ => MatchesAny(text.System) || MatchesAny(text.LastUserTurn),
+        ContentScope.System => MatchesAny(text, 0, text.SystemCount),
+        ContentScope.LastUserTurn => MatchesAny(text, text.SystemCount, text.LastUserTurnCount),
+        _ => MatchesAny(text, 0, text.SystemCount + text.LastUserTurnCount),
     };
 
-    private bool MatchesAny(List<string> texts)
+    private bool MatchesAny(RequestText texts, int start, int count)
     {
-        foreach (var text in texts)
+        for (var i = start; i < start + count; i++)
         {
-            if (Matches(text))
+            if (Matches(texts[i]))
             {
                 return true;
             }
@@ -47,7 +48,7 @@ internal sealed class CompiledContentRule
         return false;
     }
 
-    private bool Matches(string text)
+    private bool Matches(ReadOnlySpan<char> text)
     {
         if (_regex is null)
         {

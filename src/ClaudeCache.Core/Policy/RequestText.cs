@@ -1,37 +1,79 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace ClaudeCache.Policy;
 
-/// <summary>The texts content rules look at: the system prompt's and the last user turn's.</summary>
-internal readonly struct RequestText
+/// <summary>
+/// The texts content rules look at: the system prompt's and the last user turn's, unescaped into one reusable
+/// character buffer (one per thread) rather than into strings. Each text stays a separate span, as it was a separate
+/// string, so a literal or a <c>\b</c> never straddles two blocks.
+/// </summary>
+internal sealed class RequestText
 {
-    private RequestText(List<string> system, List<string> lastUserTurn)
+    // A buffer grown past this (a very long prompt) is not kept for the next request.
+    private const int MaxRetainedChars = 256 * 1024;
+
+    [ThreadStatic]
+    private static RequestText? t_cached;
+
+    private char[] _chars = new char[4096];
+    private Segment[] _segments = new Segment[4];
+    private int _used;
+    private int _count;
+    private int _systemCount;
+
+    /// <summary>Number of system prompt texts; they come first.</summary>
+    public int SystemCount => _systemCount;
+
+    /// <summary>Number of texts of the last user turn; they follow the system prompt's.</summary>
+    public int LastUserTurnCount => _count - _systemCount;
+
+    /// <summary>Text <paramref name="index"/>: the system prompt's first, then the last user turn's.</summary>
+    public ReadOnlySpan<char> this[int index]
     {
-        System = system;
-        LastUserTurn = lastUserTurn;
+        get
+        {
+            var segment = _segments[index];
+            return _chars.AsSpan(segment.Start, segment.Length);
+        }
     }
 
-    /// <summary>The system prompt: the string, or each text block.</summary>
-    public List<string> System { get; }
-
-    /// <summary>The text blocks of the last user message that has text.</summary>
-    public List<string> LastUserTurn { get; }
-
-    public static RequestText From(JsonElement body)
+    /// <summary>
+    /// The texts of <paramref name="body"/>; only the scopes asked for are read. <see cref="Return"/> it when done.
+    /// </summary>
+    public static RequestText Rent(JsonElement body, bool system, bool lastUserTurn)
     {
-        var system = new List<string>(1);
-        var user = new List<string>(1);
+        var text = t_cached ?? new RequestText();
+        t_cached = null;
+        text.Fill(body, system, lastUserTurn);
+        return text;
+    }
+
+    /// <summary>Gives the buffer back for the thread's next request.</summary>
+    public void Return()
+    {
+        _used = _count = _systemCount = 0;
+        if (_chars.Length <= MaxRetainedChars)
+        {
+            t_cached = this;
+        }
+    }
+
+    private void Fill(JsonElement body, bool system, bool lastUserTurn)
+    {
+        _used = _count = _systemCount = 0;
         if (body.ValueKind != JsonValueKind.Object)
         {
-            return new RequestText(system, user);
+            return;
         }
 
-        if (body.TryGetProperty("system", out var systemPrompt))
+        if (system && body.TryGetProperty("system", out var systemPrompt))
         {
-            AddTexts(systemPrompt, system);
+            AddTexts(systemPrompt);
         }
 
-        if (body.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
+        _systemCount = _count;
+        if (lastUserTurn && body.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
         {
             // In a tool loop the newest user turns hold only tool results; the question that drives the loop is
             // the last user turn with text. Forward, because indexing a JsonElement array from the end is O(n).
@@ -50,11 +92,9 @@ internal readonly struct RequestText
 
             if (lastWithText is { } turn)
             {
-                AddTexts(turn, user);
+                AddTexts(turn);
             }
         }
-
-        return new RequestText(system, user);
     }
 
     private static bool HasText(JsonElement content)
@@ -78,11 +118,11 @@ internal readonly struct RequestText
         return false;
     }
 
-    private static void AddTexts(JsonElement content, List<string> texts)
+    private void AddTexts(JsonElement content)
     {
         if (content.ValueKind == JsonValueKind.String)
         {
-            texts.Add(content.GetString()!);
+            Add(content);
             return;
         }
 
@@ -92,10 +132,32 @@ internal readonly struct RequestText
             {
                 if (TryGetBlockText(block, out var text))
                 {
-                    texts.Add(text.GetString()!);
+                    Add(text);
                 }
             }
         }
+    }
+
+    // The string's characters, unescaped, exactly as JsonElement.GetString would give them.
+    private void Add(JsonElement text)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(text);
+        // An unescaped UTF-16 text has at most as many chars as its JSON form has bytes.
+        if (_chars.Length - _used < raw.Length)
+        {
+            Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _used + raw.Length));
+        }
+
+        var reader = new Utf8JsonReader(raw);
+        reader.Read();
+        var length = reader.CopyString(_chars.AsSpan(_used));
+        if (_count == _segments.Length)
+        {
+            Array.Resize(ref _segments, _segments.Length * 2);
+        }
+
+        _segments[_count++] = new Segment(_used, length);
+        _used += length;
     }
 
     private static bool TryGetBlockText(JsonElement block, out JsonElement text)
@@ -107,4 +169,6 @@ internal readonly struct RequestText
             && block.TryGetProperty("text", out text)
             && text.ValueKind == JsonValueKind.String;
     }
+
+    private readonly record struct Segment(int Start, int Length);
 }

@@ -17,9 +17,14 @@ public sealed class StrategyResolver
     private readonly FrozenDictionary<string, StrategyDecision> _contexts;
     private readonly CompiledContentRule[] _rules;
 
-    // One vectorised multi-string search tells whether any literal rule can match at all: most requests match
-    // none, and then only the (few) regex rules are run.
-    private readonly SearchValues<string>? _anyLiteral;
+    // Which texts any rule looks at: the others are not read at all (the default rules ignore the system prompt).
+    private readonly bool _readSystem;
+    private readonly bool _readLastUserTurn;
+
+    // One vectorised multi-string search per scope tells whether any literal rule can match at all: most requests
+    // match none, and then only the (few) regex rules are run.
+    private readonly SearchValues<string>? _systemLiterals;
+    private readonly SearchValues<string>? _lastUserTurnLiterals;
 
     /// <summary>Compiles the options' contexts and content rules.</summary>
     public StrategyResolver(StrategyOptions options)
@@ -43,10 +48,15 @@ public sealed class StrategyResolver
         }
 
         _rules = [.. rules.Where(r => !string.IsNullOrEmpty(r?.Pattern)).Select(r => new CompiledContentRule(r))];
-        string[] literals = [.. _rules.Where(r => !r.IsRegex).Select(r => r.Literal)];
-        if (literals.Length > 0)
+        _readSystem = _rules.Any(r => r.Scope != ContentScope.LastUserTurn);
+        _readLastUserTurn = _rules.Any(r => r.Scope != ContentScope.System);
+        _systemLiterals = Literals(_rules.Where(r => r.Scope != ContentScope.LastUserTurn));
+        _lastUserTurnLiterals = Literals(_rules.Where(r => r.Scope != ContentScope.System));
+
+        static SearchValues<string>? Literals(IEnumerable<CompiledContentRule> rules)
         {
-            _anyLiteral = SearchValues.Create(literals, StringComparison.OrdinalIgnoreCase);
+            string[] literals = [.. rules.Where(r => !r.IsRegex).Select(r => r.Literal)];
+            return literals.Length > 0 ? SearchValues.Create(literals, StringComparison.OrdinalIgnoreCase) : null;
         }
     }
 
@@ -76,14 +86,21 @@ public sealed class StrategyResolver
         // 3. Content rules.
         if (_rules.Length > 0)
         {
-            var text = RequestText.From(body);
-            var literalMayMatch = AnyLiteralOccurs(text);
-            foreach (var rule in _rules)
+            var text = RequestText.Rent(body, _readSystem, _readLastUserTurn);
+            try
             {
-                if ((rule.IsRegex || literalMayMatch) && rule.Matches(text))
+                var literalMayMatch = AnyLiteralOccurs(text);
+                foreach (var rule in _rules)
                 {
-                    return new StrategyDecision(rule.Strategy, rule.Reason);
+                    if ((rule.IsRegex || literalMayMatch) && rule.Matches(text))
+                    {
+                        return new StrategyDecision(rule.Strategy, rule.Reason);
+                    }
                 }
+            }
+            finally
+            {
+                text.Return();
             }
         }
 
@@ -111,24 +128,14 @@ public sealed class StrategyResolver
         static bool Is(ReadOnlySpan<char> text, string name) => text.Equals(name, StringComparison.OrdinalIgnoreCase);
     }
 
-    private bool AnyLiteralOccurs(in RequestText text)
+    private bool AnyLiteralOccurs(RequestText text)
     {
-        if (_anyLiteral is null)
+        var systemCount = text.SystemCount;
+        var total = systemCount + text.LastUserTurnCount;
+        for (var i = 0; i < total; i++)
         {
-            return false;
-        }
-
-        foreach (var s in text.System)
-        {
-            if (s.AsSpan().ContainsAny(_anyLiteral))
-            {
-                return true;
-            }
-        }
-
-        foreach (var s in text.LastUserTurn)
-        {
-            if (s.AsSpan().ContainsAny(_anyLiteral))
+            var literals = i < systemCount ? _systemLiterals : _lastUserTurnLiterals;
+            if (literals is not null && text[i].ContainsAny(literals))
             {
                 return true;
             }

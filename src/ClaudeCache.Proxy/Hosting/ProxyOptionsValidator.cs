@@ -63,7 +63,7 @@ internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
             errors.Add("ClaudeCache:Storage:MaxBytes must be at least 1 MiB.");
         }
 
-        if (options.Cache.MemoryMaxBytes < 0 || options.Cache.MaxEntryBytes <= 0 || options.Cache.WriteQueueCapacity <= 0)
+        if (options.Cache.MemoryMaxBytes < 0 || options.Cache.DecodedMemoMaxBytes < 0 || options.Cache.MaxEntryBytes <= 0 || options.Cache.WriteQueueCapacity <= 0)
         {
             errors.Add("ClaudeCache:Cache limits must be positive.");
         }
