@@ -3,6 +3,9 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using ClaudeCache.Anthropic;
+using ClaudeCache.Caching;
+using ClaudeCache.Costs;
+using ClaudeCache.Proxy.Admin;
 using ClaudeCache.Proxy.Hosting;
 using ClaudeCache.Testing;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -66,6 +69,7 @@ internal static class DemoRunner
 
             await output.WriteLineAsync().ConfigureAwait(false);
             await tally.PrintAsync(output, upstream.MessagesCalls).ConfigureAwait(false);
+            await PrintSavingsAsync(app, output, cancellationToken).ConfigureAwait(false);
             await app.StopAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -75,6 +79,25 @@ internal static class DemoRunner
         }
 
         return 0;
+    }
+
+    /// <summary>What the ledger says the run cost and saved, at the shipped prices, and how the entries compressed.</summary>
+    private static async Task PrintSavingsAsync(WebApplication app, TextWriter output, CancellationToken cancellationToken)
+    {
+        var ledger = app.Services.GetRequiredService<SavingsLedger>();
+        var cache = app.Services.GetRequiredService<ResponseCache>();
+        var now = app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        // The last request's ledger entry is written just after its response: give it a moment to land.
+        await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        var report = await AdminEndpoints.BuildReportAsync(ledger, cache, now.AddHours(-1), now, null, 0m, cancellationToken).ConfigureAwait(false);
+        var totals = report.Totals;
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"Cost              ${totals.CostUsd:0.0000} paid, ${totals.CostWithoutCacheUsd:0.0000} without the cache: ${totals.SavingsUsd:0.0000} saved ({totals.SavingsRatio:P0})")).ConfigureAwait(false);
+        if (report.Cache?.CompressionRatio is { } ratio)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"Stored entries    {report.Cache.MemoryEntries} in memory, {report.Cache.MemoryBytes / 1024.0:0.0} KiB, compressed {ratio:0.00}x")).ConfigureAwait(false);
+        }
     }
 
     private static TokenUsage ReadStreamUsage(byte[] sse)
