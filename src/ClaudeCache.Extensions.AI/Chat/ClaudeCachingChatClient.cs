@@ -32,7 +32,6 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
     private readonly JsonTypeInfo<ChatResponse> _responseType;
     private readonly JsonTypeInfo<ChatResponseUpdate> _updateType;
     private readonly ConcurrentDictionary<CacheKey, Task<byte[]>> _inFlight = new();
-    private readonly DecodedEntryMemo _memo;
 
     /// <summary>Creates the middleware over <paramref name="innerClient"/>, storing in <paramref name="cache"/>.</summary>
     public ClaudeCachingChatClient(
@@ -51,7 +50,6 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
         _json = _options.JsonSerializerOptions ?? AIJsonUtilities.DefaultOptions;
         _responseType = (JsonTypeInfo<ChatResponse>)_json.GetTypeInfo(typeof(ChatResponse));
         _updateType = (JsonTypeInfo<ChatResponseUpdate>)_json.GetTypeInfo(typeof(ChatResponseUpdate));
-        _memo = new DecodedEntryMemo(cache, _time);
     }
 
     /// <summary>The options in force.</summary>
@@ -67,7 +65,7 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
             return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
         }
 
-        var entry = await _memo.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        var entry = await _cache.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (entry is { Kind: ResponseKind.ChatResponse })
         {
             Log.Hit(_logger, key);
@@ -126,7 +124,7 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
             yield break;
         }
 
-        var entry = await _memo.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        var entry = await _cache.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (entry is { Kind: ResponseKind.ChatResponse } && coalesce)
         {
             Log.Hit(_logger, key);
