@@ -55,7 +55,10 @@ public sealed class ClaudeCacheMetrics : IDisposable
     /// <summary>Counts one request as the ledger records it: outcome, tokens, spend, savings and duration.</summary>
     public void Record(in LedgerEntry entry)
     {
-        var tags = new TagList { { "outcome", LedgerNames.Of(entry.Outcome) }, { "strategy", entry.Strategy }, { "model", entry.Model } };
+        // Model ids come from callers and the upstream: only ids the price table knows become tag values, so a
+        // client cannot grow the metric set without bound (the ledger keeps every id).
+        var model = entry.PriceKnown && entry.Outcome != LedgerOutcome.Error ? entry.Model : "other";
+        var tags = new TagList { { "outcome", LedgerNames.Of(entry.Outcome) }, { "strategy", entry.Strategy }, { "model", model } };
         _requests.Add(1, tags);
         _duration.Record(entry.Latency.TotalSeconds, tags);
         var usage = entry.Usage;
