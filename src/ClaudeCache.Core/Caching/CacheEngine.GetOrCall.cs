@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ClaudeCache.Anthropic;
+using ClaudeCache.Costs;
 
 namespace ClaudeCache.Caching;
 
@@ -37,6 +38,8 @@ public sealed partial class CacheEngine
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(callUpstream);
+        var ledger = Ledger;
+        var started = ledger?.Time.GetTimestamp() ?? 0;
 
         // Steps 2–4.
         PreparedRequest? prepared;
@@ -62,6 +65,7 @@ public sealed partial class CacheEngine
         var entry = await LookupAsync(prepared, cancellationToken).ConfigureAwait(false);
         if (entry is not null)
         {
+            ledger?.RecordHit(prepared, entry, ledger.Time.GetElapsedTime(started));
             return Result(prepared, 200, entry.Body, true, fromCache: true, coalesced: false, Hit);
         }
 
@@ -69,7 +73,18 @@ public sealed partial class CacheEngine
         var ticket = JoinOrStart(prepared, callUpstream);
         var policy = prepared.Policy;
         var status = !ticket.IsLeader ? Hit : !policy.Store ? "BYPASS" : policy.Lookup ? "MISS" : "REFRESH";
-        var outcome = await ticket.Flight.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
+        FlightOutcome outcome;
+        try
+        {
+            outcome = await ticket.Flight.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // One entry per call, when the flight is judged; a caller that stopped waiting still cost what it did.
+            var recorded = !ticket.IsLeader ? LedgerOutcome.Hit : !policy.Store ? LedgerOutcome.Bypass : policy.Lookup ? LedgerOutcome.Miss : LedgerOutcome.Refresh;
+            ledger?.RecordWhenJudged(prepared, ticket.Flight, recorded, ledger.Time.GetElapsedTime(started));
+        }
+
         if (outcome.Response is { } answer)
         {
             return Result(prepared, 200, answer.Body, true, fromCache: !ticket.IsLeader, coalesced: !ticket.IsLeader, status);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ClaudeCache.Anthropic;
+using ClaudeCache.Costs;
 using ClaudeCache.Entries;
 
 namespace ClaudeCache.Caching;
@@ -13,6 +14,13 @@ public sealed partial class CacheEngine(RequestPreparer preparer, ResponseCache 
 {
     /// <summary>The response cache.</summary>
     public ResponseCache Cache => cache;
+
+    /// <summary>
+    /// Records every request answered through this engine in the savings ledger, as the proxy does (one entry per
+    /// request: hit, miss, refresh, bypass or error). Null: nothing is recorded. Engines made by
+    /// <c>ClaudeCacheEngineFactory</c> or <c>AddClaudeCache</c> set it over the cache's store.
+    /// </summary>
+    public LedgerRecorder? Ledger { get; set; }
 
     /// <summary>Steps 2–4; null with a message for a 400 when the request is invalid.</summary>
     public PreparedRequest? Prepare(string path, RequestEndpoint endpoint, JsonElement root, in RequestHeaders headers, out string? error) =>

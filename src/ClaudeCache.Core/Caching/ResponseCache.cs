@@ -23,6 +23,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
     private readonly DecodedEntryMemo? _decoded;
     private readonly Channel<PendingWrite> _writes;
     private readonly Task _writer;
+    private readonly List<IAsyncDisposable> _owned = [];
     private long _pendingWrites;
     private long _rawBytesWritten;
     private long _encodedBytesWritten;
@@ -283,11 +284,36 @@ public sealed partial class ResponseCache : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Ties <paramref name="resource"/> to this cache: it is disposed when the cache is, after the pending writes
+    /// (the in-process engine's savings ledger, flushed at shutdown with the cache).
+    /// </summary>
+    public void DisposeWith(IAsyncDisposable resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        lock (_owned)
+        {
+            _owned.Add(resource);
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         _writes.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
+        IAsyncDisposable[] owned;
+        lock (_owned)
+        {
+            owned = [.. _owned];
+            _owned.Clear();
+        }
+
+        foreach (var resource in owned)
+        {
+            await resource.DisposeAsync().ConfigureAwait(false);
+        }
+
         _memory.Dispose();
         if (_secondTier is IAsyncDisposable disposable)
         {

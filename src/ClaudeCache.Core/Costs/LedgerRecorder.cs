@@ -18,6 +18,9 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
     /// <summary>The ledger.</summary>
     public SavingsLedger Ledger => ledger;
 
+    /// <summary>The clock entries are stamped (and latencies measured) with.</summary>
+    public TimeProvider Time => time;
+
     /// <summary>A request answered from a stored entry, or by joining a call in flight (<paramref name="answer"/> is then its result).</summary>
     public LedgerEntry RecordHit(PreparedRequest request, CachedResponse answer, TimeSpan latency)
     {
@@ -55,6 +58,38 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
         var (model, usage, cost) = Price(request, answer);
         return Record(new LedgerEntry(time.GetUtcNow(), model, strategy, request.ContextType, request.Tenant,
             outcome, usage, ToNanos(cost.Total), 0, cost.PriceKnown, latency));
+    }
+
+    /// <summary>
+    /// Records a request served by <paramref name="flight"/> once the flight is judged, without waiting for it (steps
+    /// 9–10 end after the caller has its bytes): a hit when <paramref name="outcome"/> is one (a follower) or the
+    /// answer came from the shared cache, an error when there is no answer, else <paramref name="outcome"/>.
+    /// </summary>
+    public void RecordWhenJudged(PreparedRequest request, Flight flight, LedgerOutcome outcome, TimeSpan latency)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(flight);
+        if (!enabled)
+        {
+            return;
+        }
+
+        _ = flight.Outcome.ContinueWith(
+            judged =>
+            {
+                var answer = judged.Result.Response;
+                if ((outcome == LedgerOutcome.Hit || judged.Result.ServedFromCache) && answer is not null)
+                {
+                    RecordHit(request, answer, latency);
+                }
+                else
+                {
+                    RecordUpstream(request, answer is null ? LedgerOutcome.Error : outcome, answer, latency);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion,
+            TaskScheduler.Default);
     }
 
     /// <summary>Billionths of a dollar, rounded half away from zero: the ledger's exact unit.</summary>

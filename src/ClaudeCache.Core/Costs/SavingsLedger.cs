@@ -18,6 +18,7 @@ public sealed partial class SavingsLedger : IAsyncDisposable
     private readonly ITimer _timer;
     private Dictionary<(long, string, string, string, string, string), LedgerRow> _pending = [];
     private Dictionary<(long, string, int), long> _pendingLatency = [];
+    private int _disposed;
 
     /// <summary>Creates a ledger over a store.</summary>
     public SavingsLedger(ILedgerStore store, TimeProvider timeProvider, TimeSpan flushInterval, ILogger<SavingsLedger>? logger = null)
@@ -126,6 +127,12 @@ public sealed partial class SavingsLedger : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: a ledger may be disposed both with its cache and by a DI container.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _timer.DisposeAsync().ConfigureAwait(false);
         await FlushQuietlyAsync().ConfigureAwait(false);
         _flushGate.Dispose();

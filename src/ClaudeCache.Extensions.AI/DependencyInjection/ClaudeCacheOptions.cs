@@ -32,6 +32,9 @@ public sealed class ClaudeCacheOptions
     /// <summary>Strategies, TTLs and the rules that choose them (as in the proxy).</summary>
     public StrategyOptions Strategies { get; set; } = new();
 
+    /// <summary>Cost accounting: the savings ledger in the cache's store, and its prices (as in the proxy).</summary>
+    public ClaudeCacheCostsOptions Costs { get; set; } = new();
+
     /// <summary>The <see cref="ClaudeCachingChatClient"/> middleware's defaults.</summary>
     public ClaudeCacheChatOptions Chat { get; set; } = new();
 }

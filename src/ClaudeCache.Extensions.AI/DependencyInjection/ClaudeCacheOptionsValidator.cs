@@ -46,6 +46,16 @@ public sealed class ClaudeCacheOptionsValidator : IValidateOptions<ClaudeCacheOp
             errors.Add("ClaudeCache:Chat:Partition must not be empty.");
         }
 
+        if (options.Costs.PricesFile is { Length: > 0 } prices && !File.Exists(prices))
+        {
+            errors.Add($"ClaudeCache:Costs:PricesFile '{prices}' does not exist.");
+        }
+
+        if (options.Costs.LedgerFlushInterval <= TimeSpan.Zero)
+        {
+            errors.Add("ClaudeCache:Costs:LedgerFlushInterval must be positive.");
+        }
+
         var strategies = new StrategyOptionsValidator().Validate(name, options.Strategies);
         if (strategies.Failed)
         {

@@ -1,4 +1,5 @@
 using ClaudeCache.Caching;
+using ClaudeCache.Costs;
 using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.Extensions.AI.Http;
 using ClaudeCache.Policy;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace Microsoft.Extensions.DependencyInjection;
 #pragma warning restore IDE0130
 
-/// <summary>Registers ClaudeCache's engine (over SQLite by default), the HTTP handler and options.</summary>
+/// <summary>Registers ClaudeCache's engine (over SQLite by default), its savings ledger, the HTTP handler and options.</summary>
 public static class ClaudeCacheServiceCollectionExtensions
 {
     /// <summary>
@@ -71,7 +72,31 @@ public static class ClaudeCacheServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value;
             return new RequestPreparer(new CachePolicyResolver(options.Strategies), options.Tenant);
         });
-        services.TryAddSingleton<CacheEngine>();
+        services.TryAddSingleton(sp => ClaudeCacheEngineFactory.CreateCostCalculator(sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value));
+        services.TryAddSingleton(sp =>
+        {
+            var ledger = ClaudeCacheEngineFactory.CreateLedger(
+                sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILoggerFactory>());
+            sp.GetRequiredService<ResponseCache>().DisposeWith(ledger);
+            return ledger;
+        });
+        services.TryAddSingleton(sp => new LedgerRecorder(
+            sp.GetRequiredService<SavingsLedger>(),
+            sp.GetRequiredService<CostCalculator>(),
+            sp.GetRequiredService<ClaudeCacheMetrics>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value.Costs.Enabled));
+        services.TryAddSingleton(sp => new CacheEngine(
+            sp.GetRequiredService<RequestPreparer>(),
+            sp.GetRequiredService<ResponseCache>(),
+            sp.GetRequiredService<FlightRegistry>(),
+            sp.GetRequiredService<FlightRunner>())
+        {
+            CostEstimator = new PriceTableCostEstimator(sp.GetRequiredService<CostCalculator>(), sp.GetRequiredService<TimeProvider>()),
+            Ledger = sp.GetRequiredService<LedgerRecorder>(),
+        });
         services.TryAddTransient(sp => new ClaudeCacheHandler(
             sp.GetRequiredService<CacheEngine>(),
             sp.GetRequiredService<TimeProvider>(),

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Caching;
+using ClaudeCache.Costs;
 using ClaudeCache.Keys;
 using ClaudeCache.Policy;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,8 @@ namespace ClaudeCache.Extensions.AI.Http;
 /// byte for byte. A miss leads (or joins) one upstream call; its body reaches the SDK as the upstream sends it.</para>
 /// <para>Invalid input gets the proxy's answer: a 400 <c>invalid_request_error</c> envelope with
 /// <c>x-should-retry: false</c>, and nothing is sent upstream (the API would reject it too).</para>
+/// <para>Every cached request is recorded in the engine's savings ledger (<see cref="CacheEngine.Ledger"/>) exactly
+/// as the proxy records it: one entry per request, priced when its flight is judged.</para>
 /// <para>The <c>x-cache-strategy</c>, <c>x-cache-context</c>, <c>x-cache-namespace</c> and <c>Cache-Control</c>
 /// request headers steer the cache and are never sent upstream; neither is <c>Accept-Encoding</c>, so the upstream
 /// body is plain bytes the engine can parse and store. See docs/library.md.</para>
@@ -63,6 +66,8 @@ public sealed partial class ClaudeCacheHandler : DelegatingHandler
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
+        var started = _time.GetTimestamp();
+
         // Step 1: the SDK's body is already in memory; read it once.
         var body = await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
 
@@ -94,6 +99,7 @@ public sealed partial class ClaudeCacheHandler : DelegatingHandler
             Log.Hit(_logger, prepared.Key);
             var hit = HitResponses.Create(request, entry, prepared.WantsStream, _time.GetUtcNow());
             AddCacheHeaders(hit, CacheResponseHeaders.Hit, prepared, coalesced: false);
+            _engine.Ledger?.RecordHit(prepared, entry, _time.GetElapsedTime(started));
             return hit;
         }
 
@@ -105,9 +111,30 @@ public sealed partial class ClaudeCacheHandler : DelegatingHandler
             : !policy.Store ? CacheResponseHeaders.Bypass
             : policy.Lookup ? CacheResponseHeaders.Miss : CacheResponseHeaders.Refresh;
         Log.Miss(_logger, status, prepared.Key);
-        return await FollowAsync(request, ticket.Flight, prepared, status, !ticket.IsLeader, cancellationToken).ConfigureAwait(false)
-            ?? await FollowAsync(request, _engine.CallAlone(prepared, send), prepared, status, !ticket.IsLeader, cancellationToken).ConfigureAwait(false)
-            ?? throw new HttpRequestException("The upstream answer could not be rendered in the requested form.");
+
+        // One ledger entry per request, as the proxy records: a follower is a hit, a leader its miss, refresh or
+        // bypass, a flight answered from the shared store a hit, and no answer an error.
+        var served = ticket.Flight;
+        var outcome = !ticket.IsLeader ? LedgerOutcome.Hit : !policy.Store ? LedgerOutcome.Bypass : policy.Lookup ? LedgerOutcome.Miss : LedgerOutcome.Refresh;
+        try
+        {
+            var response = await FollowAsync(request, served, prepared, status, !ticket.IsLeader, cancellationToken).ConfigureAwait(false);
+            if (response is null)
+            {
+                // The shared call could not answer in this caller's form: call alone (and pay for it).
+                served = _engine.CallAlone(prepared, send);
+                outcome = policy.Store ? LedgerOutcome.Miss : LedgerOutcome.Bypass;
+                response = await FollowAsync(request, served, prepared, status, !ticket.IsLeader, cancellationToken).ConfigureAwait(false);
+            }
+
+            return response ?? throw new HttpRequestException("The upstream answer could not be rendered in the requested form.");
+        }
+        finally
+        {
+            // The entry waits for the flight's judgement without holding the response open; a caller that left
+            // still cost (or saved) what its flight did.
+            _engine.Ledger?.RecordWhenJudged(prepared, served, outcome, _time.GetElapsedTime(started));
+        }
     }
 
     private static RequestEndpoint? Route(HttpRequestMessage request)

@@ -135,31 +135,10 @@ internal sealed class MessagesEndpoint(
         finally
         {
             // A caller that left still cost (or saved) what its flight did: every call is accounted for.
-            RecordWhenJudged(prepared, served, outcome, time.GetElapsedTime(started));
+            // Steps 9–10 end after the caller has its bytes; the entry waits for the judgement without holding the response open.
+            ledger.RecordWhenJudged(prepared, served, outcome, time.GetElapsedTime(started));
         }
     }
-
-    /// <summary>
-    /// Steps 9–10 end after the caller has its bytes; the ledger entry waits for the judgement without holding the
-    /// response open.
-    /// </summary>
-    private void RecordWhenJudged(PreparedRequest prepared, Flight flight, LedgerOutcome outcome, TimeSpan latency) =>
-        _ = flight.Outcome.ContinueWith(
-            judged =>
-            {
-                var answer = judged.Result.Response;
-                if ((outcome == LedgerOutcome.Hit || judged.Result.ServedFromCache) && answer is not null)
-                {
-                    ledger.RecordHit(prepared, answer, latency);
-                }
-                else
-                {
-                    ledger.RecordUpstream(prepared, answer is null ? LedgerOutcome.Error : outcome, answer, latency);
-                }
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion,
-            TaskScheduler.Default);
 
     private static void AddCacheHeaders(HttpResponse response, string status, PreparedRequest prepared)
     {

@@ -25,6 +25,8 @@ public sealed class TestProxy : IAsyncDisposable
 
     public ResponseCache Cache => _app.Services.GetRequiredService<ResponseCache>();
 
+    public global::ClaudeCache.Costs.SavingsLedger Ledger => _app.Services.GetRequiredService<global::ClaudeCache.Costs.SavingsLedger>();
+
     public static async Task<TestProxy> StartAsync(FakeAnthropicUpstream upstream, string databasePath, FakeTimeProvider clock)
     {
         var overrides = new Dictionary<string, string?>
