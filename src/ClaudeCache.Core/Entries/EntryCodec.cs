@@ -9,13 +9,14 @@ namespace ClaudeCache.Entries;
 /// The stored form of a <see cref="CachedResponse"/>: what the second tier (SQLite, Redis) holds.
 /// </summary>
 /// <remarks>
-/// <para>Layout of format version 1 (integers little-endian):</para>
+/// <para>Layout of format versions 1 and 2 (integers little-endian):</para>
 /// <code>
 /// offset  size  field
 ///  0      4     magic "CCEN" (ClaudeCache ENtry)
 ///  4      1     format version (<see cref="FormatVersion"/>)
 ///  5      8     XxHash64 of every byte from offset 13 to the end
-/// 13      1     flags: bit 0 = body is zstd-compressed; other bits must be zero
+/// 13      1     flags: bit 0 = body is zstd-compressed; bit 1 (version 2 only, with bit 0) = compressed with the
+///               shipped dictionary <c>entries-v2.zdict</c>; other bits must be zero
 /// 14      4     length of the uncompressed body
 /// 18      ...   body: one zstd frame, or the raw body when compression did not make it smaller
 /// </code>
@@ -37,8 +38,14 @@ namespace ClaudeCache.Entries;
 /// </remarks>
 public static class EntryCodec
 {
-    /// <summary>The format version this build writes, and the only one it reads.</summary>
-    public const byte FormatVersion = 1;
+    /// <summary>
+    /// The format version this build writes. It reads this one and version 1 (the same layout without the
+    /// dictionary flag), so entries stored by the previous release keep loading.
+    /// </summary>
+    public const byte FormatVersion = 2;
+
+    /// <summary>The oldest format version this build still reads.</summary>
+    public const byte OldestReadableVersion = 1;
 
     /// <summary>The size of the fixed header before the body.</summary>
     internal const int HeaderLength = 18;
@@ -50,6 +57,8 @@ public static class EntryCodec
     internal const int MaxBodyLength = 256 * 1024 * 1024;
 
     internal const byte FlagCompressed = 0x01;
+
+    internal const byte FlagDictionary = 0x02;
 
     private const int VersionOffset = 4;
     private const int ChecksumOffset = 5;
@@ -73,7 +82,7 @@ public static class EntryCodec
             writer.Write(response);
 
             var rawBody = raw.AsSpan(0, bodyLength);
-            var compressedLength = ZstdCodecs.Compressor.Wrap(rawBody, compressed);
+            var compressedLength = ZstdCodecs.DictionaryCompressor.Wrap(rawBody, compressed);
 
             // Tiny entries can grow under compression (frame header); those are stored as they are.
             var useCompressed = compressedLength < bodyLength;
@@ -82,7 +91,7 @@ public static class EntryCodec
             var payload = new byte[HeaderLength + stored.Length];
             Magic.CopyTo(payload);
             payload[VersionOffset] = FormatVersion;
-            payload[FlagsOffset] = useCompressed ? FlagCompressed : (byte)0;
+            payload[FlagsOffset] = useCompressed ? (byte)(FlagCompressed | FlagDictionary) : (byte)0;
             BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(LengthOffset), bodyLength);
             stored.CopyTo(payload.AsSpan(HeaderLength));
             BinaryPrimitives.WriteUInt64LittleEndian(
@@ -114,7 +123,8 @@ public static class EntryCodec
             return DecodeStatus.Corrupt;
         }
 
-        if (payload[VersionOffset] != FormatVersion)
+        var version = payload[VersionOffset];
+        if (version is < OldestReadableVersion or > FormatVersion)
         {
             return DecodeStatus.UnknownVersion;
         }
@@ -132,13 +142,15 @@ public static class EntryCodec
 
         var flags = payload[FlagsOffset];
         var bodyLength = BinaryPrimitives.ReadInt32LittleEndian(payload[LengthOffset..]);
-        if ((flags & ~FlagCompressed) != 0 || bodyLength is < 0 or > MaxBodyLength)
+        var allowed = version >= 2 ? FlagCompressed | FlagDictionary : FlagCompressed;
+        var dictionary = (flags & FlagDictionary) != 0;
+        if ((flags & ~allowed) != 0 || (dictionary && (flags & FlagCompressed) == 0) || bodyLength is < 0 or > MaxBodyLength)
         {
             return DecodeStatus.Corrupt;
         }
 
         var stored = payload[HeaderLength..];
-        if (!TryReadBody(stored, (flags & FlagCompressed) != 0, bodyLength, out var body))
+        if (!TryReadBody(stored, (flags & FlagCompressed) != 0, dictionary, bodyLength, out var body))
         {
             return DecodeStatus.Corrupt;
         }
@@ -146,7 +158,7 @@ public static class EntryCodec
         return EntryBodyReader.TryRead(body, out response) ? DecodeStatus.Ok : DecodeStatus.Corrupt;
     }
 
-    private static bool TryReadBody(ReadOnlySpan<byte> stored, bool compressed, int bodyLength, out byte[] body)
+    private static bool TryReadBody(ReadOnlySpan<byte> stored, bool compressed, bool dictionary, int bodyLength, out byte[] body)
     {
         body = [];
         if (!compressed)
@@ -163,7 +175,8 @@ public static class EntryCodec
         body = GC.AllocateUninitializedArray<byte>(bodyLength);
         try
         {
-            return ZstdCodecs.Decompressor.Unwrap(stored, body) == bodyLength;
+            var decompressor = dictionary ? ZstdCodecs.DictionaryDecompressor : ZstdCodecs.Decompressor;
+            return decompressor.Unwrap(stored, body) == bodyLength;
         }
         catch (ZstdException)
         {

@@ -25,7 +25,8 @@ public sealed class EntryCodecCompressionTests(ITestOutputHelper output)
         var entry = SampleResponses.JsonEntry();
         var ratio = Ratio(entry, EntryCodec.Encode(entry));
 
-        Assert.True(ratio >= 1.5, $"JSON entry ratio {ratio:F2}");
+        // Format version 2's dictionary (trained on the project's docs, not on this text) brings prose to the target.
+        Assert.True(ratio >= 2.5, $"JSON entry ratio {ratio:F2}");
     }
 
     [Fact]

@@ -31,10 +31,8 @@ public sealed class EntryCodecSnapshotTests
         "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"input_tokens\":12,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":15}   }\n\n" +
         "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
 
-    private static readonly (string File, CachedResponse Entry)[] Snapshots =
-    [
-        ("entry-v1-stream.bin", new CachedResponse
-        {
+    private static readonly CachedResponse StreamEntry = new()
+    {
             Kind = ResponseKind.Message,
             CreatedAt = new DateTimeOffset(2025, 11, 3, 9, 30, 0, 250, TimeSpan.Zero),
             ExpiresAt = new DateTimeOffset(2025, 11, 3, 13, 30, 0, 250, TimeSpan.Zero),
@@ -44,39 +42,48 @@ public sealed class EntryCodecSnapshotTests
             Namespace = "équipe-support",
             Body = Encoding.UTF8.GetBytes(StreamBody),
             RawSse = Encoding.UTF8.GetBytes(StreamSse),
-        }),
-        ("entry-v1-tiny.bin", new CachedResponse
-        {
+    };
+
+    private static readonly CachedResponse TinyEntry = new()
+    {
             Kind = ResponseKind.CountTokens,
             CreatedAt = new DateTimeOffset(2025, 11, 3, 9, 31, 0, TimeSpan.Zero),
             ExpiresAt = new DateTimeOffset(2025, 11, 4, 9, 31, 0, TimeSpan.Zero),
             Strategy = CacheStrategy.Aggressive,
             Body = "{\"input_tokens\":2095}"u8.ToArray(),
-        }),
+    };
+
+    /// <summary>Every committed snapshot: its file, the format version that wrote it, and what it holds.</summary>
+    private static readonly (string File, byte Version, CachedResponse Entry)[] Snapshots =
+    [
+        ("entry-v1-stream.bin", 1, StreamEntry),
+        ("entry-v1-tiny.bin", 1, TinyEntry),
+        ("entry-v2-stream.bin", 2, StreamEntry),
+        ("entry-v2-tiny.bin", 2, TinyEntry),
     ];
 
     public static TheoryData<string> SnapshotFiles => [.. Snapshots.Select(s => s.File)];
 
     [Theory]
     [MemberData(nameof(SnapshotFiles))]
-    public void Version1Snapshot_StillDecodesToTheSameFields(string file)
+    public void Snapshot_OfEveryReleasedVersion_StillDecodesToTheSameFields(string file)
     {
-        var expected = Snapshots.Single(s => s.File == file).Entry;
+        var (_, version, expected) = Snapshots.Single(s => s.File == file);
         var payload = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Entries", "Snapshots", file));
 
-        Assert.Equal(1, payload[4]); // written by format version 1, whatever the current version is
+        Assert.Equal(version, payload[4]); // written by that format version, whatever the current version is
         Assert.Equal(DecodeStatus.Ok, EntryCodec.TryDecode(payload, out var decoded));
         EntryAssert.Equal(expected, decoded);
     }
 
     [Fact]
-    public void Version1Snapshots_CoverCompressedAndRawBodies()
+    public void Snapshots_CoverCompressedAndRawBodies_InEachVersion()
     {
-        var flags = Snapshots
-            .Select(s => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Entries", "Snapshots", s.File))[13])
-            .ToHashSet();
+        byte[] FlagsOf(byte version) => [.. Snapshots.Where(s => s.Version == version)
+            .Select(s => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Entries", "Snapshots", s.File))[13])];
 
-        Assert.Equal(new HashSet<byte> { 0, EntryCodec.FlagCompressed }, flags);
+        Assert.Equal(new HashSet<byte> { 0, EntryCodec.FlagCompressed }, FlagsOf(1).ToHashSet());
+        Assert.Equal(new HashSet<byte> { 0, EntryCodec.FlagCompressed | EntryCodec.FlagDictionary }, FlagsOf(2).ToHashSet());
     }
 
     /// <summary>
@@ -87,11 +94,11 @@ public sealed class EntryCodecSnapshotTests
     [Fact(Explicit = true)]
     public void WriteSnapshots()
     {
-        Assert.Equal(1, EntryCodec.FormatVersion); // snapshots of version 1 are written by version 1 only
-
         var directory = Path.Combine(SourceDirectory(), "Snapshots");
         Directory.CreateDirectory(directory);
-        foreach (var (file, entry) in Snapshots)
+
+        // A version's snapshots are written by that version only.
+        foreach (var (file, _, entry) in Snapshots.Where(s => s.Version == EntryCodec.FormatVersion))
         {
             var path = Path.Combine(directory, file);
             if (!File.Exists(path))

@@ -92,7 +92,18 @@ public sealed class EntryCodecTests
 
         Assert.Equal("CCEN"u8.ToArray(), payload[..4]);
         Assert.Equal(EntryCodec.FormatVersion, payload[4]);
-        Assert.Equal(EntryCodec.FlagCompressed, payload[13]);
+        Assert.Equal(EntryCodec.FlagCompressed | EntryCodec.FlagDictionary, payload[13]);
+    }
+
+    [Fact]
+    public void TryDecode_DictionaryFlagUnderVersion1_IsCorrupt()
+    {
+        // Version 1 had no dictionary: a version-2 body relabelled as version 1 must not decode.
+        var payload = EntryCodec.Encode(SampleResponses.StreamEntry());
+        payload[4] = 1;
+
+        Assert.Equal(DecodeStatus.Corrupt, EntryCodec.TryDecode(payload, out var decoded));
+        Assert.Null(decoded);
     }
 
     [Fact]
@@ -179,7 +190,7 @@ public sealed class EntryCodecTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(2)]
+    [InlineData(3)]
     [InlineData(255)]
     public void TryDecode_OtherVersion_IsUnknownVersion(byte version)
     {
@@ -194,7 +205,7 @@ public sealed class EntryCodecTests
     public void TryDecode_OtherVersionWithShortBody_IsUnknownVersion()
     {
         // A future format may be shorter than this one's header: the version decides before the length does.
-        Assert.Equal(DecodeStatus.UnknownVersion, EntryCodec.TryDecode("CCEN\u0002"u8, out _));
+        Assert.Equal(DecodeStatus.UnknownVersion, EntryCodec.TryDecode("CCEN\u0003"u8, out _));
     }
 
     [Fact]
