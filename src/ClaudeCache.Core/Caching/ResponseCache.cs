@@ -145,30 +145,12 @@ public sealed partial class ResponseCache : IAsyncDisposable
     /// </summary>
     public void Set(CacheKey key, CachedResponse response, bool replaces)
     {
-        ArgumentNullException.ThrowIfNull(response);
-        var now = _time.GetUtcNow();
-        if (response.ExpiresAt <= now)
+        if (StoreInMemory(key, response) is not { } payload || _secondTier is null)
         {
             return;
         }
 
-        var payload = EntryCodec.Encode(response);
-        if (payload.Length > _options.MaxEntryBytes)
-        {
-            _metrics.OversizedEntry();
-            Log.OversizedEntry(_logger, payload.Length, _options.MaxEntryBytes);
-            return;
-        }
-
-        Interlocked.Add(ref _rawBytesWritten, response.Body.Length + response.RawSse.Length);
-        Interlocked.Add(ref _encodedBytesWritten, payload.Length);
         var hex = key.ToHex();
-        _memory.Set(hex, payload, response.ExpiresAt, now);
-        if (_secondTier is null)
-        {
-            return;
-        }
-
         Interlocked.Increment(ref _pendingWrites);
         if (!_writes.Writer.TryWrite(new PendingWrite(hex, payload, response.ExpiresAt, replaces)))
         {
@@ -219,23 +201,12 @@ public sealed partial class ResponseCache : IAsyncDisposable
     /// </summary>
     public async Task SetAndWaitAsync(CacheKey key, CachedResponse response, bool replaces, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(response);
-        var now = _time.GetUtcNow();
-        var payload = EntryCodec.Encode(response);
-        if (response.ExpiresAt <= now || payload.Length > _options.MaxEntryBytes)
+        if (StoreInMemory(key, response) is not { } payload || _secondTier is null)
         {
             return;
         }
 
-        Interlocked.Add(ref _rawBytesWritten, response.Body.Length + response.RawSse.Length);
-        Interlocked.Add(ref _encodedBytesWritten, payload.Length);
         var hex = key.ToHex();
-        _memory.Set(hex, payload, response.ExpiresAt, now);
-        if (_secondTier is null)
-        {
-            return;
-        }
-
         try
         {
             await _secondTier.SetAsync(hex, payload, response.ExpiresAt, cancellationToken).ConfigureAwait(false);
@@ -253,6 +224,33 @@ public sealed partial class ResponseCache : IAsyncDisposable
         {
             await PublishEvictionAsync(hex).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Encodes an answer and puts it in the memory tier; returns the payload for the second tier, or null when the
+    /// answer has already expired or is too large to store (counted).
+    /// </summary>
+    private byte[]? StoreInMemory(CacheKey key, CachedResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var now = _time.GetUtcNow();
+        if (response.ExpiresAt <= now)
+        {
+            return null;
+        }
+
+        var payload = EntryCodec.Encode(response);
+        if (payload.Length > _options.MaxEntryBytes)
+        {
+            _metrics.OversizedEntry();
+            Log.OversizedEntry(_logger, payload.Length, _options.MaxEntryBytes);
+            return null;
+        }
+
+        Interlocked.Add(ref _rawBytesWritten, response.Body.Length + response.RawSse.Length);
+        Interlocked.Add(ref _encodedBytesWritten, payload.Length);
+        _memory.Set(key.ToHex(), payload, response.ExpiresAt, now);
+        return payload;
     }
 
     private async Task PublishEvictionAsync(string hex)
