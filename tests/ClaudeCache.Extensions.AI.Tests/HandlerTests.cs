@@ -181,7 +181,15 @@ public sealed class HandlerTests
         using var client = test.Sdk();
 
         var calls = Enumerable.Range(0, 4).Select(_ => client.Messages.Create(Params("Coalesce me"), TestContext.Current.CancellationToken)).ToArray();
-        await Task.Delay(200, TestContext.Current.CancellationToken);
+        // Hold the one upstream call until the three other callers have joined it.
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            while (test.Cache.Metrics.Coalesced < 3)
+            {
+                await Task.Delay(10, timeout.Token);
+            }
+        }
+
         gate.SetResult();
         var answers = await Task.WhenAll(calls);
 

@@ -30,16 +30,27 @@ public sealed class RedisBackplaneTests(RedisServerFixture fixture) : IAsyncLife
     {
         var receivedByA = new ConcurrentQueue<string>();
         var receivedByB = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var a = await StartInstanceAsync(receivedByA.Enqueue);
-        await StartInstanceAsync(key => receivedByB.TrySetResult(key));
+        var receivedByAFromB = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var key = TestRedis.NewKey();
+        var marker = TestRedis.NewKey();
+        var a = await StartInstanceAsync(k =>
+        {
+            receivedByA.Enqueue(k);
+            if (k == marker)
+            {
+                receivedByAFromB.TrySetResult();
+            }
+        });
+        var b = await StartInstanceAsync(k => receivedByB.TrySetResult(k));
 
         await a.PublishEvictionAsync(key, Token);
-
         Assert.Equal(key, await receivedByB.Task.WaitAsync(TimeSpan.FromSeconds(1), Token));
-        // A's own copy of the message was delivered about when B's was; give it a moment to (not) arrive.
-        await Task.Delay(200, Token);
-        Assert.Empty(receivedByA);
+
+        // Pub/sub delivers one channel's messages in order: once B's later marker reached A, A's own earlier message
+        // would have too. Only the marker arrived, so A ignored its own.
+        await b.PublishEvictionAsync(marker, Token);
+        await receivedByAFromB.Task.WaitAsync(TimeSpan.FromSeconds(1), Token);
+        Assert.Equal([marker], receivedByA.ToArray());
     }
 
     [Fact]

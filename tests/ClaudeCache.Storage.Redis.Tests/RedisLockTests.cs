@@ -60,7 +60,13 @@ public sealed class RedisLockTests(RedisServerFixture fixture) : IAsyncLifetime
         var key = TestRedis.NewKey();
         var stale = await a.TryAcquireAsync(key, TimeSpan.FromMilliseconds(100), Token);
         Assert.NotNull(stale);
-        await Task.Delay(200, Token);
+        // Redis owns the lease's clock: wait until it has expired the key.
+        var database = await _first.GetDatabaseAsync(Token);
+        while (await database.KeyExistsAsync($"{_first.Options.KeyPrefix}l:{{{key}}}"))
+        {
+            await Task.Delay(10, Token);
+        }
+
         var current = await b.TryAcquireAsync(key, TimeSpan.FromSeconds(10), Token);
         Assert.NotNull(current);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ClaudeCache.Storage.Redis;
 using Microsoft.Extensions.Time.Testing;
 
@@ -92,11 +93,17 @@ public sealed class RedisSecondTierTests(RedisServerFixture fixture) : IAsyncLif
         // Redis owns this clock, so the test waits for real; 300 ms keeps it short.
         var key = TestRedis.NewKey();
         await _tier.SetAsync(key, TestRedis.Payload(10), Start.AddMilliseconds(300), Token);
+        var stored = Stopwatch.StartNew();
         Assert.NotNull(await _tier.GetAsync(key, Token));
 
-        await Task.Delay(450, Token);
+        // Poll until Redis expires it (bounded), rather than sleep past the TTL.
+        while (await _tier.GetAsync(key, Token) is not null && stored.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(10, Token);
+        }
 
         Assert.Null(await _tier.GetAsync(key, Token));
+        Assert.InRange(stored.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
     }
 
     [Fact]

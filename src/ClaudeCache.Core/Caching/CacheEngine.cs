@@ -53,6 +53,8 @@ public sealed partial class CacheEngine(RequestPreparer preparer, ResponseCache 
             return new FlightTicket(flight, IsLeader: true);
         }
 
+        // Counted here, once for every front end (proxy, handler, GetOrCallAsync).
+        cache.Metrics.CoalescedRequest();
         return new FlightTicket(flight, IsLeader: false);
     }
 

@@ -52,6 +52,9 @@ public sealed partial class ResponseCache : IAsyncDisposable
         _writer = Task.Run(WriteLoopAsync);
     }
 
+    /// <summary>The product's instruments, shared by everything built on this cache.</summary>
+    public ClaudeCacheMetrics Metrics => _metrics;
+
     /// <summary>The memory tier (for statistics).</summary>
     public MemoryTier Memory => _memory;
 

@@ -4,7 +4,6 @@ using ClaudeCache.Caching;
 using ClaudeCache.Costs;
 using ClaudeCache.Policy;
 using ClaudeCache.Proxy.Hosting;
-using ClaudeCache.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace ClaudeCache.Proxy.Pipeline;
@@ -18,7 +17,6 @@ internal sealed class MessagesEndpoint(
     CacheEngine engine,
     UpstreamClient upstream,
     LedgerRecorder ledger,
-    ClaudeCacheMetrics metrics,
     TimeProvider time,
     IOptions<ProxyOptions> options)
 {
@@ -103,10 +101,6 @@ internal sealed class MessagesEndpoint(
 
         // A follower causes no upstream call: to the caller and the ledger it is a hit, served live.
         var status = !ticket.IsLeader ? ProxyHeaders.Hit : !policy.Store ? ProxyHeaders.Bypass : policy.Lookup ? ProxyHeaders.Miss : ProxyHeaders.Refresh;
-        if (!ticket.IsLeader)
-        {
-            metrics.CoalescedRequest();
-        }
 
         void AddHeaders(HttpResponse response)
         {
