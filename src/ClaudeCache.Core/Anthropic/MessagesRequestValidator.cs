@@ -187,23 +187,9 @@ public static class MessagesRequestValidator
             return topKProblem;
         }
 
-        if (root.TryGetProperty("stop_sequences"u8, out JsonElement stops))
+        if (root.TryGetProperty("stop_sequences"u8, out JsonElement stops) && CheckListOf(stops, "stop_sequences", JsonValueKind.String, ValidString) is { } stopsProblem)
         {
-            if (stops.ValueKind != JsonValueKind.Array)
-            {
-                return "stop_sequences: " + ValidList;
-            }
-
-            int i = 0;
-            foreach (JsonElement stop in stops.EnumerateArray())
-            {
-                if (stop.ValueKind != JsonValueKind.String)
-                {
-                    return Path($"stop_sequences.{i}", ValidString);
-                }
-
-                i++;
-            }
+            return stopsProblem;
         }
 
         if (root.TryGetProperty("system"u8, out JsonElement system))
@@ -220,23 +206,9 @@ public static class MessagesRequestValidator
             }
         }
 
-        if (root.TryGetProperty("tools"u8, out JsonElement tools))
+        if (root.TryGetProperty("tools"u8, out JsonElement tools) && CheckListOf(tools, "tools", JsonValueKind.Object, ValidDictionary) is { } toolsProblem)
         {
-            if (tools.ValueKind != JsonValueKind.Array)
-            {
-                return "tools: " + ValidList;
-            }
-
-            int i = 0;
-            foreach (JsonElement tool in tools.EnumerateArray())
-            {
-                if (tool.ValueKind != JsonValueKind.Object)
-                {
-                    return Path($"tools.{i}", ValidDictionary);
-                }
-
-                i++;
-            }
+            return toolsProblem;
         }
 
         if (root.TryGetProperty("metadata"u8, out JsonElement metadata) && metadata.ValueKind != JsonValueKind.Object)
@@ -266,4 +238,26 @@ public static class MessagesRequestValidator
     // Error paths only: the allocation of a formatted path never happens for a valid request.
     private static string Path(FormattableString path, string problem) =>
         path.ToString(CultureInfo.InvariantCulture) + ": " + problem;
+
+    /// <summary>A problem with a list whose every item must be of <paramref name="kind"/>, or null.</summary>
+    private static string? CheckListOf(JsonElement list, string field, JsonValueKind kind, string itemMessage)
+    {
+        if (list.ValueKind != JsonValueKind.Array)
+        {
+            return field + ": " + ValidList;
+        }
+
+        int i = 0;
+        foreach (JsonElement item in list.EnumerateArray())
+        {
+            if (item.ValueKind != kind)
+            {
+                return Path($"{field}.{i}", itemMessage);
+            }
+
+            i++;
+        }
+
+        return null;
+    }
 }
