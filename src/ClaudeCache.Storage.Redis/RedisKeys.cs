@@ -15,6 +15,9 @@ internal static class RedisKeys
     /// <summary><c>{prefix}l:{hex}</c>: the lock of whoever is computing the entry.</summary>
     public static RedisKey Lock(string prefix, string hexKey) => $"{prefix}l:{{{hexKey}}}";
 
+    /// <summary><c>{prefix}dictionaries</c>: trained entry dictionaries (a hash: id → created-at and bytes).</summary>
+    public static RedisKey Dictionaries(string prefix) => $"{prefix}dictionaries";
+
     /// <summary><c>{prefix}ledger:m:{minute}</c>: one minute of the savings ledger (a hash of counters).</summary>
     public static RedisKey LedgerMinute(string prefix, long minute) => $"{prefix}ledger:m:{minute}";
 

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Globalization;
 using ClaudeCache.Caching;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,11 +24,16 @@ namespace ClaudeCache.Storage.Redis;
 /// expiry has passed is not written, and replaces (removes) any older copy.
 /// </para>
 /// <para>
+/// <b>Dictionaries.</b> Trained entry dictionaries live in one hash, <c>{prefix}dictionaries</c>, without expiry
+/// (the response cache keeps only the newest few): field = the dictionary id in decimal, value = its creation time
+/// as 8 bytes of Unix milliseconds (little-endian) followed by the dictionary.
+/// </para>
+/// <para>
 /// <b>No size statistics.</b> Counting the entries under a prefix means scanning every key of every primary
 /// (DBSIZE counts other applications' keys too); use Redis's own <c>INFO memory</c> and <c>INFO keyspace</c>.
 /// </para>
 /// </remarks>
-public sealed class RedisSecondTier : ISecondTier, IAsyncDisposable
+public sealed class RedisSecondTier : ISecondTier, IDictionaryStore, IAsyncDisposable
 {
     private readonly RedisConnection _connection;
     private readonly bool _ownsConnection;
@@ -103,6 +110,44 @@ public sealed class RedisSecondTier : ISecondTier, IAsyncDisposable
         await Bounded.WaitAsync(RemoveCoreAsync(redisKey, cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<StoredDictionary>> LoadDictionariesAsync(CancellationToken cancellationToken)
+    {
+        var fields = await Bounded.WaitAsync(DictionariesCoreAsync(cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        var dictionaries = new List<StoredDictionary>(fields.Length);
+        foreach (var field in fields)
+        {
+            if (uint.TryParse(field.Name.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) &&
+                ParseDictionary(id, field.Value) is { } dictionary)
+            {
+                dictionaries.Add(dictionary);
+            }
+        }
+
+        return dictionaries;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<StoredDictionary?> GetDictionaryAsync(uint id, CancellationToken cancellationToken)
+    {
+        var value = await Bounded.WaitAsync(DictionaryCoreAsync(id, cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        return ParseDictionary(id, value);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask SaveDictionaryAsync(StoredDictionary dictionary, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dictionary);
+        var value = new byte[8 + dictionary.Bytes.Length];
+        BinaryPrimitives.WriteInt64LittleEndian(value, dictionary.CreatedAt.ToUnixTimeMilliseconds());
+        dictionary.Bytes.CopyTo(value, 8);
+        await Bounded.WaitAsync(SaveDictionaryCoreAsync(dictionary.Id, value, cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RemoveDictionaryAsync(uint id, CancellationToken cancellationToken) =>
+        await Bounded.WaitAsync(RemoveDictionaryCoreAsync(id, cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+
     /// <summary>Disposes the connection when the tier created it.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -110,6 +155,40 @@ public sealed class RedisSecondTier : ISecondTier, IAsyncDisposable
         {
             await _connection.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    private static StoredDictionary? ParseDictionary(uint id, RedisValue value)
+    {
+        var bytes = (byte[]?)value;
+        return bytes is { Length: > 8 }
+            ? new StoredDictionary(id, bytes[8..], DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(bytes)))
+            : null;
+    }
+
+    private static RedisValue Field(uint id) => id.ToString(CultureInfo.InvariantCulture);
+
+    private async Task<HashEntry[]> DictionariesCoreAsync(CancellationToken cancellationToken)
+    {
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        return await database.HashGetAllAsync(RedisKeys.Dictionaries(_options.KeyPrefix)).ConfigureAwait(false);
+    }
+
+    private async Task<RedisValue> DictionaryCoreAsync(uint id, CancellationToken cancellationToken)
+    {
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        return await database.HashGetAsync(RedisKeys.Dictionaries(_options.KeyPrefix), Field(id)).ConfigureAwait(false);
+    }
+
+    private async Task SaveDictionaryCoreAsync(uint id, byte[] value, CancellationToken cancellationToken)
+    {
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        await database.HashSetAsync(RedisKeys.Dictionaries(_options.KeyPrefix), Field(id), value, When.NotExists).ConfigureAwait(false);
+    }
+
+    private async Task RemoveDictionaryCoreAsync(uint id, CancellationToken cancellationToken)
+    {
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        await database.HashDeleteAsync(RedisKeys.Dictionaries(_options.KeyPrefix), Field(id)).ConfigureAwait(false);
     }
 
     private async Task<RedisValue> GetCoreAsync(RedisKey key, CancellationToken cancellationToken)

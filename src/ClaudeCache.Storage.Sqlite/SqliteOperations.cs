@@ -98,4 +98,45 @@ internal static class SqliteOperations
         reader.Read();
         return new StoreStatistics(reader.GetInt64(0), reader.GetInt64(1));
     }
+
+    /// <summary>Reads trained dictionaries: all of them, or the one with <paramref name="id"/>.</summary>
+    internal static List<StoredDictionary> ReadDictionaries(SqliteConnection connection, uint? id)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = id is null ? SqliteSchema.LoadDictionaries : SqliteSchema.GetDictionary;
+        if (id is { } one)
+        {
+            command.Parameters.AddWithValue("$id", (long)one);
+        }
+
+        using var reader = command.ExecuteReader();
+        var dictionaries = new List<StoredDictionary>();
+        while (reader.Read())
+        {
+            dictionaries.Add(new StoredDictionary(
+                (uint)reader.GetInt64(0),
+                reader.GetFieldValue<byte[]>(2),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1))));
+        }
+
+        return dictionaries;
+    }
+
+    internal static int SaveDictionary(SqliteConnection connection, StoredDictionary dictionary)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.SaveDictionary;
+        command.Parameters.AddWithValue("$id", (long)dictionary.Id);
+        command.Parameters.AddWithValue("$created_at", dictionary.CreatedAt.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$bytes", dictionary.Bytes);
+        return command.ExecuteNonQuery();
+    }
+
+    internal static int RemoveDictionary(SqliteConnection connection, uint id)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.RemoveDictionary;
+        command.Parameters.AddWithValue("$id", (long)id);
+        return command.ExecuteNonQuery();
+    }
 }

@@ -32,6 +32,24 @@ internal static class SqliteSchema
         CREATE INDEX IF NOT EXISTS ix_entries_last_access ON entries (last_access, size);
         """;
 
+    // Additive and read only by builds that know it, so it needs no schema version of its own: created on every
+    // start (a no-op when present), also in files an earlier build created.
+    private const string CreateDictionaries = """
+        CREATE TABLE IF NOT EXISTS dictionaries (
+            id          INTEGER PRIMARY KEY,
+            created_at  INTEGER NOT NULL,
+            bytes       BLOB NOT NULL
+        );
+        """;
+
+    internal const string LoadDictionaries = "SELECT id, created_at, bytes FROM dictionaries";
+
+    internal const string GetDictionary = "SELECT id, created_at, bytes FROM dictionaries WHERE id = $id";
+
+    internal const string SaveDictionary = "INSERT OR IGNORE INTO dictionaries (id, created_at, bytes) VALUES ($id, $created_at, $bytes)";
+
+    internal const string RemoveDictionary = "DELETE FROM dictionaries WHERE id = $id";
+
     internal const string Get = "SELECT expires_at, last_access, payload FROM entries WHERE key = $key";
 
     internal const string Upsert = """
@@ -83,6 +101,7 @@ internal static class SqliteSchema
 
         if (ReadVersion(connection) == Version)
         {
+            Execute(connection, CreateDictionaries);
             return;
         }
 
@@ -92,6 +111,7 @@ internal static class SqliteSchema
         if (version == 0)
         {
             Execute(connection, Create, transaction);
+            Execute(connection, CreateDictionaries, transaction);
             Execute(connection, $"PRAGMA user_version = {Version.ToString(CultureInfo.InvariantCulture)}", transaction);
             transaction.Commit();
             Log.SchemaCreated(logger, Version, path);

@@ -45,7 +45,7 @@ namespace ClaudeCache.Storage.Sqlite;
 /// here run their SQL synchronously on the caller's thread; only waiting for the write lock is truly asynchronous.
 /// </para>
 /// </remarks>
-public sealed class SqliteSecondTier : ISecondTier, ITierStatistics, IAsyncDisposable
+public sealed class SqliteSecondTier : ISecondTier, ITierStatistics, IDictionaryStore, IAsyncDisposable
 {
     private readonly SqliteStoreOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -146,6 +146,31 @@ public sealed class SqliteSecondTier : ISecondTier, ITierStatistics, IAsyncDispo
             connection => SqliteOperations.Remove(connection, key),
             cancellationToken).ConfigureAwait(false);
     }
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<StoredDictionary>> LoadDictionariesAsync(CancellationToken cancellationToken)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        return Use(static connection => SqliteOperations.ReadDictionaries(connection.Connection, id: null));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<StoredDictionary?> GetDictionaryAsync(uint id, CancellationToken cancellationToken)
+    {
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        return Use(connection => SqliteOperations.ReadDictionaries(connection.Connection, id)).SingleOrDefault();
+    }
+
+    /// <inheritdoc />
+    public async ValueTask SaveDictionaryAsync(StoredDictionary dictionary, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dictionary);
+        await WriteAsync(connection => SqliteOperations.SaveDictionary(connection.Connection, dictionary), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RemoveDictionaryAsync(uint id, CancellationToken cancellationToken) =>
+        await WriteAsync(connection => SqliteOperations.RemoveDictionary(connection.Connection, id), cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Deletes expired entries, then evicts the least recently accessed ones until the stored payloads total at most

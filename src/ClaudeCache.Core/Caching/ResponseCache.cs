@@ -21,6 +21,8 @@ public sealed partial class ResponseCache : IAsyncDisposable
     private readonly ClaudeCacheMetrics _metrics;
     private readonly MemoryTier _memory;
     private readonly DecodedEntryMemo? _decoded;
+    private readonly EntryDictionarySet _dictionaries = new();
+    private readonly DictionaryTrainer _trainer;
     private readonly Channel<PendingWrite> _writes;
     private readonly Task _writer;
     private readonly List<IAsyncDisposable> _owned = [];
@@ -50,6 +52,23 @@ public sealed partial class ResponseCache : IAsyncDisposable
             FullMode = BoundedChannelFullMode.DropWrite,
         });
         _writer = Task.Run(WriteLoopAsync);
+        _trainer = new DictionaryTrainer(options, _dictionaries, secondTier as IDictionaryStore, timeProvider, _logger, metrics);
+    }
+
+    /// <summary>
+    /// The zstd dictionaries this cache's entries may name; new entries are compressed with
+    /// <see cref="EntryDictionarySet.Active"/> (the shipped one until a trained one is adopted).
+    /// </summary>
+    public EntryDictionarySet Dictionaries => _dictionaries;
+
+    /// <summary>Training rounds finished since start (tests).</summary>
+    internal int DictionaryRounds => _trainer.Rounds;
+
+    /// <summary>Completes when the dictionaries already in the second tier are loaded and no training round runs.</summary>
+    public async Task WhenDictionariesIdleAsync()
+    {
+        await _trainer.Loaded.ConfigureAwait(false);
+        await _trainer.Round.ConfigureAwait(false);
     }
 
     /// <summary>The product's instruments, shared by everything built on this cache.</summary>
@@ -110,7 +129,14 @@ public sealed partial class ResponseCache : IAsyncDisposable
             return memoised;
         }
 
-        var status = EntryCodec.TryDecode(payload, out var entry);
+        var status = EntryCodec.TryDecode(payload, _dictionaries, out var entry);
+        if (status == DecodeStatus.UnknownDictionary && EntryCodec.TryGetDictionaryId(payload, out var dictionaryId) &&
+            await _trainer.TryLoadAsync(dictionaryId, cancellationToken).ConfigureAwait(false))
+        {
+            // Compressed with a dictionary another instance (or an earlier run) trained: now loaded.
+            status = EntryCodec.TryDecode(payload, _dictionaries, out entry);
+        }
+
         if (status != DecodeStatus.Ok || entry is null)
         {
             Log.DiscardedEntry(_logger, status.ToString());
@@ -242,7 +268,8 @@ public sealed partial class ResponseCache : IAsyncDisposable
             return null;
         }
 
-        var payload = EntryCodec.Encode(response);
+        var payload = EntryCodec.Encode(response, _dictionaries.Active);
+        _trainer.Offer(response);
         if (payload.Length > _options.MaxEntryBytes)
         {
             _metrics.OversizedEntry();
@@ -303,6 +330,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
     {
         _writes.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
+        await _trainer.DisposeAsync().ConfigureAwait(false);
         IAsyncDisposable[] owned;
         lock (_owned)
         {

@@ -1,3 +1,5 @@
+using ClaudeCache.Entries;
+
 namespace ClaudeCache.Caching;
 
 /// <summary>Options of the tiered response cache (configuration section <c>ClaudeCache:Cache</c>).</summary>
@@ -18,4 +20,45 @@ public sealed class ResponseCacheOptions
 
     /// <summary>Second-tier writes waiting to happen; past this, new writes are dropped (and counted). Default 10,000.</summary>
     public int WriteQueueCapacity { get; set; } = 10_000;
+
+    /// <summary>
+    /// Train a zstd dictionary on this store's own entries and compress new entries with it once it beats the
+    /// shipped one (docs/decisions/0007-trained-dictionaries.md). Default true.
+    /// </summary>
+    public bool TrainDictionary { get; set; } = true;
+
+    /// <summary>Entries sampled for one training round. Default 1,000.</summary>
+    public int DictionaryTrainingEntries { get; set; } = 1_000;
+
+    /// <summary>The largest dictionary trained, in bytes. Default 32 KiB.</summary>
+    public int DictionaryMaxBytes { get; set; } = 32 * 1024;
+
+    /// <summary>
+    /// How long after a training round the next may start (traffic drifts; a newer dictionary is adopted only when
+    /// it compresses the newest entries better). Default 24 hours.
+    /// </summary>
+    public TimeSpan DictionaryRetrainInterval { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// Trained dictionaries kept in the store, newest first. An entry compressed with a dictionary that is no longer
+    /// kept reads as a miss, so keep at least (longest TTL ÷ retrain interval) + 1. Default 8.
+    /// </summary>
+    public int DictionariesKept { get; set; } = 8;
+
+    /// <summary>Describes the first invalid setting, or returns null when all are valid.</summary>
+    public string? Validate()
+    {
+        if (MemoryMaxBytes < 0 || DecodedMemoMaxBytes < 0 || MaxEntryBytes <= 0 || WriteQueueCapacity <= 0)
+        {
+            return "ClaudeCache:Cache: MemoryMaxBytes and DecodedMemoMaxBytes must be >= 0; MaxEntryBytes and WriteQueueCapacity must be positive.";
+        }
+
+        if (DictionaryTrainingEntries < 20 || DictionaryMaxBytes is < 1024 or > EntryDictionary.MaxSize ||
+            DictionaryRetrainInterval < TimeSpan.Zero || DictionariesKept < 1)
+        {
+            return $"ClaudeCache:Cache: DictionaryTrainingEntries must be >= 20, DictionaryMaxBytes between 1024 and {EntryDictionary.MaxSize}, DictionaryRetrainInterval >= 0 and DictionariesKept >= 1.";
+        }
+
+        return null;
+    }
 }

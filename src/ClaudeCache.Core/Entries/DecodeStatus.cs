@@ -1,6 +1,6 @@
 namespace ClaudeCache.Entries;
 
-/// <summary>The outcome of <see cref="EntryCodec.TryDecode"/>. Expected failures are values, not exceptions.</summary>
+/// <summary>The outcome of <c>EntryCodec.TryDecode</c>. Expected failures are values, not exceptions.</summary>
 public enum DecodeStatus
 {
     /// <summary>The payload decoded into a response.</summary>
@@ -17,4 +17,11 @@ public enum DecodeStatus
     /// are no longer read, or a newer build sharing the store). Treat it as a miss.
     /// </summary>
     UnknownVersion,
+
+    /// <summary>
+    /// The payload is intact but was compressed with a dictionary the caller's <see cref="EntryDictionarySet"/> does
+    /// not hold (one another instance trained). Load it (<see cref="EntryCodec.TryGetDictionaryId"/> names it) and
+    /// decode again; when it cannot be found, the entry is unreadable: treat it as a miss.
+    /// </summary>
+    UnknownDictionary,
 }

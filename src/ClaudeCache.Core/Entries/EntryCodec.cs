@@ -9,17 +9,22 @@ namespace ClaudeCache.Entries;
 /// The stored form of a <see cref="CachedResponse"/>: what the second tier (SQLite, Redis) holds.
 /// </summary>
 /// <remarks>
-/// <para>Layout of format versions 1 and 2 (integers little-endian):</para>
+/// <para>Layout of format version 3 (integers little-endian):</para>
 /// <code>
 /// offset  size  field
 ///  0      4     magic "CCEN" (ClaudeCache ENtry)
 ///  4      1     format version (<see cref="FormatVersion"/>)
 ///  5      8     XxHash64 of every byte from offset 13 to the end
-/// 13      1     flags: bit 0 = body is zstd-compressed; bit 1 (version 2 only, with bit 0) = compressed with the
-///               shipped dictionary <c>entries-v2.zdict</c>; other bits must be zero
+/// 13      1     flags: bit 0 = body is zstd-compressed; bit 1 (with bit 0) = compressed with the dictionary
+///               named at offset 18; other bits must be zero
 /// 14      4     length of the uncompressed body
-/// 18      ...   body: one zstd frame, or the raw body when compression did not make it smaller
+/// 18      4     dictionary id (<see cref="EntryDictionary.Id"/>): 0 without bit 1, never 0 with it
+/// 22      ...   body: one zstd frame, or the raw body when compression did not make it smaller
 /// </code>
+/// <para>
+/// Versions 1 and 2 are read too. They have no dictionary id: the body starts at offset 18. In version 2, bit 1
+/// means the shipped dictionary <c>entries-v2.zdict</c>; version 1 has no bit 1.
+/// </para>
 /// <para>
 /// The checksum sits before the flags (not after, as one might expect) so that it covers flags, length and
 /// body as one contiguous span and is computed with one allocation-free call. Magic and version are checked
@@ -39,16 +44,19 @@ namespace ClaudeCache.Entries;
 public static class EntryCodec
 {
     /// <summary>
-    /// The format version this build writes. It reads this one and version 1 (the same layout without the
-    /// dictionary flag), so entries stored by the previous release keep loading.
+    /// The format version this build writes. It reads this one and versions 1 and 2 (the same layout without the
+    /// dictionary id), so entries stored by earlier releases keep loading.
     /// </summary>
-    public const byte FormatVersion = 2;
+    public const byte FormatVersion = 3;
 
     /// <summary>The oldest format version this build still reads.</summary>
     public const byte OldestReadableVersion = 1;
 
-    /// <summary>The size of the fixed header before the body.</summary>
-    internal const int HeaderLength = 18;
+    /// <summary>The size of the fixed header before the body (format version 3).</summary>
+    internal const int HeaderLength = 22;
+
+    /// <summary>The size of the fixed header of format versions 1 and 2, which have no dictionary id.</summary>
+    internal const int LegacyHeaderLength = 18;
 
     /// <summary>
     /// The largest uncompressed body accepted, in both directions. Far above any real response (the API caps
@@ -64,14 +72,20 @@ public static class EntryCodec
     private const int ChecksumOffset = 5;
     private const int FlagsOffset = 13;
     private const int LengthOffset = 14;
+    private const int DictionaryIdOffset = 18;
 
     private static ReadOnlySpan<byte> Magic => "CCEN"u8;
 
-    /// <summary>Serialises, compresses and checksums <paramref name="response"/>.</summary>
+    /// <summary>Serialises, compresses (with the shipped dictionary) and checksums <paramref name="response"/>.</summary>
     /// <exception cref="ArgumentException">The entry is larger than the format allows (256 MiB uncompressed).</exception>
-    public static byte[] Encode(CachedResponse response)
+    public static byte[] Encode(CachedResponse response) => Encode(response, EntryDictionary.Shipped);
+
+    /// <summary>Serialises, compresses with <paramref name="dictionary"/> and checksums <paramref name="response"/>.</summary>
+    /// <exception cref="ArgumentException">The entry is larger than the format allows (256 MiB uncompressed).</exception>
+    public static byte[] Encode(CachedResponse response, EntryDictionary dictionary)
     {
         ArgumentNullException.ThrowIfNull(response);
+        ArgumentNullException.ThrowIfNull(dictionary);
 
         var bodyLength = EntryBodyWriter.Measure(response);
         var raw = ArrayPool<byte>.Shared.Rent(bodyLength);
@@ -82,7 +96,7 @@ public static class EntryCodec
             writer.Write(response);
 
             var rawBody = raw.AsSpan(0, bodyLength);
-            var compressedLength = ZstdCodecs.DictionaryCompressor.Wrap(rawBody, compressed);
+            var compressedLength = dictionary.Compress(rawBody, compressed);
 
             // Tiny entries can grow under compression (frame header); those are stored as they are.
             var useCompressed = compressedLength < bodyLength;
@@ -93,6 +107,7 @@ public static class EntryCodec
             payload[VersionOffset] = FormatVersion;
             payload[FlagsOffset] = useCompressed ? (byte)(FlagCompressed | FlagDictionary) : (byte)0;
             BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(LengthOffset), bodyLength);
+            BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(DictionaryIdOffset), useCompressed ? dictionary.Id : 0);
             stored.CopyTo(payload.AsSpan(HeaderLength));
             BinaryPrimitives.WriteUInt64LittleEndian(
                 payload.AsSpan(ChecksumOffset),
@@ -107,13 +122,25 @@ public static class EntryCodec
     }
 
     /// <summary>
-    /// Verifies and decodes a payload written by <see cref="Encode"/>. Never throws on bad input: damage is
-    /// <see cref="DecodeStatus.Corrupt"/>, another format version is <see cref="DecodeStatus.UnknownVersion"/>.
+    /// Verifies and decodes a payload written by <see cref="Encode(CachedResponse)"/> (the shipped dictionary only).
     /// </summary>
     /// <param name="payload">The stored bytes.</param>
     /// <param name="response">The decoded response when the result is <see cref="DecodeStatus.Ok"/>; otherwise null.</param>
-    public static DecodeStatus TryDecode(ReadOnlySpan<byte> payload, out CachedResponse? response)
+    public static DecodeStatus TryDecode(ReadOnlySpan<byte> payload, out CachedResponse? response) =>
+        TryDecode(payload, EntryDictionarySet.ShippedOnly, out response);
+
+    /// <summary>
+    /// Verifies and decodes a payload. Never throws on bad input: damage is <see cref="DecodeStatus.Corrupt"/>,
+    /// another format version is <see cref="DecodeStatus.UnknownVersion"/>, an intact entry compressed with a
+    /// dictionary <paramref name="dictionaries"/> lacks is <see cref="DecodeStatus.UnknownDictionary"/> (see
+    /// <see cref="TryGetDictionaryId"/>).
+    /// </summary>
+    /// <param name="payload">The stored bytes.</param>
+    /// <param name="dictionaries">The dictionaries the store's entries may name.</param>
+    /// <param name="response">The decoded response when the result is <see cref="DecodeStatus.Ok"/>; otherwise null.</param>
+    public static DecodeStatus TryDecode(ReadOnlySpan<byte> payload, EntryDictionarySet dictionaries, out CachedResponse? response)
     {
+        ArgumentNullException.ThrowIfNull(dictionaries);
         response = null;
 
         // A payload too short to carry a version is as good as damaged; one that has the magic and a version
@@ -129,7 +156,8 @@ public static class EntryCodec
             return DecodeStatus.UnknownVersion;
         }
 
-        if (payload.Length < HeaderLength)
+        var headerLength = version >= 3 ? HeaderLength : LegacyHeaderLength;
+        if (payload.Length < headerLength)
         {
             return DecodeStatus.Corrupt;
         }
@@ -149,8 +177,27 @@ public static class EntryCodec
             return DecodeStatus.Corrupt;
         }
 
-        var stored = payload[HeaderLength..];
-        if (!TryReadBody(stored, (flags & FlagCompressed) != 0, dictionary, bodyLength, out var body))
+        EntryDictionary? named = null;
+        if (version >= 3)
+        {
+            var id = BinaryPrimitives.ReadUInt32LittleEndian(payload[DictionaryIdOffset..]);
+            if (dictionary != (id != 0))
+            {
+                return DecodeStatus.Corrupt;
+            }
+
+            if (dictionary && !dictionaries.TryGet(id, out named))
+            {
+                return DecodeStatus.UnknownDictionary;
+            }
+        }
+        else if (dictionary)
+        {
+            named = EntryDictionary.Shipped;
+        }
+
+        var stored = payload[headerLength..];
+        if (!TryReadBody(stored, (flags & FlagCompressed) != 0, named, bodyLength, out var body))
         {
             return DecodeStatus.Corrupt;
         }
@@ -158,7 +205,35 @@ public static class EntryCodec
         return EntryBodyReader.TryRead(body, out response) ? DecodeStatus.Ok : DecodeStatus.Corrupt;
     }
 
-    private static bool TryReadBody(ReadOnlySpan<byte> stored, bool compressed, bool dictionary, int bodyLength, out byte[] body)
+    /// <summary>
+    /// Reads which dictionary an intact entry was compressed with, without decoding it: what to load when
+    /// <see cref="TryDecode(ReadOnlySpan{byte}, EntryDictionarySet, out CachedResponse?)"/> reports
+    /// <see cref="DecodeStatus.UnknownDictionary"/>.
+    /// </summary>
+    /// <returns>False when the payload is not a readable entry compressed with a dictionary.</returns>
+    public static bool TryGetDictionaryId(ReadOnlySpan<byte> payload, out uint id)
+    {
+        id = 0;
+        if (payload.Length < LegacyHeaderLength || !payload[..Magic.Length].SequenceEqual(Magic) ||
+            (payload[FlagsOffset] & FlagDictionary) == 0)
+        {
+            return false;
+        }
+
+        switch (payload[VersionOffset])
+        {
+            case 2:
+                id = EntryDictionary.Shipped.Id;
+                return true;
+            case FormatVersion when payload.Length >= HeaderLength:
+                id = BinaryPrimitives.ReadUInt32LittleEndian(payload[DictionaryIdOffset..]);
+                return id != 0;
+            default:
+                return false;
+        }
+    }
+
+    private static bool TryReadBody(ReadOnlySpan<byte> stored, bool compressed, EntryDictionary? dictionary, int bodyLength, out byte[] body)
     {
         body = [];
         if (!compressed)
@@ -175,8 +250,8 @@ public static class EntryCodec
         body = GC.AllocateUninitializedArray<byte>(bodyLength);
         try
         {
-            var decompressor = dictionary ? ZstdCodecs.DictionaryDecompressor : ZstdCodecs.Decompressor;
-            return decompressor.Unwrap(stored, body) == bodyLength;
+            var written = dictionary is null ? ZstdCodecs.Decompressor.Unwrap(stored, body) : dictionary.Decompress(stored, body);
+            return written == bodyLength;
         }
         catch (ZstdException)
         {

@@ -25,6 +25,7 @@ public sealed class ClaudeCacheMetrics : IDisposable
     private readonly Counter<double> _cost;
     private readonly Counter<double> _savings;
     private readonly Counter<long> _priceUnknown;
+    private readonly Counter<long> _dictionaryRounds;
     private long _storeErrorCount;
     private long _coalescedCount;
 
@@ -44,6 +45,7 @@ public sealed class ClaudeCacheMetrics : IDisposable
         _cost = _meter.CreateCounter<double>("claudecache.cost", "USD", "Real spend on upstream calls");
         _savings = _meter.CreateCounter<double>("claudecache.savings", "USD", "Spend avoided by cache hits, at current prices");
         _priceUnknown = _meter.CreateCounter<long>("claudecache.price_unknown", "{request}", "Requests whose model has no price in the table");
+        _dictionaryRounds = _meter.CreateCounter<long>("claudecache.dictionary.rounds", "{round}", "Dictionary training rounds, by outcome (adopted, rejected, skipped, failed)");
     }
 
     /// <summary>Store failures since start (all operations).</summary>
@@ -120,6 +122,9 @@ public sealed class ClaudeCacheMetrics : IDisposable
         Interlocked.Increment(ref _coalescedCount);
         _coalesced.Add(1);
     }
+
+    /// <summary>Counts one dictionary training round by its outcome.</summary>
+    public void DictionaryRound(string outcome) => _dictionaryRounds.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

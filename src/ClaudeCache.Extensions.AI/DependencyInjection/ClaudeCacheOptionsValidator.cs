@@ -31,9 +31,9 @@ public sealed class ClaudeCacheOptionsValidator : IValidateOptions<ClaudeCacheOp
             errors.Add("ClaudeCache:Storage:MaxBytes must be at least 1 MiB.");
         }
 
-        if (options.Cache.MemoryMaxBytes < 0 || options.Cache.DecodedMemoMaxBytes < 0 || options.Cache.MaxEntryBytes <= 0 || options.Cache.WriteQueueCapacity <= 0)
+        if (options.Cache.Validate() is { } cacheError)
         {
-            errors.Add("ClaudeCache:Cache limits must be positive.");
+            errors.Add(cacheError);
         }
 
         if (options.Chat.TimeToLive <= TimeSpan.Zero)

@@ -1,0 +1,250 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using ClaudeCache.Caching;
+using ClaudeCache.Entries;
+using ClaudeCache.Keys;
+using ClaudeCache.Policy;
+using ClaudeCache.Telemetry;
+using ClaudeCache.Testing;
+using ClaudeCache.Tests.Entries;
+using Microsoft.Extensions.Time.Testing;
+using ZstdSharp;
+
+namespace ClaudeCache.Tests.Caching;
+
+/// <summary>
+/// Dictionaries trained on a store's own entries (decision 0007): trained from what is stored, adopted only when
+/// saved and better, found by id by other caches sharing the store, and measured on answers they never saw.
+/// </summary>
+public sealed class DictionaryTrainingTests(ITestOutputHelper output)
+{
+    private static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Every fifth corpus answer is held out: never stored, never trained on.</summary>
+    private static readonly CorpusAnswer[] HeldOut = [.. AnswerCorpus.All.Where((_, i) => i % 5 == 4)];
+
+    private static readonly CorpusAnswer[] Stored = [.. AnswerCorpus.All.Where((_, i) => i % 5 != 4)];
+
+    private static ResponseCacheOptions Options(int entries = 60) => new() { DictionaryTrainingEntries = entries };
+
+    private static CacheKey Key(string name) => new(SHA256.HashData(Encoding.UTF8.GetBytes(name)));
+
+    private static CachedResponse Entry(CorpusAnswer answer, DateTimeOffset now) => new()
+    {
+        Kind = ResponseKind.Message,
+        CreatedAt = now,
+        ExpiresAt = now.AddHours(6),
+        Strategy = CacheStrategy.Standard,
+        Model = FakeReply.DefaultModel,
+        ContextType = answer.Category.Replace('-', '_'),
+        Body = AnswerCorpus.MessageJson(answer),
+    };
+
+    private static async Task StoreAllAsync(ResponseCache cache, IEnumerable<CorpusAnswer> answers, DateTimeOffset now)
+    {
+        foreach (var answer in answers)
+        {
+            cache.Set(Key(answer.Name), Entry(answer, now));
+        }
+
+        await cache.FlushAsync();
+        await cache.WhenDictionariesIdleAsync();
+    }
+
+    [Fact]
+    public async Task FewerEntriesThanARound_KeepsTheShippedDictionary()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new MemoryStore();
+        await using var cache = new ResponseCache(Options(), store, time, new ClaudeCacheMetrics());
+
+        await StoreAllAsync(cache, Stored.Take(59), time.GetUtcNow());
+
+        Assert.Same(EntryDictionary.Shipped, cache.Dictionaries.Active);
+        Assert.Equal(0, cache.DictionaryRounds);
+        Assert.Empty(store.Dictionaries);
+    }
+
+    [Fact]
+    public async Task TrainedDictionary_IsSavedAdoptedAndCompressesUnseenAnswersBetter()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new MemoryStore();
+        await using var cache = new ResponseCache(Options(), store, time, new ClaudeCacheMetrics());
+
+        await StoreAllAsync(cache, Stored, time.GetUtcNow());
+
+        var trained = cache.Dictionaries.Active;
+        Assert.False(trained.IsShipped);
+        Assert.Equal(trained.Id, Assert.Single(store.Dictionaries).Id);
+        Assert.Equal(trained.Bytes, store.Dictionaries.Single().Bytes);
+
+        // Out of sample: answers the store never held.
+        var shipped = Ratios(HeldOut, EntryDictionary.Shipped);
+        var own = Ratios(HeldOut, trained);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"held-out JSON entries, median ratio: shipped {Median(shipped):F2}x, trained on the store {Median(own):F2}x ({trained.Bytes.Length} B dictionary from {Stored.Length} entries)"));
+        Assert.True(Median(own) >= 2.5, $"median ratio {Median(own):F2}");
+        Assert.True(Median(own) > Median(shipped) * 1.05);
+
+        // New entries use it, and read back.
+        var answer = HeldOut[0];
+        cache.Set(Key(answer.Name), Entry(answer, time.GetUtcNow()));
+        await cache.FlushAsync();
+        var payload = store.Entries[Key(answer.Name).ToHex()];
+        Assert.True(EntryCodec.TryGetDictionaryId(payload, out var id));
+        Assert.Equal(trained.Id, id);
+        Assert.Equal(AnswerCorpus.MessageJson(answer).Length, (await cache.GetAsync(Key(answer.Name), CancellationToken.None))!.Body.Length);
+    }
+
+    [Fact]
+    public async Task AnotherCacheOnTheStore_LoadsTheDictionaryByIdOnItsFirstRead()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new MemoryStore();
+        await using var other = new ResponseCache(Options(), store, time, new ClaudeCacheMetrics());
+        await other.WhenDictionariesIdleAsync(); // its start-up load found nothing
+        await using var trainer = new ResponseCache(Options(), store, time, new ClaudeCacheMetrics());
+        await StoreAllAsync(trainer, Stored, time.GetUtcNow());
+        var trained = trainer.Dictionaries.Active;
+        Assert.False(trained.IsShipped);
+        trainer.Set(Key("late"), Entry(HeldOut[1], time.GetUtcNow()));
+        await trainer.FlushAsync();
+        Assert.False(other.Dictionaries.TryGet(trained.Id, out _));
+
+        var hit = await other.GetAsync(Key("late"), CancellationToken.None);
+
+        Assert.NotNull(hit);
+        Assert.Equal(AnswerCorpus.MessageJson(HeldOut[1]).Length, hit.Body.Length);
+        Assert.True(other.Dictionaries.TryGet(trained.Id, out _));
+        Assert.Same(other.Dictionaries.Active, other.Dictionaries.TryGet(trained.Id, out var loaded) ? loaded : null);
+    }
+
+    [Fact]
+    public async Task EntryNamingADictionaryTheStoreLacks_IsAMissAndIsRemoved()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new MemoryStore();
+        await using (var trainer = new ResponseCache(Options(), store, time, new ClaudeCacheMetrics()))
+        {
+            await StoreAllAsync(trainer, Stored, time.GetUtcNow());
+            trainer.Set(Key("orphan"), Entry(HeldOut[2], time.GetUtcNow()));
+            await trainer.FlushAsync();
+        }
+
+        foreach (var dictionary in store.Dictionaries)
+        {
+            await store.RemoveDictionaryAsync(dictionary.Id, CancellationToken.None);
+        }
+
+        await using var cache = new ResponseCache(Options(), store, time, new ClaudeCacheMetrics());
+        Assert.Null(await cache.GetAsync(Key("orphan"), CancellationToken.None));
+        Assert.False(store.Entries.ContainsKey(Key("orphan").ToHex()));
+    }
+
+    [Fact]
+    public async Task DictionaryTheStoreCannotSave_IsNotAdopted()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new MemoryStore { FailDictionarySaves = true };
+        await using var cache = new ResponseCache(Options(), store, time, new ClaudeCacheMetrics());
+
+        await StoreAllAsync(cache, Stored, time.GetUtcNow());
+
+        Assert.Equal(1, cache.DictionaryRounds);
+        Assert.Same(EntryDictionary.Shipped, cache.Dictionaries.Active);
+
+        // Entries written meanwhile are readable by a cache that has only what the store has.
+        await using var restarted = new ResponseCache(Options(), store, time, new ClaudeCacheMetrics());
+        Assert.NotNull(await restarted.GetAsync(Key(Stored[^1].Name), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task NextRound_WaitsForTheRetrainInterval()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new MemoryStore();
+        var options = Options();
+        options.DictionaryRetrainInterval = TimeSpan.FromHours(24);
+        await using var cache = new ResponseCache(options, store, time, new ClaudeCacheMetrics());
+        await StoreAllAsync(cache, Stored, time.GetUtcNow());
+        Assert.Equal(1, cache.DictionaryRounds);
+
+        time.Advance(TimeSpan.FromHours(23));
+        await StoreAllAsync(cache, Stored, time.GetUtcNow());
+        Assert.Equal(1, cache.DictionaryRounds);
+
+        time.Advance(TimeSpan.FromHours(1));
+        await StoreAllAsync(cache, Stored, time.GetUtcNow());
+        Assert.Equal(2, cache.DictionaryRounds);
+
+        // The same traffic again: the new candidate is no better than the dictionary in use, which stays.
+        Assert.Single(store.Dictionaries);
+    }
+
+    [Fact]
+    public async Task TrainingOff_NeverTrains()
+    {
+        var time = new FakeTimeProvider(Start);
+        var options = Options();
+        options.TrainDictionary = false;
+        await using var cache = new ResponseCache(options, new MemoryStore(), time, new ClaudeCacheMetrics());
+
+        await StoreAllAsync(cache, Stored, time.GetUtcNow());
+
+        Assert.Equal(0, cache.DictionaryRounds);
+        Assert.Same(EntryDictionary.Shipped, cache.Dictionaries.Active);
+    }
+
+    [Fact]
+    public async Task Adoption_PrunesTheStoreToTheNewestKept()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new MemoryStore();
+        // Older dictionaries from another kind of traffic (technical English about HTTP caching).
+        var old = OtherTrafficDictionaries(3);
+        for (var i = 0; i < old.Length; i++)
+        {
+            await store.SaveDictionaryAsync(new StoredDictionary(old[i].Id, old[i].Bytes, Start.AddDays(-10 + i)), CancellationToken.None);
+        }
+
+        var options = Options();
+        options.DictionariesKept = 2;
+        await using var cache = new ResponseCache(options, store, time, new ClaudeCacheMetrics());
+        await cache.WhenDictionariesIdleAsync();
+        Assert.Equal(old[^1].Id, cache.Dictionaries.Active.Id); // the newest stored one compresses new entries
+
+        await StoreAllAsync(cache, Stored, time.GetUtcNow());
+
+        var kept = store.Dictionaries.OrderByDescending(d => d.CreatedAt).Select(d => d.Id).ToArray();
+        Assert.Equal([cache.Dictionaries.Active.Id, old[^1].Id], kept);
+        Assert.False(cache.Dictionaries.TryGet(old[0].Id, out _));
+        Assert.True(cache.Dictionaries.TryGet(EntryDictionary.Shipped.Id, out _));
+    }
+
+    private static EntryDictionary[] OtherTrafficDictionaries(int count)
+    {
+        var words = SampleResponses.Text.Split(' ');
+        return [.. Enumerable.Range(0, count).Select(seed =>
+        {
+            var random = new Random(seed);
+            var samples = Enumerable.Range(0, 200).Select(_ =>
+                Encoding.UTF8.GetBytes(string.Join(' ', Enumerable.Range(0, 60).Select(_ => words[random.Next(words.Length)])))).ToList();
+            Assert.True(EntryDictionary.TryCreate(DictBuilder.TrainFromBuffer(samples, 8 * 1024).ToArray(), Start, out var dictionary));
+            return dictionary!;
+        })];
+    }
+
+    private static double[] Ratios(IEnumerable<CorpusAnswer> answers, EntryDictionary dictionary) =>
+        [.. answers.Select(a =>
+        {
+            var entry = Entry(a, Start);
+            return (double)entry.Body.Length / EntryCodec.Encode(entry, dictionary).Length;
+        })];
+
+    private static double Median(double[] values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+}
