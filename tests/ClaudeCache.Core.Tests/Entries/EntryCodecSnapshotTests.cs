@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using ClaudeCache.Entries;
 using ClaudeCache.Policy;
+using ClaudeCache.Testing;
 
 namespace ClaudeCache.Tests.Entries;
 
@@ -60,7 +61,15 @@ public sealed class EntryCodecSnapshotTests
         ("entry-v1-tiny.bin", 1, TinyEntry),
         ("entry-v2-stream.bin", 2, StreamEntry),
         ("entry-v2-tiny.bin", 2, TinyEntry),
+        ("entry-v3-stream.bin", 3, StreamEntry),
+        ("entry-v3-tiny.bin", 3, TinyEntry),
+        (TrainedSnapshot, 3, StreamEntry),
     ];
+
+    /// <summary>A version 3 entry compressed with a dictionary trained on a store's entries (saved next to it).</summary>
+    private const string TrainedSnapshot = "entry-v3-trained.bin";
+
+    private const string TrainedDictionaryFile = "dictionary-v3-trained.zdict";
 
     public static TheoryData<string> SnapshotFiles => [.. Snapshots.Select(s => s.File)];
 
@@ -72,9 +81,21 @@ public sealed class EntryCodecSnapshotTests
         var payload = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Entries", "Snapshots", file));
 
         Assert.Equal(version, payload[4]); // written by that format version, whatever the current version is
-        Assert.Equal(DecodeStatus.Ok, EntryCodec.TryDecode(payload, out var decoded));
+        var dictionaries = new EntryDictionarySet();
+        if (file == TrainedSnapshot)
+        {
+            Assert.Equal(DecodeStatus.UnknownDictionary, EntryCodec.TryDecode(payload, dictionaries, out _));
+            Assert.True(EntryDictionary.TryCreate(ReadSnapshot(TrainedDictionaryFile), DateTimeOffset.UnixEpoch, out var trained));
+            Assert.True(EntryCodec.TryGetDictionaryId(payload, out var id));
+            Assert.Equal(trained!.Id, id);
+            dictionaries.Add(trained);
+        }
+
+        Assert.Equal(DecodeStatus.Ok, EntryCodec.TryDecode(payload, dictionaries, out var decoded));
         EntryAssert.Equal(expected, decoded);
     }
+
+    private static byte[] ReadSnapshot(string file) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Entries", "Snapshots", file));
 
     [Fact]
     public void Snapshots_CoverCompressedAndRawBodies_InEachVersion()
@@ -84,6 +105,7 @@ public sealed class EntryCodecSnapshotTests
 
         Assert.Equal(new HashSet<byte> { 0, EntryCodec.FlagCompressed }, FlagsOf(1).ToHashSet());
         Assert.Equal(new HashSet<byte> { 0, EntryCodec.FlagCompressed | EntryCodec.FlagDictionary }, FlagsOf(2).ToHashSet());
+        Assert.Equal(new HashSet<byte> { 0, EntryCodec.FlagCompressed | EntryCodec.FlagDictionary }, FlagsOf(3).ToHashSet());
     }
 
     /// <summary>
@@ -97,13 +119,22 @@ public sealed class EntryCodecSnapshotTests
         var directory = Path.Combine(SourceDirectory(), "Snapshots");
         Directory.CreateDirectory(directory);
 
+        var dictionaryPath = Path.Combine(directory, TrainedDictionaryFile);
+        if (!File.Exists(dictionaryPath))
+        {
+            var samples = AnswerCorpus.All.Select(a => AnswerCorpus.MessageJson(a)).ToList();
+            File.WriteAllBytes(dictionaryPath, ZstdSharp.DictBuilder.TrainFromBuffer(samples, 16 * 1024).ToArray());
+        }
+
+        Assert.True(EntryDictionary.TryCreate(File.ReadAllBytes(dictionaryPath), DateTimeOffset.UnixEpoch, out var trained));
+
         // A version's snapshots are written by that version only.
         foreach (var (file, _, entry) in Snapshots.Where(s => s.Version == EntryCodec.FormatVersion))
         {
             var path = Path.Combine(directory, file);
             if (!File.Exists(path))
             {
-                File.WriteAllBytes(path, EntryCodec.Encode(entry));
+                File.WriteAllBytes(path, file == TrainedSnapshot ? EntryCodec.Encode(entry, trained!) : EntryCodec.Encode(entry));
             }
         }
     }
