@@ -33,8 +33,9 @@ public sealed class CompressionRatioConfig : ManualConfig
         public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
         {
             var shape = benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == nameof(CodecBenchmarks.Entry))?.Value;
+            var dictionary = benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == nameof(CodecBenchmarks.Dictionary))?.Value;
             return shape is EntryShape entryShape
-                ? SampleEntries.CompressionRatio(entryShape).ToString("F2", System.Globalization.CultureInfo.InvariantCulture)
+                ? SampleEntries.CompressionRatio(entryShape, dictionary as DictionaryKind? ?? DictionaryKind.Shipped).ToString("F2", System.Globalization.CultureInfo.InvariantCulture)
                 : "-";
         }
 

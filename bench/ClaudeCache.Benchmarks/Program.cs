@@ -6,6 +6,13 @@ using BenchmarkDotNet.Running;
 // Medians are what we quote (the machine is shared and noisy), so the Median column is always on.
 // `--quick`: one launch, 3 warm-ups, 7 iterations — the whole suite then finishes in about five minutes.
 // Every other argument goes to BenchmarkSwitcher (--filter, --job, --list flat, ...).
+// `--compression`: the out-of-sample compression report on the answer corpus (CompressionReport), no timing.
+if (args.Contains("--compression"))
+{
+    ClaudeCache.Benchmarks.CompressionReport.Run();
+    return;
+}
+
 var quick = args.Contains("--quick");
 var config = DefaultConfig.Instance.AddColumn(StatisticColumn.Median);
 if (quick)

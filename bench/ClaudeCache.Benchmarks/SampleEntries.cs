@@ -22,10 +22,14 @@ internal static class SampleEntries
             ExpiresAt = DateTimeOffset.UtcNow.AddDays(30),
         };
 
+    /// <summary>The shipped dictionary, or one trained like a store's own on the answer corpus.</summary>
+    public static EntryDictionary Dictionary(DictionaryKind kind) =>
+        kind == DictionaryKind.Trained ? TrainedDictionaries.TrainedOnCorpus : EntryDictionary.Shipped;
+
     /// <summary>Raw response bytes (JSON + SSE) over stored bytes (header included).</summary>
-    public static double CompressionRatio(EntryShape shape)
+    public static double CompressionRatio(EntryShape shape, DictionaryKind dictionary)
     {
         var entry = Create(shape);
-        return (double)(entry.Body.Length + entry.RawSse.Length) / EntryCodec.Encode(entry).Length;
+        return (double)(entry.Body.Length + entry.RawSse.Length) / EntryCodec.Encode(entry, Dictionary(dictionary)).Length;
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Threading.Channels;
 using ClaudeCache.Entries;
 using ClaudeCache.Keys;
@@ -212,7 +213,15 @@ public sealed partial class ResponseCache : IAsyncDisposable
 
         var encoded = Interlocked.Read(ref _encodedBytesWritten);
         double? ratio = encoded == 0 ? null : (double)Interlocked.Read(ref _rawBytesWritten) / encoded;
-        return new CacheStatistics(_memory.Count, _memory.Bytes, storedEntries, storedBytes, ratio);
+        var dictionary = _dictionaries.Active;
+        return new CacheStatistics(
+            _memory.Count,
+            _memory.Bytes,
+            storedEntries,
+            storedBytes,
+            ratio,
+            dictionary.Id.ToString("x8", CultureInfo.InvariantCulture),
+            dictionary.IsShipped ? null : dictionary.CreatedAt);
     }
 
     /// <summary>Removes an entry from every tier, and from every other instance's memory tier.</summary>

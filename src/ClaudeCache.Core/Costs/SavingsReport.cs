@@ -135,5 +135,12 @@ public sealed record SavingsProjection
 /// <summary>Latency percentiles (upper bounds of histogram slots, milliseconds).</summary>
 public sealed record LatencySummary(long Count, double? P50Ms, double? P95Ms, double? P99Ms);
 
-/// <summary>What the cache holds.</summary>
-public sealed record CacheFigures(long MemoryEntries, long MemoryBytes, long? StoredEntries, long? StoredBytes, double? CompressionRatio);
+/// <summary>What the cache holds, and the dictionary its new entries are compressed with (see <c>CacheStatistics</c>).</summary>
+public sealed record CacheFigures(
+    long MemoryEntries,
+    long MemoryBytes,
+    long? StoredEntries,
+    long? StoredBytes,
+    double? CompressionRatio,
+    string? DictionaryId = null,
+    DateTimeOffset? DictionaryTrainedAt = null);

@@ -55,7 +55,7 @@ internal static class AdminEndpoints
         if (cache is not null)
         {
             var s = await cache.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
-            figures = new CacheFigures(s.MemoryEntries, s.MemoryBytes, s.StoredEntries, s.StoredBytes, s.CompressionRatio);
+            figures = new CacheFigures(s.MemoryEntries, s.MemoryBytes, s.StoredEntries, s.StoredBytes, s.CompressionRatio, s.DictionaryId, s.DictionaryTrainedAt);
         }
 
         return SavingsAnalytics.Build(rows, latency, from, to, filter, infrastructure, figures);

@@ -149,6 +149,13 @@ internal static class StatsTables
             Row(table, "Compression", ratio.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) + "×");
         }
 
+        if (cache.DictionaryId is { } dictionary)
+        {
+            Row(table, "Dictionary", cache.DictionaryTrainedAt is { } trained
+                ? $"{dictionary}, trained on this store's entries {trained.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)} UTC"
+                : $"{dictionary}, shipped (not trained yet)");
+        }
+
         return table;
     }
 
