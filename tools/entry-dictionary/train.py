@@ -4,7 +4,9 @@
 The corpus is this repository's own documentation and source comments, wrapped in the shapes that entries hold: a Message JSON body
 in the API's 2025 key order, and the same answer as an SSE stream (padded data lines, pings, cumulative usage).
 It teaches zstd the JSON and SSE structure and common English; it deliberately contains none of the test
-workload's text, so the compression figures in docs/benchmarks.md are measured out of sample.
+workload's text nor the answer corpus (tests/ClaudeCache.Testing/Corpus), so the compression figures in
+docs/benchmarks.md are measured out of sample. Stores then train their own dictionaries on their own entries
+(format version 3, docs/decisions/0007-trained-dictionaries.md); this one is what they use until they have.
 
 Usage (needs python3 and the zstd command-line tool):  python3 tools/entry-dictionary/train.py
 Writes src/ClaudeCache.Core/Entries/entries-v2.zdict. A new dictionary is a new stored-format version: never

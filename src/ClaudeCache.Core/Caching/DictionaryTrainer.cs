@@ -19,6 +19,13 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
     /// <summary>A new dictionary must shrink the held-out entries by this fraction to replace the one in use.</summary>
     internal const double MinimumGain = 0.05;
 
+    /// <summary>
+    /// How often the dictionary in use is written to the store again (a no-op when it is there): a Redis with an
+    /// <c>allkeys-*</c> eviction policy may evict the rarely read dictionaries hash, and every entry naming a lost
+    /// dictionary reads as a miss.
+    /// </summary>
+    internal static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(10);
+
     /// <summary>Longer entries are sampled by their first bytes only (streams repeat their framing).</summary>
     private const int MaxSampleBytes = 64 * 1024;
 
@@ -35,6 +42,8 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
     private DateTimeOffset _nextRoundAt = DateTimeOffset.MinValue;
     private Task _round = Task.CompletedTask;
     private int _rounds;
+    private DateTimeOffset _refreshedAt;
+    private Task _refresh = Task.CompletedTask;
 
     internal DictionaryTrainer(
         ResponseCacheOptions options,
@@ -56,14 +65,14 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
     /// <summary>Completes when the dictionaries already in the store have been loaded (or failed to load).</summary>
     internal Task Loaded => _loaded;
 
-    /// <summary>The training round in progress, or a completed task.</summary>
+    /// <summary>The training round and the store refresh in progress, or a completed task.</summary>
     internal Task Round
     {
         get
         {
             lock (_gate)
             {
-                return _round;
+                return Task.WhenAll(_round, _refresh);
             }
         }
     }
@@ -82,7 +91,15 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
         List<byte[]> samples;
         lock (_gate)
         {
-            if (_training || _time.GetUtcNow() < _nextRoundAt)
+            var now = _time.GetUtcNow();
+            if (_store is not null && now - _refreshedAt >= RefreshInterval && _refresh.IsCompleted && !_dictionaries.Active.IsShipped)
+            {
+                _refreshedAt = now;
+                var active = _dictionaries.Active;
+                _refresh = Task.Run(() => RefreshAsync(active));
+            }
+
+            if (_training || now < _nextRoundAt)
             {
                 return;
             }
@@ -280,10 +297,30 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
             }
         }
 
+        lock (_gate)
+        {
+            _refreshedAt = createdAt; // just saved
+        }
+
         _dictionaries.Add(candidate);
         Log.Adopted(_logger, candidate.Id, training.Count, before, after);
         await PruneAsync().ConfigureAwait(false);
         return "adopted";
+    }
+
+    private async Task RefreshAsync(EntryDictionary active)
+    {
+        try
+        {
+            await _store!.SaveDictionaryAsync(new StoredDictionary(active.Id, active.Bytes, active.CreatedAt), CancellationToken.None).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Best effort; the next refresh tries again.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _metrics.StoreError("dictionary");
+            Log.SaveFailed(_logger, ex);
+        }
     }
 
     private async Task PruneAsync()

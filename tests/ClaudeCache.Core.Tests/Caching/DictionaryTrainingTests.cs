@@ -183,6 +183,26 @@ public sealed class DictionaryTrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task DictionaryEvictedFromTheStore_IsWrittenBackWithinTheRefreshInterval()
+    {
+        // A Redis under an allkeys-* eviction policy may drop the dictionaries hash.
+        var time = new FakeTimeProvider(Start);
+        var store = new MemoryStore();
+        await using var cache = new ResponseCache(Options(), store, time, new ClaudeCacheMetrics());
+        await StoreAllAsync(cache, Stored, time.GetUtcNow());
+        var trained = Assert.Single(store.Dictionaries);
+        await store.RemoveDictionaryAsync(trained.Id, CancellationToken.None);
+
+        time.Advance(TimeSpan.FromMinutes(9));
+        await StoreAllAsync(cache, HeldOut.Take(1), time.GetUtcNow());
+        Assert.Empty(store.Dictionaries);
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        await StoreAllAsync(cache, HeldOut.Take(1), time.GetUtcNow());
+        Assert.Equal(trained.Bytes, Assert.Single(store.Dictionaries).Bytes);
+    }
+
+    [Fact]
     public async Task TrainingOff_NeverTrains()
     {
         var time = new FakeTimeProvider(Start);
