@@ -27,7 +27,10 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
     internal static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(10);
 
     /// <summary>Longer entries are sampled by their first bytes only (streams repeat their framing).</summary>
-    private const int MaxSampleBytes = 64 * 1024;
+    private const int MaxSampleBytes = 16 * 1024;
+
+    /// <summary>A round starts early when its samples reach this size, so sampling never holds more memory.</summary>
+    private const int MaxRoundBytes = 8 * 1024 * 1024;
 
     private readonly ResponseCacheOptions _options;
     private readonly EntryDictionarySet _dictionaries;
@@ -38,6 +41,7 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Task _loaded;
     private List<byte[]> _samples = [];
+    private long _sampleBytes;
     private bool _training;
     private DateTimeOffset _nextRoundAt = DateTimeOffset.MinValue;
     private Task _round = Task.CompletedTask;
@@ -104,13 +108,15 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
                 return;
             }
 
-            _samples.Add(Sample(response));
-            if (_samples.Count < _options.DictionaryTrainingEntries)
+            var sample = Sample(response);
+            _samples.Add(sample);
+            _sampleBytes += sample.Length;
+            if (_samples.Count < _options.DictionaryTrainingEntries && _sampleBytes < MaxRoundBytes)
             {
                 return;
             }
 
-            (samples, _samples) = (_samples, []);
+            (samples, _samples, _sampleBytes) = (_samples, [], 0);
             _training = true;
             _round = Task.Run(() => RunRoundAsync(samples));
         }
