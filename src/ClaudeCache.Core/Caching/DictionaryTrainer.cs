@@ -124,9 +124,10 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
 
     /// <summary>
     /// Makes the dictionary <paramref name="id"/> available for decoding: an entry another instance (or an earlier
-    /// run) compressed with it. False when the store does not have it or cannot be read.
+    /// run) compressed with it. True when loaded; false when the store does not have it (or holds no valid
+    /// dictionary under that id); null when the store could not be read, which says nothing about the entry.
     /// </summary>
-    internal async ValueTask<bool> TryLoadAsync(uint id, CancellationToken cancellationToken)
+    internal async ValueTask<bool?> TryLoadAsync(uint id, CancellationToken cancellationToken)
     {
         if (_dictionaries.TryGet(id, out _))
         {
@@ -147,7 +148,7 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
         {
             _metrics.StoreError("dictionary");
             Log.LoadFailed(_logger, ex);
-            return false;
+            return null;
         }
     }
 

@@ -91,7 +91,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
 
     /// <summary>
     /// Step 5: looks the key up in the memory tier, then the second tier. A corrupt or unknown-version entry is a
-    /// miss and is removed; a failing tier is a miss.
+    /// miss and is removed; a failing tier is a miss, also when it fails to load the dictionary an entry names.
     /// </summary>
     public async ValueTask<CachedResponse?> GetAsync(CacheKey key, CancellationToken cancellationToken)
     {
@@ -131,11 +131,19 @@ public sealed partial class ResponseCache : IAsyncDisposable
         }
 
         var status = EntryCodec.TryDecode(payload, _dictionaries, out var entry);
-        if (status == DecodeStatus.UnknownDictionary && EntryCodec.TryGetDictionaryId(payload, out var dictionaryId) &&
-            await _trainer.TryLoadAsync(dictionaryId, cancellationToken).ConfigureAwait(false))
+        if (status == DecodeStatus.UnknownDictionary && EntryCodec.TryGetDictionaryId(payload, out var dictionaryId))
         {
-            // Compressed with a dictionary another instance (or an earlier run) trained: now loaded.
-            status = EntryCodec.TryDecode(payload, _dictionaries, out entry);
+            switch (await _trainer.TryLoadAsync(dictionaryId, cancellationToken).ConfigureAwait(false))
+            {
+                case true:
+                    // Compressed with a dictionary another instance (or an earlier run) trained: now loaded.
+                    status = EntryCodec.TryDecode(payload, _dictionaries, out entry);
+                    break;
+                case null:
+                    // The store failed to say (logged and counted): the entry is intact, so this is a miss like any
+                    // failed read, and the entry stays for the next read.
+                    return null;
+            }
         }
 
         if (status != DecodeStatus.Ok || entry is null)

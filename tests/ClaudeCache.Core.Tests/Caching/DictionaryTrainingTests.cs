@@ -143,6 +143,30 @@ public sealed class DictionaryTrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task DictionaryTheStoreFailsToLoad_IsAMiss_AndTheEntryStays()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new MemoryStore();
+        await using (var trainer = new ResponseCache(Options(), store, time, new ClaudeCacheMetrics()))
+        {
+            await StoreAllAsync(trainer, Stored, time.GetUtcNow());
+            Assert.False(trainer.Dictionaries.Active.IsShipped);
+            trainer.Set(Key("intact"), Entry(HeldOut[3], time.GetUtcNow()));
+            await trainer.FlushAsync();
+        }
+
+        store.FailDictionaryReads = true;
+        await using var cache = new ResponseCache(Options(), store, time, new ClaudeCacheMetrics());
+        await cache.WhenDictionariesIdleAsync();
+
+        Assert.Null(await cache.GetAsync(Key("intact"), CancellationToken.None));
+        Assert.True(store.Entries.ContainsKey(Key("intact").ToHex()));
+
+        store.FailDictionaryReads = false;
+        Assert.NotNull(await cache.GetAsync(Key("intact"), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task DictionaryTheStoreCannotSave_IsNotAdopted()
     {
         var time = new FakeTimeProvider(Start);

@@ -5,7 +5,7 @@ namespace ClaudeCache.Tests.Caching;
 
 /// <summary>
 /// A second tier and dictionary store in a dictionary, shared by several caches as a Redis or SQLite store would
-/// be; it can be told to refuse dictionary writes.
+/// be; it can be told to refuse dictionary writes or reads.
 /// </summary>
 internal sealed class MemoryStore : ISecondTier, IDictionaryStore
 {
@@ -13,6 +13,8 @@ internal sealed class MemoryStore : ISecondTier, IDictionaryStore
     private readonly ConcurrentDictionary<uint, StoredDictionary> _dictionaries = new();
 
     public bool FailDictionarySaves { get; set; }
+
+    public bool FailDictionaryReads { get; set; }
 
     public int DictionaryReads { get; private set; }
 
@@ -36,11 +38,18 @@ internal sealed class MemoryStore : ISecondTier, IDictionaryStore
     }
 
     public ValueTask<IReadOnlyList<StoredDictionary>> LoadDictionariesAsync(CancellationToken cancellationToken) =>
-        ValueTask.FromResult<IReadOnlyList<StoredDictionary>>([.. _dictionaries.Values]);
+        FailDictionaryReads
+            ? throw new TimeoutException("store too slow")
+            : ValueTask.FromResult<IReadOnlyList<StoredDictionary>>([.. _dictionaries.Values]);
 
     public ValueTask<StoredDictionary?> GetDictionaryAsync(uint id, CancellationToken cancellationToken)
     {
         DictionaryReads++;
+        if (FailDictionaryReads)
+        {
+            throw new TimeoutException("store too slow");
+        }
+
         return ValueTask.FromResult(_dictionaries.TryGetValue(id, out var dictionary) ? dictionary : null);
     }
 
