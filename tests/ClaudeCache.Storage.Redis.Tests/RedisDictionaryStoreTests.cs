@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using ClaudeCache.Caching;
 using ClaudeCache.Storage.Redis;
 using ClaudeCache.Testing.Redis;
+using ClaudeCache.Tests.Shared;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
@@ -18,6 +19,7 @@ public sealed class RedisDictionaryStoreTests(RedisServerFixture fixture) : IAsy
     private readonly FakeTimeProvider _time = new(Start);
     private RedisConnection _connection = null!;
     private RedisSecondTier _tier = null!;
+    private RedisSecondTier? _other;
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -30,63 +32,29 @@ public sealed class RedisDictionaryStoreTests(RedisServerFixture fixture) : IAsy
 
     public async ValueTask DisposeAsync()
     {
+        if (_other is not null)
+        {
+            await _other.DisposeAsync();
+        }
+
         await _tier.DisposeAsync();
         await _connection.DisposeAsync();
     }
 
     [Fact]
-    public async Task SaveLoadGetRemove_RoundTrip()
-    {
-        // An id above int.MaxValue: ids are unsigned and must not come back negative or truncated.
-        var small = new StoredDictionary(7, TestRedis.Payload(4096, seed: 1), Start.AddMinutes(-5));
-        var large = new StoredDictionary(0xF000_0001, TestRedis.Payload(3000, seed: 2), Start);
-
-        await _tier.SaveDictionaryAsync(small, Token);
-        await _tier.SaveDictionaryAsync(large, Token);
-
-        AssertSame(small, await _tier.GetDictionaryAsync(small.Id, Token));
-        AssertSame(large, await _tier.GetDictionaryAsync(large.Id, Token));
-        AssertSameSet([small, large], await _tier.LoadDictionariesAsync(Token));
-
-        // Another instance on its own connection sees the same.
-        await using (var other = new RedisSecondTier(_connection.Options, _time))
+    public Task SaveLoadGetRemove_RoundTrip_AlsoFromAnotherInstance() =>
+        DictionaryStoreContract.SaveLoadGetRemoveAsync(_tier, () =>
         {
-            AssertSameSet([small, large], await other.LoadDictionariesAsync(Token));
-        }
-
-        await _tier.RemoveDictionaryAsync(small.Id, Token);
-        await _tier.RemoveDictionaryAsync(small.Id, Token); // absent: no error
-        await _tier.RemoveDictionaryAsync(12345, Token); // never stored: no error
-
-        Assert.Null(await _tier.GetDictionaryAsync(small.Id, Token));
-        AssertSame(large, await _tier.GetDictionaryAsync(large.Id, Token));
-        AssertSameSet([large], await _tier.LoadDictionariesAsync(Token));
-    }
+            // Another instance on its own connection sees the same.
+            _other = new RedisSecondTier(_connection.Options, _time);
+            return Task.FromResult<IDictionaryStore>(_other);
+        }, Start);
 
     [Fact]
-    public async Task SaveTwice_SameId_KeepsTheFirst()
-    {
-        var first = new StoredDictionary(42, TestRedis.Payload(2000, seed: 1), Start);
-        var second = new StoredDictionary(42, TestRedis.Payload(2500, seed: 9), Start.AddHours(1));
-
-        await _tier.SaveDictionaryAsync(first, Token);
-        await _tier.SaveDictionaryAsync(second, Token);
-
-        AssertSame(first, await _tier.GetDictionaryAsync(42, Token));
-        AssertSame(first, Assert.Single(await _tier.LoadDictionariesAsync(Token)));
-    }
+    public Task SaveTwice_SameId_KeepsTheFirst() => DictionaryStoreContract.SaveTwiceKeepsTheFirstAsync(_tier, Start);
 
     [Fact]
-    public async Task GetMissingId_ReturnsNull_WithNoDictionariesAndBesideAStoredOne()
-    {
-        Assert.Null(await _tier.GetDictionaryAsync(1, Token));
-        Assert.Empty(await _tier.LoadDictionariesAsync(Token));
-
-        await _tier.SaveDictionaryAsync(new StoredDictionary(1, TestRedis.Payload(100), Start), Token);
-
-        Assert.Null(await _tier.GetDictionaryAsync(2, Token));
-        Assert.Null(await _tier.GetDictionaryAsync(uint.MaxValue, Token));
-    }
+    public Task GetMissingId_ReturnsNull_WithNoDictionariesAndBesideAStoredOne() => DictionaryStoreContract.MissingIdIsNullAsync(_tier, Start);
 
     [Fact]
     public async Task Dictionaries_AreOneHashUnderThePrefix_AndNothingElse()
@@ -144,8 +112,8 @@ public sealed class RedisDictionaryStoreTests(RedisServerFixture fixture) : IAsy
         await connectionB.ConnectAsync(Token);
         await using var a = SharedDictionaryScenario.NewCache(connectionA, time);
         var trained = await SharedDictionaryScenario.TrainAsync(a, time);
-        var key = SharedDictionaryScenario.Key("held-out");
-        var entry = SharedDictionaryScenario.Entry(SharedDictionaryScenario.HeldOut[2], time.GetUtcNow());
+        var key = CorpusEntries.Key("held-out");
+        var entry = CorpusEntries.Entry(CorpusEntries.HeldOut[2], time.GetUtcNow());
         a.Set(key, entry);
         await a.FlushAsync(Token);
         var payload = await a.SecondTier!.GetAsync(key.ToHex(), Token);
@@ -177,22 +145,5 @@ public sealed class RedisDictionaryStoreTests(RedisServerFixture fixture) : IAsy
         }
 
         return [.. keys.Order(StringComparer.Ordinal)];
-    }
-
-    private static void AssertSame(StoredDictionary expected, StoredDictionary? actual)
-    {
-        Assert.NotNull(actual);
-        Assert.Equal(expected.Id, actual.Id);
-        Assert.Equal(expected.Bytes, actual.Bytes);
-        Assert.Equal(expected.CreatedAt, actual.CreatedAt);
-    }
-
-    private static void AssertSameSet(StoredDictionary[] expected, IReadOnlyList<StoredDictionary> actual)
-    {
-        Assert.Equal(expected.Select(d => d.Id).Order(), actual.Select(d => d.Id).Order());
-        foreach (var dictionary in expected)
-        {
-            AssertSame(dictionary, actual.Single(d => d.Id == dictionary.Id));
-        }
     }
 }

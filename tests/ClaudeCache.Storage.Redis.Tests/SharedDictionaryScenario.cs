@@ -1,13 +1,9 @@
-using System.Security.Cryptography;
-using System.Text;
 using ClaudeCache.Caching;
 using ClaudeCache.Entries;
-using ClaudeCache.Keys;
-using ClaudeCache.Policy;
 using ClaudeCache.Storage.Redis;
 using ClaudeCache.Telemetry;
-using ClaudeCache.Testing;
 using Microsoft.Extensions.Time.Testing;
+using static ClaudeCache.Tests.Shared.CorpusEntries;
 
 namespace ClaudeCache.Tests.Storage.Redis;
 
@@ -19,11 +15,6 @@ namespace ClaudeCache.Tests.Storage.Redis;
 internal static class SharedDictionaryScenario
 {
     public static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
-
-    /// <summary>Every fifth corpus answer is held out: never stored before training, never trained on.</summary>
-    public static readonly CorpusAnswer[] HeldOut = [.. AnswerCorpus.All.Where((_, i) => i % 5 == 4)];
-
-    private static readonly CorpusAnswer[] Stored = [.. AnswerCorpus.All.Where((_, i) => i % 5 != 4)];
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -76,18 +67,12 @@ internal static class SharedDictionaryScenario
 
     /// <summary>A cache on its own tier over <paramref name="connection"/>, training after the 60 stored answers.</summary>
     public static ResponseCache NewCache(RedisConnection connection, TimeProvider time) =>
-        new(new ResponseCacheOptions { DictionaryTrainingEntries = Stored.Length }, new RedisSecondTier(connection, time), time, new ClaudeCacheMetrics());
+        new(TrainAfterStored(), new RedisSecondTier(connection, time), time, new ClaudeCacheMetrics());
 
     /// <summary>Stores the 60 answers that are not held out, and returns the dictionary trained on them, saved and adopted.</summary>
     public static async Task<EntryDictionary> TrainAsync(ResponseCache cache, TimeProvider time)
     {
-        foreach (var answer in Stored)
-        {
-            cache.Set(Key(answer.Name), Entry(answer, time.GetUtcNow()));
-        }
-
-        await cache.FlushAsync(Token);
-        await cache.WhenDictionariesIdleAsync();
+        await StoreAllAsync(cache, Stored, time.GetUtcNow());
         var trained = cache.Dictionaries.Active;
         Assert.False(trained.IsShipped);
         var saved = await ((IDictionaryStore)cache.SecondTier!).GetDictionaryAsync(trained.Id, Token);
@@ -95,17 +80,4 @@ internal static class SharedDictionaryScenario
         Assert.Equal(trained.Bytes, saved.Bytes);
         return trained;
     }
-
-    public static CacheKey Key(string name) => new(SHA256.HashData(Encoding.UTF8.GetBytes(name)));
-
-    public static CachedResponse Entry(CorpusAnswer answer, DateTimeOffset now) => new()
-    {
-        Kind = ResponseKind.Message,
-        CreatedAt = now,
-        ExpiresAt = now.AddHours(6),
-        Strategy = CacheStrategy.Standard,
-        Model = FakeReply.DefaultModel,
-        ContextType = answer.Category.Replace('-', '_'),
-        Body = AnswerCorpus.MessageJson(answer),
-    };
 }

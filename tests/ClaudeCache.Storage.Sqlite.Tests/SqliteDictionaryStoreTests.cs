@@ -1,14 +1,12 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using System.Security.Cryptography;
-using System.Text;
 using ClaudeCache.Caching;
 using ClaudeCache.Entries;
-using ClaudeCache.Keys;
-using ClaudeCache.Policy;
 using ClaudeCache.Telemetry;
 using ClaudeCache.Testing;
 using Microsoft.Data.Sqlite;
+using ClaudeCache.Tests.Shared;
+using static ClaudeCache.Tests.Shared.CorpusEntries;
 
 namespace ClaudeCache.Tests.Storage.Sqlite;
 
@@ -33,11 +31,6 @@ public sealed class SqliteDictionaryStoreTests : IAsyncLifetime
         PRAGMA user_version = 1;
         """;
 
-    /// <summary>Every fifth corpus answer is held out: never stored before training, never trained on.</summary>
-    private static readonly CorpusAnswer[] HeldOut = [.. AnswerCorpus.All.Where((_, i) => i % 5 == 4)];
-
-    private static readonly CorpusAnswer[] Stored = [.. AnswerCorpus.All.Where((_, i) => i % 5 != 4)];
-
     private readonly StoreHarness _harness = new();
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
@@ -47,60 +40,21 @@ public sealed class SqliteDictionaryStoreTests : IAsyncLifetime
     public ValueTask DisposeAsync() => _harness.DisposeAsync();
 
     [Fact]
-    public async Task SaveLoadGetRemove_RoundTrip_AlsoAfterReopening()
+    public Task SaveLoadGetRemove_RoundTrip_AlsoAfterReopening()
     {
         var store = _harness.Open();
-        // An id above int.MaxValue: ids are unsigned and must not come back negative or truncated.
-        var small = new StoredDictionary(7, Bytes(4096, seed: 1), _harness.Now.AddMinutes(-5));
-        var large = new StoredDictionary(0xF000_0001, Bytes(3000, seed: 2), _harness.Now);
-
-        await store.SaveDictionaryAsync(small, Token);
-        await store.SaveDictionaryAsync(large, Token);
-
-        AssertSame(small, await store.GetDictionaryAsync(small.Id, Token));
-        AssertSame(large, await store.GetDictionaryAsync(large.Id, Token));
-        AssertSameSet([small, large], await store.LoadDictionariesAsync(Token));
-
-        await store.DisposeAsync();
-        var reopened = _harness.Open();
-        AssertSameSet([small, large], await reopened.LoadDictionariesAsync(Token));
-
-        await reopened.RemoveDictionaryAsync(small.Id, Token);
-        await reopened.RemoveDictionaryAsync(small.Id, Token); // absent: no error
-        await reopened.RemoveDictionaryAsync(12345, Token); // never stored: no error
-
-        Assert.Null(await reopened.GetDictionaryAsync(small.Id, Token));
-        AssertSame(large, await reopened.GetDictionaryAsync(large.Id, Token));
-        AssertSameSet([large], await reopened.LoadDictionariesAsync(Token));
+        return DictionaryStoreContract.SaveLoadGetRemoveAsync(store, async () =>
+        {
+            await store.DisposeAsync();
+            return _harness.Open();
+        }, _harness.Now);
     }
 
     [Fact]
-    public async Task SaveTwice_SameId_KeepsTheFirst()
-    {
-        var store = _harness.Open();
-        var first = new StoredDictionary(42, Bytes(2000, seed: 1), _harness.Now);
-        var second = new StoredDictionary(42, Bytes(2500, seed: 9), _harness.Now.AddHours(1));
-
-        await store.SaveDictionaryAsync(first, Token);
-        await store.SaveDictionaryAsync(second, Token);
-
-        AssertSame(first, await store.GetDictionaryAsync(42, Token));
-        AssertSame(first, Assert.Single(await store.LoadDictionariesAsync(Token)));
-    }
+    public Task SaveTwice_SameId_KeepsTheFirst() => DictionaryStoreContract.SaveTwiceKeepsTheFirstAsync(_harness.Open(), _harness.Now);
 
     [Fact]
-    public async Task GetMissingId_ReturnsNull_OnANewFileAndBesideAStoredOne()
-    {
-        var store = _harness.Open();
-
-        Assert.Null(await store.GetDictionaryAsync(1, Token));
-        Assert.Empty(await store.LoadDictionariesAsync(Token));
-
-        await store.SaveDictionaryAsync(new StoredDictionary(1, Bytes(100, seed: 1), _harness.Now), Token);
-
-        Assert.Null(await store.GetDictionaryAsync(2, Token));
-        Assert.Null(await store.GetDictionaryAsync(uint.MaxValue, Token));
-    }
+    public Task GetMissingId_ReturnsNull_OnANewFileAndBesideAStoredOne() => DictionaryStoreContract.MissingIdIsNullAsync(_harness.Open(), _harness.Now);
 
     [Fact]
     public async Task FileOfThePreviousSchema_GetsTheDictionariesTable_AndItsEntriesStillRead()
@@ -115,8 +69,8 @@ public sealed class SqliteDictionaryStoreTests : IAsyncLifetime
         var dictionary = new StoredDictionary(99, Bytes(1024, seed: 3), _harness.Now);
         await store.SaveDictionaryAsync(dictionary, Token);
 
-        AssertSame(dictionary, await store.GetDictionaryAsync(99, Token));
-        AssertSame(dictionary, Assert.Single(await store.LoadDictionariesAsync(Token)));
+        DictionaryStoreContract.AssertSame(dictionary, await store.GetDictionaryAsync(99, Token));
+        DictionaryStoreContract.AssertSame(dictionary, Assert.Single(await store.LoadDictionariesAsync(Token)));
         Assert.Equal(new StoreStatistics(1, payload.Length), await store.GetStatisticsAsync(Token));
         Assert.True(await TableExistsAsync("dictionaries"));
         Assert.Equal(1L, await ScalarAsync("PRAGMA user_version")); // additive: no new schema version
@@ -127,7 +81,7 @@ public sealed class SqliteDictionaryStoreTests : IAsyncLifetime
         var reopened = _harness.Open();
         Assert.Equal(payload, await reopened.GetAsync("old", Token));
         Assert.Equal(StoreHarness.Payload(50, seed: 8), await reopened.GetAsync("new", Token));
-        AssertSame(dictionary, await reopened.GetDictionaryAsync(99, Token));
+        DictionaryStoreContract.AssertSame(dictionary, await reopened.GetDictionaryAsync(99, Token));
     }
 
     [Fact]
@@ -193,31 +147,9 @@ public sealed class SqliteDictionaryStoreTests : IAsyncLifetime
         Assert.Equal(trained.Id, id);
     }
 
-    private static ResponseCacheOptions CacheOptions() => new() { DictionaryTrainingEntries = Stored.Length };
+    private static ResponseCacheOptions CacheOptions() => TrainAfterStored();
 
-    private static CacheKey Key(string name) => new(SHA256.HashData(Encoding.UTF8.GetBytes(name)));
-
-    private static CachedResponse Entry(CorpusAnswer answer, DateTimeOffset now) => new()
-    {
-        Kind = ResponseKind.Message,
-        CreatedAt = now,
-        ExpiresAt = now.AddHours(6),
-        Strategy = CacheStrategy.Standard,
-        Model = FakeReply.DefaultModel,
-        ContextType = answer.Category.Replace('-', '_'),
-        Body = AnswerCorpus.MessageJson(answer),
-    };
-
-    private async Task StoreAndTrainAsync(ResponseCache cache, IEnumerable<CorpusAnswer> answers)
-    {
-        foreach (var answer in answers)
-        {
-            cache.Set(Key(answer.Name), Entry(answer, _harness.Now));
-        }
-
-        await cache.FlushAsync(Token);
-        await cache.WhenDictionariesIdleAsync();
-    }
+    private Task StoreAndTrainAsync(ResponseCache cache, IEnumerable<CorpusAnswer> answers) => StoreAllAsync(cache, answers, _harness.Now);
 
     /// <summary>
     /// Rewrites a format-3 entry compressed with the shipped dictionary as format 2, which an earlier build wrote:
@@ -287,21 +219,4 @@ public sealed class SqliteDictionaryStoreTests : IAsyncLifetime
     }
 
     private static byte[] Bytes(int size, byte seed) => StoreHarness.Payload(size, seed);
-
-    private static void AssertSame(StoredDictionary expected, StoredDictionary? actual)
-    {
-        Assert.NotNull(actual);
-        Assert.Equal(expected.Id, actual.Id);
-        Assert.Equal(expected.Bytes, actual.Bytes);
-        Assert.Equal(expected.CreatedAt, actual.CreatedAt);
-    }
-
-    private static void AssertSameSet(StoredDictionary[] expected, IReadOnlyList<StoredDictionary> actual)
-    {
-        Assert.Equal(expected.Select(d => d.Id).Order(), actual.Select(d => d.Id).Order());
-        foreach (var dictionary in expected)
-        {
-            AssertSame(dictionary, actual.Single(d => d.Id == dictionary.Id));
-        }
-    }
 }

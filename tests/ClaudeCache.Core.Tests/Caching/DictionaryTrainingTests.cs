@@ -1,13 +1,11 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using ClaudeCache.Caching;
 using ClaudeCache.Entries;
-using ClaudeCache.Keys;
-using ClaudeCache.Policy;
 using ClaudeCache.Telemetry;
 using ClaudeCache.Testing;
 using ClaudeCache.Tests.Entries;
+using static ClaudeCache.Tests.Shared.CorpusEntries;
 using Microsoft.Extensions.Time.Testing;
 using ZstdSharp;
 
@@ -21,36 +19,7 @@ public sealed class DictionaryTrainingTests(ITestOutputHelper output)
 {
     private static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
 
-    /// <summary>Every fifth corpus answer is held out: never stored, never trained on.</summary>
-    private static readonly CorpusAnswer[] HeldOut = [.. AnswerCorpus.All.Where((_, i) => i % 5 == 4)];
-
-    private static readonly CorpusAnswer[] Stored = [.. AnswerCorpus.All.Where((_, i) => i % 5 != 4)];
-
-    private static ResponseCacheOptions Options(int entries = 60) => new() { DictionaryTrainingEntries = entries };
-
-    private static CacheKey Key(string name) => new(SHA256.HashData(Encoding.UTF8.GetBytes(name)));
-
-    private static CachedResponse Entry(CorpusAnswer answer, DateTimeOffset now) => new()
-    {
-        Kind = ResponseKind.Message,
-        CreatedAt = now,
-        ExpiresAt = now.AddHours(6),
-        Strategy = CacheStrategy.Standard,
-        Model = FakeReply.DefaultModel,
-        ContextType = answer.Category.Replace('-', '_'),
-        Body = AnswerCorpus.MessageJson(answer),
-    };
-
-    private static async Task StoreAllAsync(ResponseCache cache, IEnumerable<CorpusAnswer> answers, DateTimeOffset now)
-    {
-        foreach (var answer in answers)
-        {
-            cache.Set(Key(answer.Name), Entry(answer, now));
-        }
-
-        await cache.FlushAsync();
-        await cache.WhenDictionariesIdleAsync();
-    }
+    private static ResponseCacheOptions Options() => TrainAfterStored();
 
     [Fact]
     public async Task FewerEntriesThanARound_KeepsTheShippedDictionary()
