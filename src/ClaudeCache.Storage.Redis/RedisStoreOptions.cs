@@ -1,3 +1,5 @@
+using StackExchange.Redis;
+
 namespace ClaudeCache.Storage.Redis;
 
 /// <summary>
@@ -45,38 +47,79 @@ public sealed class RedisStoreOptions
     /// <summary>Coalesce identical misses across instances with a leased lock.</summary>
     public bool Lock { get; set; } = true;
 
-    /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
+    /// <summary>
+    /// Every problem with these options, each naming its configuration key under <paramref name="sectionPath"/>
+    /// (e.g. <c>ClaudeCache:Storage:Redis:KeyPrefix must not contain '{' or '}'.</c>), including a
+    /// <see cref="Configuration"/> that does not parse or names no endpoint. Empty when the options are valid. Hosts
+    /// call it at start-up so a bad value stops the process with the key's name; the message never repeats the
+    /// connection string, which may hold a password.
+    /// </summary>
+    public IReadOnlyList<string> Validate(string sectionPath)
+    {
+        ArgumentNullException.ThrowIfNull(sectionPath);
+        return [.. Problems().Select(p => $"{sectionPath}:{p.Key} {p.Problem}.")];
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range or the configuration does not parse.</summary>
     internal void Validate()
+    {
+        var (key, problem) = Problems().FirstOrDefault();
+        if (key is not null)
+        {
+            throw new ArgumentException($"RedisStoreOptions.{key} {problem}.", key);
+        }
+    }
+
+    private IEnumerable<(string Key, string Problem)> Problems()
     {
         if (string.IsNullOrWhiteSpace(Configuration))
         {
-            throw new ArgumentException("RedisStoreOptions.Configuration must name at least one Redis endpoint.", nameof(Configuration));
+            yield return (nameof(Configuration), "must name at least one Redis endpoint (a StackExchange.Redis connection string such as redis:6379)");
+        }
+        else if (ConfigurationProblem(Configuration) is { } problem)
+        {
+            yield return (nameof(Configuration), problem);
         }
 
         // A brace in the prefix would become the key's hash tag and put every key in one cluster slot.
         if (KeyPrefix is null || KeyPrefix.Contains('{', StringComparison.Ordinal) || KeyPrefix.Contains('}', StringComparison.Ordinal))
         {
-            throw new ArgumentException("RedisStoreOptions.KeyPrefix must not contain '{' or '}'.", nameof(KeyPrefix));
+            yield return (nameof(KeyPrefix), "must not contain '{' or '}'");
         }
 
         if (OperationTimeout <= TimeSpan.Zero || OperationTimeout > TimeSpan.FromMinutes(1))
         {
-            throw new ArgumentException("RedisStoreOptions.OperationTimeout must be positive and at most one minute.", nameof(OperationTimeout));
+            yield return (nameof(OperationTimeout), "must be positive and at most one minute");
         }
 
         if (MaxEntryBytes <= 0)
         {
-            throw new ArgumentException("RedisStoreOptions.MaxEntryBytes must be positive.", nameof(MaxEntryBytes));
+            yield return (nameof(MaxEntryBytes), "must be positive");
         }
 
         if (!(TtlJitter >= 0 && TtlJitter <= 0.5))
         {
-            throw new ArgumentException("RedisStoreOptions.TtlJitter must be between 0 and 0.5.", nameof(TtlJitter));
+            yield return (nameof(TtlJitter), "must be between 0 and 0.5");
         }
 
         if (ReconnectRetryInterval <= TimeSpan.Zero || ReconnectRetryInterval > TimeSpan.FromMinutes(10))
         {
-            throw new ArgumentException("RedisStoreOptions.ReconnectRetryInterval must be positive and at most ten minutes.", nameof(ReconnectRetryInterval));
+            yield return (nameof(ReconnectRetryInterval), "must be positive and at most ten minutes");
+        }
+    }
+
+    private static string? ConfigurationProblem(string configuration)
+    {
+        try
+        {
+            return ConfigurationOptions.Parse(configuration).EndPoints.Count == 0
+                ? "must name at least one Redis endpoint (host:port)"
+                : null;
+        }
+        catch (Exception ex) when (ex is ArgumentException or RedisConnectionException)
+        {
+            // The client's message names the offending option, not the whole string.
+            return "does not parse: " + ex.Message.TrimEnd('.');
         }
     }
 }

@@ -25,7 +25,7 @@ public sealed class DependencyInjectionTests
             ["ClaudeCache:Strategies:StandardTtl"] = "00:30:00",
             ["ClaudeCache:Chat:Partition"] = "team-a",
             ["ClaudeCache:Port"] = "8787",
-        }));
+        })).Services;
         await using var provider = services.BuildServiceProvider();
 
         var options = provider.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value;
@@ -39,7 +39,7 @@ public sealed class DependencyInjectionTests
     [Fact]
     public async Task AddClaudeCache_RejectsInvalidOptions_NamingTheKey()
     {
-        var services = new ServiceCollection().AddClaudeCache(Configuration(new() { ["ClaudeCache:Storage:Provider"] = "floppy" }));
+        var services = new ServiceCollection().AddClaudeCache(Configuration(new() { ["ClaudeCache:Storage:Provider"] = "floppy" })).Services;
         await using var provider = services.BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<CacheEngine>());
@@ -50,7 +50,7 @@ public sealed class DependencyInjectionTests
     public async Task HttpClientBuilder_AddClaudeCache_CachesTheSdksCalls()
     {
         await using var upstream = await FakeAnthropicUpstream.StartAsync();
-        var services = new ServiceCollection().AddClaudeCache(o => o.Storage.Provider = "memory");
+        var services = new ServiceCollection().AddClaudeCache(o => o.Storage.Provider = "memory").Services;
         services.AddHttpClient("anthropic").AddClaudeCache();
         await using var provider = services.BuildServiceProvider();
         using var sdk = new global::Anthropic.AnthropicClient
@@ -75,7 +75,7 @@ public sealed class DependencyInjectionTests
         {
             o.Storage.Provider = "memory";
             o.Chat.Namespace = "tests";
-        });
+        }).Services;
         var calls = 0;
         services.AddChatClient(new TestChatClient { GetResponseAsyncCallback = (_, _, _) => { calls++; return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "Hi"))); } })
             .UseClaudeCache(o => o.TimeToLive = TimeSpan.FromMinutes(5));

@@ -134,7 +134,7 @@ public sealed class LedgerTests
     [Fact]
     public async Task AddClaudeCache_RegistersTheEnginesLedger()
     {
-        var services = new ServiceCollection().AddClaudeCache(o => o.Storage.Provider = "memory");
+        var services = new ServiceCollection().AddClaudeCache(o => o.Storage.Provider = "memory").Services;
         await using var provider = services.BuildServiceProvider();
 
         var engine = provider.GetRequiredService<CacheEngine>();

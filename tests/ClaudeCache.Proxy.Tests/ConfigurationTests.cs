@@ -35,6 +35,35 @@ public sealed class ConfigurationTests
         Assert.Contains(mentioned, error.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("KeyPrefix", "cc{team}:", "ClaudeCache:Storage:Redis:KeyPrefix must not contain")]
+    [InlineData("Configuration", "127.0.0.1:6379,abortConnect=perhaps", "ClaudeCache:Storage:Redis:Configuration does not parse")]
+    [InlineData("MaxEntryBytes", "0", "ClaudeCache:Storage:Redis:MaxEntryBytes must be positive")]
+    public async Task BadRedisConfiguration_StopsNamingTheKey_AndExitCode2(string key, string value, string mentioned)
+    {
+        var overrides = new Dictionary<string, string?>
+        {
+            ["ClaudeCache:Port"] = "0",
+            ["ClaudeCache:Storage:Provider"] = "redis",
+            [$"ClaudeCache:Storage:Redis:{key}"] = value,
+        };
+        var error = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(error);
+        int exitCode;
+        try
+        {
+            exitCode = await ServeCommand.RunAsync(overrides, configFile: null, environment: null, TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            Console.SetError(previous);
+        }
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(mentioned, error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task MissingConfigFile_StopsWithExitCode2()
     {

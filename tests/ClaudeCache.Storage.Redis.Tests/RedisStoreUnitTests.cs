@@ -25,6 +25,31 @@ public sealed class RedisStoreUnitTests
     }
 
     [Fact]
+    public void Validate_ListsEveryProblem_NamingItsKeyUnderTheSection()
+    {
+        var options = new RedisStoreOptions { KeyPrefix = "cc{x}:", OperationTimeout = TimeSpan.Zero, TtlJitter = 0.9, MaxEntryBytes = 0, ReconnectRetryInterval = TimeSpan.Zero };
+
+        var errors = options.Validate("ClaudeCache:Storage:Redis");
+
+        Assert.Equal(
+            ["KeyPrefix", "OperationTimeout", "MaxEntryBytes", "TtlJitter", "ReconnectRetryInterval"],
+            errors.Select(e => e["ClaudeCache:Storage:Redis:".Length..e.IndexOf(' ', StringComparison.Ordinal)]));
+        Assert.Empty(new RedisStoreOptions().Validate("ClaudeCache:Storage:Redis"));
+    }
+
+    [Theory]
+    [InlineData(" ", "must name at least one Redis endpoint")]
+    [InlineData("abortConnect=false", "must name at least one Redis endpoint")]
+    [InlineData("redis:6379,password=hunter2-very-secret,connectTimeout=soon", "does not parse")]
+    public void Validate_Configuration_IsParsed_WithoutRepeatingIt(string configuration, string problem)
+    {
+        var error = Assert.Single(new RedisStoreOptions { Configuration = configuration }.Validate("S"));
+
+        Assert.StartsWith("S:Configuration " + problem, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Connection_UnparsableConfiguration_IsRefusedAtConstruction() =>
         Assert.Throws<ArgumentException>(() => new RedisConnection(new RedisStoreOptions { Configuration = "localhost:6379,abortConnect=perhaps" }));
 

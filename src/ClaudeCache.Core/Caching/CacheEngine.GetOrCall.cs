@@ -87,7 +87,10 @@ public sealed partial class CacheEngine
 
         if (outcome.Response is { } answer)
         {
-            return Result(prepared, 200, answer.Body, true, fromCache: !ticket.IsLeader, coalesced: !ticket.IsLeader, status);
+            // A flight that another instance answered (through the shared store) spent nothing: a hit, as in the proxy.
+            return outcome.ServedFromCache
+                ? Result(prepared, 200, answer.Body, true, fromCache: true, coalesced: !ticket.IsLeader, Hit)
+                : Result(prepared, 200, answer.Body, true, fromCache: !ticket.IsLeader, coalesced: !ticket.IsLeader, status);
         }
 
         var head = await ticket.Flight.Head.WaitAsync(cancellationToken).ConfigureAwait(false);

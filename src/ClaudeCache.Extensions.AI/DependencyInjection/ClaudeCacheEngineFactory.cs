@@ -9,48 +9,77 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace ClaudeCache.Extensions.AI.DependencyInjection;
 
 /// <summary>
-/// Composes the engine the way the proxy does — a <see cref="ResponseCache"/> over the SQLite tier, flights and
-/// their runner, the request preparer, the savings ledger in the same store — for applications without dependency injection, and for it.
+/// Composes the engine the way the proxy does — stores chosen by <c>Storage:Provider</c>, a <see cref="ResponseCache"/>
+/// over their second tier, flights and their runner (coalescing across instances when the stores are shared), the
+/// request preparer, the savings ledger in the same store — for applications without dependency injection, and for it.
 /// </summary>
 public static class ClaudeCacheEngineFactory
 {
     /// <summary>
-    /// Creates an engine from validated <paramref name="options"/>, with its savings ledger
-    /// (<see cref="CacheEngine.Ledger"/>). Dispose its <see cref="CacheEngine.Cache"/>
-    /// (<c>await engine.Cache.DisposeAsync()</c>) to flush pending writes and the ledger, and close the store.
+    /// Creates an engine from validated <paramref name="options"/> over the built-in provider they name
+    /// (<c>sqlite</c> or <c>memory</c>), with its savings ledger (<see cref="CacheEngine.Ledger"/>). Dispose its
+    /// <see cref="CacheEngine.Cache"/> (<c>await engine.Cache.DisposeAsync()</c>) to flush pending writes and the
+    /// ledger, and close the store. For Redis, pass the stores:
+    /// <see cref="Create(ClaudeCacheOptions, ICacheStores, TimeProvider?, ILoggerFactory?, ClaudeCacheMetrics?)"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">The options are invalid (see <see cref="ClaudeCacheOptionsValidator"/>).</exception>
+    /// <exception cref="ArgumentException">
+    /// The options are invalid (see <see cref="ClaudeCacheOptionsValidator"/>), or name a provider that is not built in.
+    /// </exception>
     public static CacheEngine Create(
         ClaudeCacheOptions options,
         TimeProvider? timeProvider = null,
         ILoggerFactory? loggerFactory = null,
         ClaudeCacheMetrics? metrics = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var validation = new ClaudeCacheOptionsValidator().Validate(null, options);
-        if (validation.Failed)
-        {
-            throw new ArgumentException(validation.FailureMessage, nameof(options));
-        }
-
+        Validate(options);
         var time = timeProvider ?? TimeProvider.System;
         var logs = loggerFactory ?? NullLoggerFactory.Instance;
-        var meters = metrics ?? new ClaudeCacheMetrics(null);
-        var cache = CreateCache(options, time, logs, meters);
-        var flights = new FlightRegistry();
-        var runner = new FlightRunner(cache, flights, time, options.UpstreamTimeout, logs.CreateLogger<FlightRunner>());
-        var preparer = new RequestPreparer(new CachePolicyResolver(options.Strategies), options.Tenant);
-        var costs = CreateCostCalculator(options);
+        return Compose(options, CreateStores(options, time, logs), time, logs, metrics);
+    }
 
-        // The proxy's ledger, over the cache's own store; flushed when the cache is disposed.
-        var ledger = CreateLedger(options, time, logs);
-        cache.DisposeWith(ledger);
+    /// <summary>
+    /// Creates an engine over <paramref name="stores"/> — for example <c>new RedisCacheStores(redisOptions, ...)</c>
+    /// from <c>ClaudeCache.Storage.Redis</c>, so several processes share one cache — instead of the provider named by
+    /// <c>Storage:Provider</c> (the other <c>Storage</c> settings are not used either). The engine owns the stores:
+    /// they are started now and disposed with <see cref="CacheEngine.Cache"/>, after its writes and the ledger.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid (see <see cref="ClaudeCacheOptionsValidator"/>).</exception>
+    /// <exception cref="InvalidOperationException">The stores were started already (they serve one engine).</exception>
+    public static CacheEngine Create(
+        ClaudeCacheOptions options,
+        ICacheStores stores,
+        TimeProvider? timeProvider = null,
+        ILoggerFactory? loggerFactory = null,
+        ClaudeCacheMetrics? metrics = null)
+    {
+        Validate(options);
+        ArgumentNullException.ThrowIfNull(stores);
+        return Compose(options, stores, timeProvider ?? TimeProvider.System, loggerFactory ?? NullLoggerFactory.Instance, metrics);
+    }
 
-        // Results of GetOrCallAsync carry their cost (a miss) or saving (a hit) at the same prices.
-        return new CacheEngine(preparer, cache, flights, runner)
+    /// <summary>
+    /// The stores of a built-in provider: <c>sqlite</c> (tier and ledger in <c>Storage:SqlitePath</c>) or
+    /// <c>memory</c>. Other providers come from their packages (<c>redis</c>: <c>ClaudeCache.Storage.Redis</c>'s
+    /// <c>RedisCacheStores</c>, or <c>AddRedisStore()</c> under dependency injection).
+    /// </summary>
+    /// <exception cref="ArgumentException"><c>Storage:Provider</c> is not a built-in provider.</exception>
+    public static ICacheStores CreateStores(ClaudeCacheOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        return options.Storage.Provider switch
         {
-            CostEstimator = new PriceTableCostEstimator(costs, time),
-            Ledger = new LedgerRecorder(ledger, costs, meters, time, options.Costs.Enabled),
+            "sqlite" => new SqliteCacheStores(
+                new SqliteStoreOptions { Path = options.Storage.SqlitePath, MaxBytes = options.Storage.MaxBytes, CleanupInterval = options.Storage.CleanupInterval },
+                timeProvider,
+                loggerFactory),
+            "memory" => new MemoryCacheStores(),
+            "redis" => throw new ArgumentException(
+                "ClaudeCache:Storage:Provider 'redis' needs the Redis store: with dependency injection call services.AddClaudeCache(...).AddRedisStore() "
+                + "(package ClaudeCache.Extensions.AI.Redis); without it pass new RedisCacheStores(...) (package ClaudeCache.Storage.Redis) "
+                + "to ClaudeCacheEngineFactory.Create(options, stores).",
+                nameof(options)),
+            var other => throw new ArgumentException($"ClaudeCache:Storage:Provider must be 'sqlite', 'redis' or 'memory', not '{other}'.", nameof(options)),
         };
     }
 
@@ -62,30 +91,91 @@ public static class ClaudeCacheEngineFactory
     }
 
     /// <summary>
-    /// The savings ledger over the same store as the cache: the SQLite file's ledger tables (shared with a proxy on
+    /// The savings ledger over the built-in provider's store: the SQLite file's ledger tables (shared with a proxy on
     /// that file), or process memory. Dispose it to flush its pending counts.
     /// </summary>
+    /// <exception cref="ArgumentException"><c>Storage:Provider</c> is not a built-in provider (use the overload with the stores).</exception>
     public static SavingsLedger CreateLedger(ClaudeCacheOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        ILedgerStore store = options.Storage.Provider == "sqlite"
-            ? new SqliteLedgerStore(options.Storage.SqlitePath)
-            : new MemoryLedgerStore();
+        ILedgerStore store = options.Storage.Provider switch
+        {
+            "sqlite" => new SqliteLedgerStore(options.Storage.SqlitePath),
+            "memory" => new MemoryLedgerStore(),
+            var other => throw new ArgumentException($"Storage:Provider '{other}' is not built in: use CreateLedger(options, stores, ...).", nameof(options)),
+        };
         return new SavingsLedger(store, timeProvider, options.Costs.LedgerFlushInterval, loggerFactory.CreateLogger<SavingsLedger>());
     }
 
-    /// <summary>The tiered cache alone (what the chat middleware needs).</summary>
-    public static ResponseCache CreateCache(ClaudeCacheOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory, ClaudeCacheMetrics metrics)
+    /// <summary>
+    /// The savings ledger over <paramref name="stores"/>' ledger store (the SQLite file, Redis — every instance adds to
+    /// the same counts — or memory). Dispose it, before the stores, to flush its pending counts.
+    /// </summary>
+    public static SavingsLedger CreateLedger(ClaudeCacheOptions options, ICacheStores stores, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(stores);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        ISecondTier? secondTier = options.Storage.Provider == "sqlite"
-            ? new SqliteSecondTier(
-                new SqliteStoreOptions { Path = options.Storage.SqlitePath, MaxBytes = options.Storage.MaxBytes, CleanupInterval = options.Storage.CleanupInterval },
-                timeProvider,
-                loggerFactory.CreateLogger<SqliteSecondTier>())
-            : null;
-        return new ResponseCache(options.Cache, secondTier, timeProvider, metrics, loggerFactory.CreateLogger<ResponseCache>());
+        return new SavingsLedger(stores.LedgerStore, timeProvider, options.Costs.LedgerFlushInterval, loggerFactory.CreateLogger<SavingsLedger>());
+    }
+
+    /// <summary>The tiered cache alone (what the chat middleware needs), over the built-in provider's stores, which it owns.</summary>
+    /// <exception cref="ArgumentException"><c>Storage:Provider</c> is not a built-in provider (use the overload with the stores).</exception>
+    public static ResponseCache CreateCache(ClaudeCacheOptions options, TimeProvider timeProvider, ILoggerFactory loggerFactory, ClaudeCacheMetrics metrics)
+    {
+        var stores = CreateStores(options, timeProvider, loggerFactory);
+        var cache = CreateCache(options, stores, timeProvider, loggerFactory, metrics);
+        cache.DisposeWith(stores);
+        return cache;
+    }
+
+    /// <summary>
+    /// The tiered cache over <paramref name="stores"/>' second tier, with the stores started on it (on Redis: connecting
+    /// in the background and the backplane that keeps this memory tier coherent with other instances'). The caller
+    /// still owns the stores: dispose them after the cache.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The stores were started already (they serve one cache).</exception>
+    public static ResponseCache CreateCache(ClaudeCacheOptions options, ICacheStores stores, TimeProvider timeProvider, ILoggerFactory loggerFactory, ClaudeCacheMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(stores);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var cache = new ResponseCache(options.Cache, stores.SecondTier, timeProvider, metrics, loggerFactory.CreateLogger<ResponseCache>());
+        stores.Start(cache, CancellationToken.None);
+        return cache;
+    }
+
+    private static void Validate(ClaudeCacheOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var validation = new ClaudeCacheOptionsValidator().Validate(null, options);
+        if (validation.Failed)
+        {
+            throw new ArgumentException(validation.FailureMessage, nameof(options));
+        }
+    }
+
+    private static CacheEngine Compose(ClaudeCacheOptions options, ICacheStores stores, TimeProvider time, ILoggerFactory logs, ClaudeCacheMetrics? metrics)
+    {
+        var meters = metrics ?? new ClaudeCacheMetrics(null);
+        var cache = CreateCache(options, stores, time, logs, meters);
+        var flights = new FlightRegistry();
+        var runner = new FlightRunner(cache, flights, time, options.UpstreamTimeout, logs.CreateLogger<FlightRunner>()) { Coalescer = stores.Coalescer };
+        var preparer = new RequestPreparer(new CachePolicyResolver(options.Strategies), options.Tenant);
+        var costs = CreateCostCalculator(options);
+
+        // The proxy's ledger, over the cache's own store; flushed when the cache is disposed, and before the stores
+        // close (the ledger writes through them).
+        var ledger = CreateLedger(options, stores, time, logs);
+        cache.DisposeWith(ledger);
+        cache.DisposeWith(stores);
+
+        // Results of GetOrCallAsync carry their cost (a miss) or saving (a hit) at the same prices.
+        return new CacheEngine(preparer, cache, flights, runner)
+        {
+            CostEstimator = new PriceTableCostEstimator(costs, time),
+            Ledger = new LedgerRecorder(ledger, costs, meters, time, options.Costs.Enabled),
+        };
     }
 }

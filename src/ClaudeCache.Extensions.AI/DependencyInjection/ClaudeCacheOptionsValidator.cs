@@ -16,9 +16,10 @@ public sealed class ClaudeCacheOptionsValidator : IValidateOptions<ClaudeCacheOp
             errors.Add("ClaudeCache:UpstreamTimeout must be positive.");
         }
 
-        if (options.Storage.Provider is not ("sqlite" or "memory"))
+        // 'redis' comes from its own package (AddRedisStore), which validates ClaudeCache:Storage:Redis.
+        if (options.Storage.Provider is not ("sqlite" or "memory" or "redis"))
         {
-            errors.Add($"ClaudeCache:Storage:Provider must be 'sqlite' or 'memory', not '{options.Storage.Provider}'.");
+            errors.Add($"ClaudeCache:Storage:Provider must be 'sqlite', 'redis' or 'memory', not '{options.Storage.Provider}'.");
         }
 
         if (options.Storage.Provider == "sqlite" && string.IsNullOrWhiteSpace(options.Storage.SqlitePath))

@@ -13,30 +13,32 @@ using Microsoft.Extensions.Options;
 namespace Microsoft.Extensions.DependencyInjection;
 #pragma warning restore IDE0130
 
-/// <summary>Registers ClaudeCache's engine (over SQLite by default), its savings ledger, the HTTP handler and options.</summary>
+/// <summary>Registers ClaudeCache's engine (over SQLite by default; Redis with <c>AddRedisStore()</c>), its savings ledger, the HTTP handler and options.</summary>
 public static class ClaudeCacheServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the engine with options bound from <paramref name="configuration"/>: its <c>ClaudeCache</c>
     /// section when it has one (an application's whole configuration), else the section passed itself.
-    /// Options are validated on first use and, under a host, at start-up.
+    /// Options are validated on first use and, under a host, at start-up. The builder returned adds what other
+    /// packages provide, such as the Redis store (<c>.AddRedisStore()</c>).
     /// </summary>
-    public static IServiceCollection AddClaudeCache(this IServiceCollection services, IConfiguration configuration, Action<ClaudeCacheOptions>? configure = null)
+    public static IClaudeCacheBuilder AddClaudeCache(this IServiceCollection services, IConfiguration configuration, Action<ClaudeCacheOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var section = configuration.GetSection(ClaudeCacheOptions.SectionName);
+        var bound = section.Exists() ? section : configuration;
         var builder = services.AddClaudeCacheCore();
-        builder.Bind(section.Exists() ? section : configuration);
+        builder.Bind(bound);
         if (configure is not null)
         {
             builder.Configure(configure);
         }
 
-        return services;
+        return new ClaudeCacheBuilder(services, bound);
     }
 
     /// <summary>Registers the engine with options set in code.</summary>
-    public static IServiceCollection AddClaudeCache(this IServiceCollection services, Action<ClaudeCacheOptions>? configure = null)
+    public static IClaudeCacheBuilder AddClaudeCache(this IServiceCollection services, Action<ClaudeCacheOptions>? configure = null)
     {
         var builder = services.AddClaudeCacheCore();
         if (configure is not null)
@@ -44,7 +46,7 @@ public static class ClaudeCacheServiceCollectionExtensions
             builder.Configure(configure);
         }
 
-        return services;
+        return new ClaudeCacheBuilder(services, configuration: null);
     }
 
     private static OptionsBuilder<ClaudeCacheOptions> AddClaudeCacheCore(this IServiceCollection services)
@@ -52,11 +54,17 @@ public static class ClaudeCacheServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         var builder = services.AddOptions<ClaudeCacheOptions>().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClaudeCacheOptions>, ClaudeCacheOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClaudeCacheOptions>, StoreProviderValidator>());
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new ClaudeCacheMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+
+        // The stores are created before the cache and disposed after it (the container disposes in reverse order of
+        // creation), so the cache's last writes and the ledger's last flush still reach them.
+        services.TryAddSingleton(CreateStores);
         services.TryAddSingleton(sp => ClaudeCacheEngineFactory.CreateCache(
             sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value,
+            sp.GetRequiredService<ICacheStores>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<ClaudeCacheMetrics>()));
@@ -66,7 +74,10 @@ public static class ClaudeCacheServiceCollectionExtensions
             sp.GetRequiredService<FlightRegistry>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value.UpstreamTimeout,
-            sp.GetRequiredService<ILogger<FlightRunner>>()));
+            sp.GetRequiredService<ILogger<FlightRunner>>())
+        {
+            Coalescer = sp.GetRequiredService<ICacheStores>().Coalescer,
+        });
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value;
@@ -77,6 +88,7 @@ public static class ClaudeCacheServiceCollectionExtensions
         {
             var ledger = ClaudeCacheEngineFactory.CreateLedger(
                 sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value,
+                sp.GetRequiredService<ICacheStores>(),
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILoggerFactory>());
             sp.GetRequiredService<ResponseCache>().DisposeWith(ledger);
@@ -102,5 +114,15 @@ public static class ClaudeCacheServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ClaudeCacheHandler>>()));
         return builder;
+    }
+
+    /// <summary>The stores of the provider <c>Storage:Provider</c> names: one a package added, else a built-in one.</summary>
+    private static ICacheStores CreateStores(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value;
+        var added = services.GetServices<ClaudeCacheStoreProvider>().LastOrDefault(p => p.Name == options.Storage.Provider);
+        return added is not null
+            ? added.CreateStores(services)
+            : ClaudeCacheEngineFactory.CreateStores(options, services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILoggerFactory>());
     }
 }

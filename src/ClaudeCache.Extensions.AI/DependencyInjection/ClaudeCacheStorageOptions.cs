@@ -3,7 +3,12 @@ namespace ClaudeCache.Extensions.AI.DependencyInjection;
 /// <summary>Where the second tier lives (<c>ClaudeCache:Storage</c>): the same keys as the proxy's configuration.</summary>
 public sealed class ClaudeCacheStorageOptions
 {
-    /// <summary><c>sqlite</c> (default: one file, shareable with the proxy) or <c>memory</c> (nothing survives a restart).</summary>
+    /// <summary>
+    /// <c>sqlite</c> (default: one file, shareable with the proxy), <c>redis</c> (several application instances — and
+    /// proxies — share one cache, ledger and upstream call per unique request; needs <c>AddRedisStore()</c> from
+    /// <c>ClaudeCache.Extensions.AI.Redis</c>, which reads <c>ClaudeCache:Storage:Redis:*</c> as the proxy does) or
+    /// <c>memory</c> (nothing survives a restart).
+    /// </summary>
     public string Provider { get; set; } = "sqlite";
 
     /// <summary>The SQLite file. Point the proxy and the application at the same file to share one cache.</summary>

@@ -219,6 +219,9 @@ public sealed partial class ClaudeCacheHandler : DelegatingHandler
         HttpRequestMessage request, Flight flight, PreparedRequest prepared, string status, bool coalesced, CancellationToken cancellationToken)
     {
         var head = await flight.Head.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        // A flight that another instance answered (through the shared store, Redis) is a hit here too, as in the proxy.
+        status = head.FromCache ? CacheResponseHeaders.Hit : status;
         if (flight.Streaming != prepared.WantsStream && head.StatusCode == (int)HttpStatusCode.OK)
         {
             var outcome = await flight.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -92,7 +92,7 @@ public static class ProxyApp
         services.AddSingleton(StoreComposition.Create);
         services.AddSingleton(sp => new ResponseCache(
             sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Cache,
-            sp.GetRequiredService<StoreComposition>().SecondTier,
+            sp.GetRequiredService<ICacheStores>().SecondTier,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ClaudeCacheMetrics>(),
             sp.GetRequiredService<ILogger<ResponseCache>>()));
@@ -104,7 +104,7 @@ public static class ProxyApp
             sp.GetRequiredService<IOptions<ProxyOptions>>().Value.UpstreamTimeout,
             sp.GetRequiredService<ILogger<FlightRunner>>())
         {
-            Coalescer = sp.GetRequiredService<StoreComposition>().Coalescer,
+            Coalescer = sp.GetRequiredService<ICacheStores>().Coalescer,
         });
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton(sp => new RequestPreparer(sp.GetRequiredService<CachePolicyResolver>(), sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Tenant));
@@ -114,7 +114,7 @@ public static class ProxyApp
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ProxyOptions>>().Value;
-            return new SavingsLedger(sp.GetRequiredService<StoreComposition>().LedgerStore, sp.GetRequiredService<TimeProvider>(), options.Costs.LedgerFlushInterval, sp.GetRequiredService<ILogger<SavingsLedger>>());
+            return new SavingsLedger(sp.GetRequiredService<ICacheStores>().LedgerStore, sp.GetRequiredService<TimeProvider>(), options.Costs.LedgerFlushInterval, sp.GetRequiredService<ILogger<SavingsLedger>>());
         });
         services.AddSingleton(sp => new LedgerRecorder(
             sp.GetRequiredService<SavingsLedger>(),
@@ -162,15 +162,8 @@ public static class ProxyApp
 
         // Start evaluating alert rules now, not on the first admin request.
         app.Services.GetRequiredService<AlertMonitor>();
-        var options = app.Services.GetRequiredService<IOptions<ProxyOptions>>().Value;
-        var backplane = app.Services.GetRequiredService<StoreComposition>().Start(
-            app.Services.GetRequiredService<ResponseCache>(),
-            options.Storage.Redis.Backplane,
-            app.Services.GetRequiredService<ILoggerFactory>(),
-            app.Lifetime.ApplicationStopping);
-        if (backplane is not null)
-        {
-            app.Lifetime.ApplicationStopped.Register(() => backplane.DisposeAsync().AsTask().GetAwaiter().GetResult());
-        }
+
+        // On Redis: connect in the background and subscribe the backplane (unsubscribed when the cache is disposed).
+        app.Services.GetRequiredService<ICacheStores>().Start(app.Services.GetRequiredService<ResponseCache>(), app.Lifetime.ApplicationStopping);
     }
 }

@@ -41,16 +41,7 @@ internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
 
         if (options.Storage.Provider == "redis")
         {
-            if (string.IsNullOrWhiteSpace(options.Storage.Redis.Configuration))
-            {
-                errors.Add("ClaudeCache:Storage:Redis:Configuration must be a Redis connection string.");
-            }
-
-            if (options.Storage.Redis.OperationTimeout <= TimeSpan.Zero || options.Storage.Redis.TtlJitter is < 0 or > 0.5
-                || options.Storage.Redis.KeyPrefix.Contains('{', StringComparison.Ordinal) || options.Storage.Redis.KeyPrefix.Contains('}', StringComparison.Ordinal))
-            {
-                errors.Add("ClaudeCache:Storage:Redis: OperationTimeout must be positive, TtlJitter within 0..0.5, KeyPrefix without braces.");
-            }
+            errors.AddRange(options.Storage.Redis.Validate("ClaudeCache:Storage:Redis"));
         }
 
         if (options.Storage.Provider == "sqlite" && string.IsNullOrWhiteSpace(options.Storage.SqlitePath))

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace ClaudeCache.Extensions.AI.Tests.Infrastructure;
 
-/// <summary>The real proxy (Kestrel on a loopback port) on a given SQLite file, in front of a given fake upstream.</summary>
+/// <summary>The real proxy (Kestrel on a loopback port) on a given SQLite file (or other settings), in front of a given fake upstream.</summary>
 public sealed class TestProxy : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -25,9 +25,12 @@ public sealed class TestProxy : IAsyncDisposable
 
     public ResponseCache Cache => _app.Services.GetRequiredService<ResponseCache>();
 
+    public IServiceProvider Services => _app.Services;
+
     public global::ClaudeCache.Costs.SavingsLedger Ledger => _app.Services.GetRequiredService<global::ClaudeCache.Costs.SavingsLedger>();
 
-    public static async Task<TestProxy> StartAsync(FakeAnthropicUpstream upstream, string databasePath, FakeTimeProvider clock)
+    /// <summary>Starts the proxy; <paramref name="settings"/> are configuration keys set over the defaults (Redis, say).</summary>
+    public static async Task<TestProxy> StartAsync(FakeAnthropicUpstream upstream, string databasePath, FakeTimeProvider clock, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var overrides = new Dictionary<string, string?>
         {
@@ -36,6 +39,10 @@ public sealed class TestProxy : IAsyncDisposable
             ["ClaudeCache:Storage:SqlitePath"] = databasePath,
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            overrides[key] = value;
+        }
         var app = ProxyApp.Create([], overrides, configureServices: services => services.AddSingleton<TimeProvider>(clock));
         await app.StartAsync();
         return new TestProxy(app);
