@@ -35,6 +35,7 @@ public sealed class CachingTests
         await using var proxy = await ProxyHost.StartAsync();
         var body = Requests.Body("What is a cap rate?");
         await Requests.SendAsync(proxy.Client, body);
+        await proxy.SettleAsync(); // stored: the next request is a hit on the entry, not a join of the call in flight
 
         proxy.Clock.Advance(TimeSpan.FromSeconds(90));
         var (hit, _) = await Requests.SendAsync(proxy.Client, body);

@@ -35,6 +35,16 @@ public sealed class CoalescingTests
             Assert.Equal(HttpStatusCode.OK, r.Response.StatusCode);
             Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(r.Body));
         });
+        // One leader; every follower is a hit on the shared call, fresh (age 0), marked as coalesced.
+        Assert.Single(results, r => r.Response.Header("x-cache") == "MISS");
+        var followers = results.Where(r => r.Response.Header("x-cache") != "MISS").ToList();
+        Assert.Equal(callers - 1, followers.Count);
+        Assert.All(followers, r =>
+        {
+            Assert.Equal("HIT", r.Response.Header("x-cache"));
+            Assert.Equal("true", r.Response.Header("x-cache-coalesced"));
+            Assert.Equal("0", r.Response.Header("age"));
+        });
         var (after, _) = await Requests.SendAsync(client, body);
         Assert.Equal("HIT", after.Header("x-cache"));
     }

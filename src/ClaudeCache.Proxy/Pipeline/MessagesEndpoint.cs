@@ -109,8 +109,10 @@ internal sealed class MessagesEndpoint(
             AddCacheHeaders(response, fromCache ? ProxyHeaders.Hit : status, prepared);
             if (!ticket.IsLeader)
             {
+                // A hit like any other, with an age: the shared answer is being produced now.
                 response.Headers[ProxyHeaders.Coalesced] = "true";
                 response.Headers[ProxyHeaders.RequestId] = RequestIds.New();
+                response.Headers.Age = "0";
             }
         }
 
