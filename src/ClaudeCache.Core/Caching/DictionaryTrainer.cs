@@ -26,11 +26,17 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
     /// </summary>
     internal static readonly TimeSpan RefreshInterval = TimeSpan.FromMinutes(10);
 
-    /// <summary>Longer entries are sampled by their first bytes only (streams repeat their framing).</summary>
-    private const int MaxSampleBytes = 16 * 1024;
+    /// <summary>
+    /// Longer entries are sampled by their first bytes only: the metadata, the Message and the start of a stream,
+    /// whose framing then repeats.
+    /// </summary>
+    private const int MaxSampleBytes = 4 * 1024;
 
-    /// <summary>A round starts early when its samples reach this size, so sampling never holds more memory.</summary>
-    private const int MaxRoundBytes = 8 * 1024 * 1024;
+    /// <summary>
+    /// A round starts early when its samples reach this size: sampling holds at most this much memory (and the
+    /// trainer a copy of it while it runs), a fixed cost, not one per cached entry.
+    /// </summary>
+    private const int MaxRoundBytes = 1024 * 1024;
 
     private readonly ResponseCacheOptions _options;
     private readonly EntryDictionarySet _dictionaries;
