@@ -7,22 +7,27 @@ using System.Net.Sockets;
 namespace ClaudeCache.Testing.Redis;
 
 /// <summary>
-/// A real <c>redis-server</c> process on a free loopback port, in a temporary directory, with persistence off.
-/// It can be killed and started again on the same port, to test what clients do while Redis is gone.
+/// A real <c>redis-server</c> process on a free loopback port, in a temporary directory, with persistence off
+/// (or a Sentinel, <see cref="StartSentinelAsync"/>). It can be killed and started again on the same port, to test
+/// what clients do while Redis is gone.
 /// </summary>
 /// <remarks>Needs <c>redis-server</c> on the PATH (<c>./test.sh</c> installs it).</remarks>
 public sealed class RedisServer : IAsyncDisposable
 {
+    private const string SentinelConfigFile = "sentinel.conf";
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
 
     private readonly IReadOnlyList<string> _extraArguments;
+    private readonly bool _sentinel;
     private Process? _process;
 
-    private RedisServer(int port, string directory, IReadOnlyList<string> extraArguments)
+    private RedisServer(int port, string directory, IReadOnlyList<string> extraArguments, bool sentinel)
     {
         Port = port;
         Directory = directory;
         _extraArguments = extraArguments;
+        _sentinel = sentinel;
     }
 
     /// <summary>The loopback port the server listens on (kept across restarts).</summary>
@@ -45,14 +50,25 @@ public sealed class RedisServer : IAsyncDisposable
     /// Starts a server with extra <c>redis-server</c> arguments. <paramref name="needsClusterBusPort"/> also reserves
     /// port + 10000, which a cluster node listens on.
     /// </summary>
-    public static async Task<RedisServer> StartAsync(IReadOnlyList<string> extraArguments, bool needsClusterBusPort, CancellationToken cancellationToken = default)
+    public static Task<RedisServer> StartAsync(IReadOnlyList<string> extraArguments, bool needsClusterBusPort, CancellationToken cancellationToken = default) =>
+        StartAsync(extraArguments, needsClusterBusPort, sentinel: false, cancellationToken);
+
+    /// <summary>
+    /// Starts a Sentinel (<c>redis-server sentinel.conf --sentinel</c>, the config file its own, in its directory,
+    /// rewritten by Sentinel as it learns) and waits until it answers PING. <paramref name="extraArguments"/> carry
+    /// its configuration, for example <c>--sentinel monitor mymaster 127.0.0.1 6379 2</c>.
+    /// </summary>
+    public static Task<RedisServer> StartSentinelAsync(IReadOnlyList<string> extraArguments, CancellationToken cancellationToken = default) =>
+        StartAsync(extraArguments, needsClusterBusPort: false, sentinel: true, cancellationToken);
+
+    private static async Task<RedisServer> StartAsync(IReadOnlyList<string> extraArguments, bool needsClusterBusPort, bool sentinel, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(extraArguments);
         // Another process may take a probed port before redis-server binds it: try a few.
         for (var attempt = 1; ; attempt++)
         {
             var directory = System.IO.Directory.CreateTempSubdirectory("claudecache-redis-").FullName;
-            var server = new RedisServer(FindFreePort(needsClusterBusPort), directory, extraArguments);
+            var server = new RedisServer(FindFreePort(needsClusterBusPort), directory, extraArguments, sentinel);
             try
             {
                 await server.RestartAsync(cancellationToken).ConfigureAwait(false);
@@ -107,6 +123,19 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        if (_sentinel)
+        {
+            // Sentinel refuses to run without a config file of its own (first argument) that it can rewrite.
+            var configFile = Path.Combine(Directory, SentinelConfigFile);
+            if (!File.Exists(configFile))
+            {
+                await File.WriteAllTextAsync(configFile, string.Empty, cancellationToken).ConfigureAwait(false);
+            }
+
+            start.ArgumentList.Add(configFile);
+            start.ArgumentList.Add("--sentinel");
+        }
+
         foreach (var argument in (string[])[
             "--port", Port.ToString(CultureInfo.InvariantCulture),
             "--bind", "127.0.0.1",
