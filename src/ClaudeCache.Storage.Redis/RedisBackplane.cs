@@ -62,9 +62,10 @@ public sealed class RedisBackplane : ICacheBackplane, IAsyncDisposable
         var logged = false;
         while (true)
         {
+            ISubscriber? subscriber = null;
             try
             {
-                var subscriber = await _connection.GetSubscriberAsync(cancellationToken).ConfigureAwait(false);
+                subscriber = await _connection.GetSubscriberAsync(cancellationToken).ConfigureAwait(false);
                 await subscriber.SubscribeAsync(_channel, _handler).WaitAsync(cancellationToken).ConfigureAwait(false);
                 _subscriber = subscriber;
                 return;
@@ -77,6 +78,10 @@ public sealed class RedisBackplane : ICacheBackplane, IAsyncDisposable
                     Log.SubscribeFailed(_logger, ex);
                     logged = true;
                 }
+
+                // The client registers the handler before the server confirms; a failed attempt leaves it registered,
+                // and the retry would register it again (every message then handled twice). Drop it locally first.
+                subscriber?.Unsubscribe(_channel, _handler, CommandFlags.FireAndForget);
             }
 
             await Task.Delay(_connection.Options.ReconnectRetryInterval, cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using ClaudeCache.Storage.Redis;
+using ClaudeCache.Testing.Redis;
+using StackExchange.Redis;
 
 namespace ClaudeCache.Tests.Storage.Redis;
 
@@ -108,6 +110,63 @@ public sealed class RedisBackplaneTests(RedisServerFixture fixture) : IAsyncLife
         var a = await StartInstanceAsync(_ => { });
 
         await Assert.ThrowsAsync<ArgumentException>(() => a.PublishEvictionAsync("abc", Token));
+    }
+
+    [Fact]
+    public async Task SubscribeRefusedAtFirst_ThenAllowed_HandlesEachMessageOnce()
+    {
+        // A user refused every channel: SUBSCRIBE fails (NOPERM) until it is allowed. The client registers a handler
+        // before the server answers, so a retry that did not drop the failed registration would handle every
+        // message twice.
+        await using var server = await RedisServer.StartAsync(Token);
+        Assert.Equal("OK", await server.SendAsync("ACL", "SETUSER", "listener", "on", ">secret", "~*", "resetchannels", "+@all"));
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(server.EndPoint);
+        var listenerOptions = TestRedis.Options(server.EndPoint + ",user=listener,password=secret", o => o.ReconnectRetryInterval = TimeSpan.FromMilliseconds(20));
+        await using var listenerConnection = new RedisConnection(listenerOptions);
+        var received = new ConcurrentQueue<string>();
+        var markerArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var key = TestRedis.NewKey();
+        var marker = TestRedis.NewKey();
+        await using var listener = new RedisBackplane(listenerConnection, k =>
+        {
+            received.Enqueue(k);
+            if (k == marker)
+            {
+                markerArrived.TrySetResult();
+            }
+        });
+
+        var started = listener.StartAsync(Token);
+        await TestRedis.EventuallyAsync(async () => Assert.True(await RefusedSubscriptionsAsync(admin) >= 2), TimeSpan.FromSeconds(5));
+        Assert.False(started.IsCompleted);
+        Assert.Equal("OK", await server.SendAsync("ACL", "SETUSER", "listener", "allchannels"));
+        await started.WaitAsync(TimeSpan.FromSeconds(5), Token);
+
+        await using var publisherConnection = new RedisConnection(TestRedis.Options(server.EndPoint, o => o.KeyPrefix = listenerOptions.KeyPrefix));
+        await using var publisher = new RedisBackplane(publisherConnection, _ => { });
+        await publisher.PublishEvictionAsync(key, Token);
+        await publisher.PublishEvictionAsync(marker, Token);
+        await markerArrived.Task.WaitAsync(TimeSpan.FromSeconds(5), Token);
+
+        Assert.Equal([key, marker], received.ToArray());
+    }
+
+    /// <summary>How many SUBSCRIBE commands the server refused for lack of channel permission (ACL LOG).</summary>
+    private static async Task<long> RefusedSubscriptionsAsync(ConnectionMultiplexer admin)
+    {
+        var log = (RedisResult[])(await admin.GetDatabase().ExecuteAsync("ACL", "LOG"))!;
+        long refused = 0;
+        foreach (var entry in log)
+        {
+            var fields = ((RedisResult[])entry!).Select(f => f.ToString()).ToArray();
+            var reason = fields[Array.IndexOf(fields, "reason") + 1];
+            if (reason == "channel")
+            {
+                refused += long.Parse(fields[Array.IndexOf(fields, "count") + 1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return refused;
     }
 
     // Each instance has its own multiplexer, as separate processes would.
