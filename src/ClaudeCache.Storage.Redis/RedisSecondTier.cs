@@ -35,6 +35,8 @@ namespace ClaudeCache.Storage.Redis;
 /// </remarks>
 public sealed class RedisSecondTier : ISecondTier, IDictionaryStore, IAsyncDisposable
 {
+    private static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
     private readonly RedisConnection _connection;
     private readonly bool _ownsConnection;
     private readonly RedisStoreOptions _options;
@@ -157,11 +159,18 @@ public sealed class RedisSecondTier : ISecondTier, IDictionaryStore, IAsyncDispo
         }
     }
 
+    /// <summary>One field of the hash; a value this build cannot read (damaged, or a future layout) is skipped, not thrown.</summary>
     private static StoredDictionary? ParseDictionary(uint id, RedisValue value)
     {
         var bytes = (byte[]?)value;
-        return bytes is { Length: > 8 }
-            ? new StoredDictionary(id, bytes[8..], DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(bytes)))
+        if (bytes is not { Length: > 8 })
+        {
+            return null;
+        }
+
+        var created = BinaryPrimitives.ReadInt64LittleEndian(bytes);
+        return created >= 0 && created <= MaxUnixMilliseconds
+            ? new StoredDictionary(id, bytes[8..], DateTimeOffset.FromUnixTimeMilliseconds(created))
             : null;
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Buffers;
 using ClaudeCache.Entries;
 using ClaudeCache.Telemetry;
@@ -39,6 +40,7 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
     private const int MaxRoundBytes = 1024 * 1024;
 
     private readonly ResponseCacheOptions _options;
+    private readonly bool _train;
     private readonly EntryDictionarySet _dictionaries;
     private readonly IDictionaryStore? _store;
     private readonly TimeProvider _time;
@@ -54,9 +56,11 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
     private int _rounds;
     private DateTimeOffset _refreshedAt;
     private Task _refresh = Task.CompletedTask;
+    private readonly ConcurrentDictionary<uint, Task<bool?>> _loading = new();
 
     internal DictionaryTrainer(
         ResponseCacheOptions options,
+        bool train,
         EntryDictionarySet dictionaries,
         IDictionaryStore? store,
         TimeProvider time,
@@ -64,6 +68,7 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
         ClaudeCacheMetrics metrics)
     {
         _options = options;
+        _train = train;
         _dictionaries = dictionaries;
         _store = store;
         _time = time;
@@ -93,7 +98,7 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
     /// <summary>Samples an entry that is being stored; starts a training round when enough are collected.</summary>
     internal void Offer(CachedResponse response)
     {
-        if (!_options.TrainDictionary)
+        if (!_train)
         {
             return;
         }
@@ -145,12 +150,37 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
             return false;
         }
 
+        // One read per id however many requests meet it at once (a new instance's first seconds on a busy store).
+        var load = _loading.GetOrAdd(id, static (key, self) => self.LoadAsync(key), this);
         try
         {
-            var stored = await _store.GetDictionaryAsync(id, cancellationToken).ConfigureAwait(false);
-            return stored is not null && Add(stored);
+            return await load.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        finally
+        {
+            if (load.IsCompleted)
+            {
+                _loading.TryRemove(new KeyValuePair<uint, Task<bool?>>(id, load));
+            }
+        }
+    }
+
+    private async Task<bool?> LoadAsync(uint id)
+    {
+        try
+        {
+            var stored = await _store!.GetDictionaryAsync(id, CancellationToken.None).ConfigureAwait(false);
+            if (stored is null || !Add(stored))
+            {
+                return false;
+            }
+
+            _dictionaries.KeepNewest(_options.DictionariesKept + 1);
+            return _dictionaries.TryGet(id, out _);
+        }
+#pragma warning disable CA1031 // Fail-open: a store that cannot answer makes this read a miss, nothing more.
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             _metrics.StoreError("dictionary");
             Log.LoadFailed(_logger, ex);
@@ -299,6 +329,15 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
             try
             {
                 await _store.SaveDictionaryAsync(new StoredDictionary(candidate.Id, bytes, createdAt), CancellationToken.None).ConfigureAwait(false);
+
+                // A save keeps what the store already holds under the id (zstd derives ids from content, and two
+                // instances may train at once): adopt only what every reader will load.
+                var saved = await _store.GetDictionaryAsync(candidate.Id, CancellationToken.None).ConfigureAwait(false);
+                if (saved is null || !saved.Bytes.AsSpan().SequenceEqual(bytes))
+                {
+                    Log.SavedDiffers(_logger, candidate.Id);
+                    return "failed";
+                }
             }
 #pragma warning disable CA1031 // Not saved, not adopted; the next round tries again.
             catch (Exception ex)
@@ -340,8 +379,12 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
     {
         try
         {
+            // Beyond the newest kept, and older than two retrain intervals: instances sharing the store may have
+            // trained at the same moment, each using its own until they converge on the newest; a young dictionary
+            // may still be another instance's.
             var stored = _store is null ? [] : await _store.LoadDictionariesAsync(CancellationToken.None).ConfigureAwait(false);
-            foreach (var old in stored.OrderByDescending(d => d.CreatedAt).Skip(_options.DictionariesKept))
+            var youngest = _time.GetUtcNow() - (2 * _options.DictionaryRetrainInterval);
+            foreach (var old in stored.OrderByDescending(d => d.CreatedAt).Skip(_options.DictionariesKept).Where(d => d.CreatedAt < youngest))
             {
                 await _store!.RemoveDictionaryAsync(old.Id, CancellationToken.None).ConfigureAwait(false);
                 _dictionaries.Remove(old.Id);
@@ -380,5 +423,8 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
 
         [LoggerMessage(EventId = 1107, Level = LogLevel.Warning, Message = "Stored entry dictionary {Id:x8} is not a valid zstd dictionary; ignored")]
         public static partial void InvalidStored(ILogger logger, uint id);
+
+        [LoggerMessage(EventId = 1108, Level = LogLevel.Warning, Message = "The store holds other bytes under entry dictionary id {Id:x8}; the new dictionary is not adopted")]
+        public static partial void SavedDiffers(ILogger logger, uint id);
     }
 }

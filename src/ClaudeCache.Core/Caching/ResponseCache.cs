@@ -5,6 +5,7 @@ using ClaudeCache.Keys;
 using ClaudeCache.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ZstdSharp;
 
 namespace ClaudeCache.Caching;
 
@@ -22,7 +23,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
     private readonly ClaudeCacheMetrics _metrics;
     private readonly MemoryTier _memory;
     private readonly DecodedEntryMemo? _decoded;
-    private readonly EntryDictionarySet _dictionaries = new();
+    private readonly EntryDictionarySet _dictionaries;
     private readonly DictionaryTrainer _trainer;
     private readonly Channel<PendingWrite> _writes;
     private readonly Task _writer;
@@ -53,7 +54,17 @@ public sealed partial class ResponseCache : IAsyncDisposable
             FullMode = BoundedChannelFullMode.DropWrite,
         });
         _writer = Task.Run(WriteLoopAsync);
-        _trainer = new DictionaryTrainer(options, _dictionaries, secondTier as IDictionaryStore, timeProvider, _logger, metrics);
+        // Trained dictionaries need a place every reader finds them: none (memory only) or a dictionary store. A
+        // durable tier that cannot hold them would keep entries no restart or other instance could read.
+        var dictionaryStore = secondTier as IDictionaryStore;
+        var train = options.TrainDictionary && (secondTier is null || dictionaryStore is not null);
+        if (options.TrainDictionary && !train)
+        {
+            Log.TierHoldsNoDictionaries(_logger, secondTier!.GetType().Name);
+        }
+
+        _dictionaries = new EntryDictionarySet(followNewest: train);
+        _trainer = new DictionaryTrainer(options, train, _dictionaries, dictionaryStore, timeProvider, _logger, metrics);
     }
 
     /// <summary>
@@ -90,8 +101,9 @@ public sealed partial class ResponseCache : IAsyncDisposable
     public void EvictLocal(string hexKey) => _memory.Remove(hexKey);
 
     /// <summary>
-    /// Step 5: looks the key up in the memory tier, then the second tier. A corrupt or unknown-version entry is a
-    /// miss and is removed; a failing tier is a miss, also when it fails to load the dictionary an entry names.
+    /// Step 5: looks the key up in the memory tier, then the second tier. A corrupt entry is a miss and is removed; an
+    /// entry of an unknown format version or dictionary is a miss left for the instances that can read it; a failing
+    /// tier is a miss, also when it fails to load the dictionary an entry names.
     /// </summary>
     public async ValueTask<CachedResponse?> GetAsync(CacheKey key, CancellationToken cancellationToken)
     {
@@ -151,7 +163,14 @@ public sealed partial class ResponseCache : IAsyncDisposable
             Log.DiscardedEntry(_logger, status.ToString());
             _metrics.DiscardedEntry(status.ToString());
             _memory.Remove(hex);
-            await RemoveFromSecondTierAsync(hex).ConfigureAwait(false);
+            if (status == DecodeStatus.Corrupt)
+            {
+                // Damaged: gone for everyone. An intact entry of another format version or naming a dictionary this
+                // instance cannot find stays in a shared tier: other instances (a newer build during a rolling
+                // upgrade) may read it, and a miss here overwrites it anyway.
+                await RemoveFromSecondTierAsync(hex).ConfigureAwait(false);
+            }
+
             return null;
         }
 
@@ -285,7 +304,19 @@ public sealed partial class ResponseCache : IAsyncDisposable
             return null;
         }
 
-        var payload = EntryCodec.Encode(response, _dictionaries.Active);
+        byte[] payload;
+        try
+        {
+            payload = EntryCodec.Encode(response, _dictionaries.Active);
+        }
+        catch (ZstdException ex)
+        {
+            // A dictionary zstd cannot use (checked when loaded, so this is a defect): the shipped one always works.
+            _metrics.StoreError("dictionary");
+            Log.DictionaryEncodeFailed(_logger, ex);
+            payload = EntryCodec.Encode(response, EntryDictionary.Shipped);
+        }
+
         _trainer.Offer(response);
         if (payload.Length > _options.MaxEntryBytes)
         {
@@ -431,5 +462,11 @@ public sealed partial class ResponseCache : IAsyncDisposable
 
         [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "Second-tier write queue is full; a write was dropped")]
         public static partial void WriteQueueFull(ILogger logger);
+
+        [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "The second tier ({Tier}) cannot store entry dictionaries; entries use the shipped dictionary")]
+        public static partial void TierHoldsNoDictionaries(ILogger logger, string tier);
+
+        [LoggerMessage(EventId = 1006, Level = LogLevel.Warning, Message = "Could not compress with the entry dictionary in use; used the shipped one")]
+        public static partial void DictionaryEncodeFailed(ILogger logger, Exception exception);
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.ObjectPool;
 using ZstdSharp;
+using ZstdSharp.Unsafe;
 
 namespace ClaudeCache.Entries;
 
@@ -37,10 +38,15 @@ public sealed class EntryDictionary
         Bytes = bytes;
         CreatedAt = createdAt;
         IsShipped = isShipped;
-        var retained = Math.Max(4, Environment.ProcessorCount * 2);
+        // A context holds the processed dictionary (about 750 KB for 32 KB at level 6, allocated natively): keep
+        // one per core, enough for the threads that encode at once.
+        var retained = Math.Max(2, Environment.ProcessorCount);
         _compressors = new DefaultObjectPool<Compressor>(new ContextPolicy<Compressor>(() =>
         {
             var compressor = new Compressor(CompressionLevel);
+            // zstd's own checksum of the content: an entry read with a damaged dictionary (same header, other bytes)
+            // fails here instead of decoding into a different answer.
+            compressor.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
             compressor.LoadDictionary(bytes);
             return compressor;
         }), retained);
@@ -71,9 +77,13 @@ public sealed class EntryDictionary
     public bool IsShipped { get; }
 
     /// <summary>
-    /// Wraps bytes produced by zstd's dictionary trainer (for example read back from a store).
+    /// Wraps bytes produced by zstd's dictionary trainer (for example read back from a store), after proving that
+    /// zstd can compress and decompress with them.
     /// </summary>
-    /// <returns>False when the bytes are not a zstd dictionary with a non-zero id, or exceed <see cref="MaxSize"/>.</returns>
+    /// <returns>
+    /// False when the bytes are not a zstd dictionary with a non-zero id, exceed <see cref="MaxSize"/>, or are damaged
+    /// so that zstd cannot use them.
+    /// </returns>
     public static bool TryCreate(byte[] bytes, DateTimeOffset createdAt, out EntryDictionary? dictionary)
     {
         ArgumentNullException.ThrowIfNull(bytes);
@@ -83,7 +93,13 @@ public sealed class EntryDictionary
             return false;
         }
 
-        dictionary = new EntryDictionary(id, bytes, createdAt, isShipped: false);
+        var candidate = new EntryDictionary(id, bytes, createdAt, isShipped: false);
+        if (!candidate.RoundTrips())
+        {
+            return false;
+        }
+
+        dictionary = candidate;
         return true;
     }
 
@@ -126,6 +142,23 @@ public sealed class EntryDictionary
         finally
         {
             _decompressors.Return(decompressor);
+        }
+    }
+
+    /// <summary>Compresses and decompresses a probe: damaged entropy tables fail here, not on a caller's store.</summary>
+    private bool RoundTrips()
+    {
+        ReadOnlySpan<byte> probe = "{\"type\":\"message\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"probe\"}]}"u8;
+        Span<byte> compressed = stackalloc byte[256];
+        Span<byte> restored = stackalloc byte[probe.Length];
+        try
+        {
+            var length = Compress(probe, compressed);
+            return Decompress(compressed[..length], restored) == probe.Length && restored.SequenceEqual(probe);
+        }
+        catch (ZstdException)
+        {
+            return false;
         }
     }
 

@@ -10,12 +10,18 @@ namespace ClaudeCache.Entries;
 public sealed class EntryDictionarySet
 {
     private readonly Lock _gate = new();
+    private readonly bool _followNewest;
     private ImmutableDictionary<uint, EntryDictionary> _byId;
     private EntryDictionary _active;
 
     /// <summary>A set holding only the shipped dictionary.</summary>
-    public EntryDictionarySet()
+    /// <param name="followNewest">
+    /// True: the newest dictionary added compresses new entries. False: new entries always use the shipped one, and
+    /// added dictionaries only decode entries that name them (a cache with training turned off).
+    /// </param>
+    public EntryDictionarySet(bool followNewest = true)
     {
+        _followNewest = followNewest;
         _active = EntryDictionary.Shipped;
         _byId = ImmutableDictionary<uint, EntryDictionary>.Empty.Add(_active.Id, _active);
     }
@@ -48,7 +54,7 @@ public sealed class EntryDictionarySet
             }
 
             Volatile.Write(ref _byId, _byId.Add(dictionary.Id, dictionary));
-            if (dictionary.CreatedAt > _active.CreatedAt)
+            if (_followNewest && dictionary.CreatedAt > _active.CreatedAt)
             {
                 Volatile.Write(ref _active, dictionary);
             }
@@ -67,11 +73,14 @@ public sealed class EntryDictionarySet
                 return;
             }
 
-            Volatile.Write(ref _byId, _byId.Remove(id));
+            // The active one changes first: an entry is never encoded with a dictionary that is no longer held.
+            var remaining = _byId.Remove(id);
             if (_active.Id == id)
             {
-                Volatile.Write(ref _active, _byId.Values.MaxBy(d => d.CreatedAt)!);
+                Volatile.Write(ref _active, _followNewest ? remaining.Values.MaxBy(d => d.CreatedAt)! : EntryDictionary.Shipped);
             }
+
+            Volatile.Write(ref _byId, remaining);
         }
     }
 

@@ -114,4 +114,39 @@ public sealed class EntryDictionaryTests
         Assert.Equal(DecodeStatus.Corrupt, EntryCodec.TryDecode(payload, set, out var decoded));
         Assert.Null(decoded);
     }
+
+    [Fact]
+    public void EntryReadWithADamagedCopyOfItsDictionary_IsCorrupt_NeverAnotherAnswer()
+    {
+        // Same header and id, other content bytes (bit rot, a partial write in the store): zstd's content checksum
+        // catches what would otherwise decode into a different text.
+        var damagedBytes = (byte[])Trained.Value.Bytes.Clone();
+        for (var i = damagedBytes.Length - 2048; i < damagedBytes.Length; i++)
+        {
+            damagedBytes[i] ^= 0x20;
+        }
+
+        Assert.True(EntryDictionary.TryCreate(damagedBytes, DateTimeOffset.UnixEpoch.AddDays(2), out var damaged));
+        var set = new EntryDictionarySet();
+        set.Add(damaged!);
+        foreach (var answer in AnswerCorpus.All.Take(20))
+        {
+            var entry = SampleResponses.JsonEntry() with { Body = AnswerCorpus.MessageJson(answer) };
+            var payload = EntryCodec.Encode(entry, Trained.Value);
+
+            Assert.Equal(DecodeStatus.Corrupt, EntryCodec.TryDecode(payload, set, out var decoded));
+            Assert.Null(decoded);
+        }
+    }
+
+    [Fact]
+    public void DictionaryWithDamagedTables_IsRefused()
+    {
+        // A valid header over entropy tables zstd cannot build: refused when loaded, not on a caller's store.
+        var bytes = (byte[])Trained.Value.Bytes.Clone();
+        bytes.AsSpan(8, 512).Fill(0xFF);
+
+        Assert.False(EntryDictionary.TryCreate(bytes, DateTimeOffset.UnixEpoch, out var dictionary));
+        Assert.Null(dictionary);
+    }
 }
