@@ -24,7 +24,10 @@ public sealed class DictionarySafetyTests(ITestOutputHelper output)
         var rendezvous = new Rendezvous();
         var storeA = new GatedStore(shared, rendezvous);
         var storeB = new GatedStore(shared, rendezvous);
+        // Neither sees the other's dictionary when its round starts: A saves only after B has read the store, and B
+        // only after A is done.
         var aDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        storeA.SaveGate = storeB.LoadedWhileArmed;
         storeB.SaveGate = aDone.Task;
         var options = TrainAfterStored();
         options.DictionariesKept = 1;

@@ -8,9 +8,13 @@ namespace ClaudeCache.Tests.Caching;
 /// </summary>
 internal sealed class GatedStore(MemoryStore inner, Rendezvous roundStart) : ISecondTier, IDictionaryStore
 {
+    private readonly TaskCompletionSource _loadedWhileArmed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _armed;
 
     public Task SaveGate { get; set; } = Task.CompletedTask;
+
+    /// <summary>Completes once the armed load has read the store.</summary>
+    public Task LoadedWhileArmed => _loadedWhileArmed.Task;
 
     public void Arm() => _armed = true;
 
@@ -23,13 +27,16 @@ internal sealed class GatedStore(MemoryStore inner, Rendezvous roundStart) : ISe
 
     public async ValueTask<IReadOnlyList<StoredDictionary>> LoadDictionariesAsync(CancellationToken cancellationToken)
     {
-        if (_armed)
+        if (!_armed)
         {
-            _armed = false;
-            await roundStart.ArriveAsync();
+            return await inner.LoadDictionariesAsync(cancellationToken);
         }
 
-        return await inner.LoadDictionariesAsync(cancellationToken);
+        _armed = false;
+        await roundStart.ArriveAsync();
+        var stored = await inner.LoadDictionariesAsync(cancellationToken);
+        _loadedWhileArmed.TrySetResult();
+        return stored;
     }
 
     public ValueTask<StoredDictionary?> GetDictionaryAsync(uint id, CancellationToken cancellationToken) => inner.GetDictionaryAsync(id, cancellationToken);
