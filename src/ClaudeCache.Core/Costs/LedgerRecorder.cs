@@ -92,6 +92,48 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
             TaskScheduler.Default);
     }
 
+    /// <summary>
+    /// A request served from the cache by a front end that has no <see cref="PreparedRequest"/> or stored Message
+    /// (the <c>IChatClient</c> middleware): <paramref name="usage"/> is what its answer used when first produced, on
+    /// <paramref name="model"/>, priced at today's prices. Null usage (the answer reported none) is counted as a hit
+    /// whose avoided cost is unknown (<see cref="LedgerEntry.PriceKnown"/> false), never as a free one.
+    /// </summary>
+    public LedgerEntry RecordHit(in LedgerDimensions dimensions, string? model, TokenUsage? usage, TimeSpan latency)
+    {
+        if (!enabled)
+        {
+            return default;
+        }
+
+        var (resolved, tokens, cost) = Price(model, usage);
+        return Record(new LedgerEntry(time.GetUtcNow(), resolved, dimensions.Strategy, dimensions.ContextType, dimensions.Tenant,
+            LedgerOutcome.Hit, tokens, 0, ToNanos(cost.Total), cost.PriceKnown, latency));
+    }
+
+    /// <summary>
+    /// A request answered upstream by a front end that has no <see cref="PreparedRequest"/> (the <c>IChatClient</c>
+    /// middleware), priced from the answer's <paramref name="usage"/> on <paramref name="model"/>. An
+    /// <see cref="LedgerOutcome.Error"/> spends 0 (unknown, never guessed); an answer that reported no usage is
+    /// counted with its cost unknown (<see cref="LedgerEntry.PriceKnown"/> false), never as free.
+    /// </summary>
+    public LedgerEntry RecordUpstream(in LedgerDimensions dimensions, LedgerOutcome outcome, string? model, TokenUsage? usage, TimeSpan latency)
+    {
+        if (!enabled)
+        {
+            return default;
+        }
+
+        if (outcome == LedgerOutcome.Error)
+        {
+            return Record(new LedgerEntry(time.GetUtcNow(), model ?? "", dimensions.Strategy, dimensions.ContextType, dimensions.Tenant,
+                LedgerOutcome.Error, default, 0, 0, PriceKnown: true, latency));
+        }
+
+        var (resolved, tokens, cost) = Price(model, usage);
+        return Record(new LedgerEntry(time.GetUtcNow(), resolved, dimensions.Strategy, dimensions.ContextType, dimensions.Tenant,
+            outcome, tokens, ToNanos(cost.Total), 0, cost.PriceKnown, latency));
+    }
+
     /// <summary>Billionths of a dollar, rounded half away from zero: the ledger's exact unit.</summary>
     public static long ToNanos(decimal dollars) => (long)decimal.Round(dollars * 1_000_000_000m, MidpointRounding.AwayFromZero);
 
@@ -121,5 +163,18 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
         var model = string.IsNullOrEmpty(answer.Model) ? request.Model : answer.Model;
         var context = new CostContext(usage.ServiceTier == "batch", inferenceGeo);
         return (model, usage, costs.Calculate(model, usage, time.GetUtcNow(), context));
+    }
+
+    private (string Model, TokenUsage Usage, RequestCost Cost) Price(string? model, TokenUsage? usage)
+    {
+        var resolved = model ?? "";
+        if (usage is not { } tokens)
+        {
+            // No usage reported: what it cost is unknown, not zero.
+            return (resolved, default, RequestCost.Unknown);
+        }
+
+        var context = new CostContext(tokens.ServiceTier == "batch");
+        return (resolved, tokens, costs.Calculate(resolved, tokens, time.GetUtcNow(), context));
     }
 }

@@ -1,4 +1,5 @@
 using ClaudeCache.Caching;
+using ClaudeCache.Costs;
 using ClaudeCache.Extensions.AI.Chat;
 using ClaudeCache.Extensions.AI.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +16,7 @@ public static class ClaudeCacheChatClientBuilderExtensions
     /// <summary>
     /// Adds the <see cref="ClaudeCachingChatClient"/> middleware over the <see cref="ResponseCache"/> registered by
     /// <c>services.AddClaudeCache(...)</c>, with the <c>ClaudeCache:Chat</c> options, adjusted by <paramref name="configure"/>.
+    /// Every call is recorded in the registered savings ledger (<see cref="LedgerRecorder"/>), as the handler's are.
     /// </summary>
     public static ChatClientBuilder UseClaudeCache(this ChatClientBuilder builder, Action<ClaudeCacheChatOptions>? configure = null)
     {
@@ -26,11 +28,35 @@ public static class ClaudeCacheChatClientBuilderExtensions
             var configured = services.GetService<IOptions<ClaudeCacheOptions>>()?.Value.Chat;
             var options = Copy(configured ?? new ClaudeCacheChatOptions());
             configure?.Invoke(options);
-            return new ClaudeCachingChatClient(inner, cache, options, services.GetService<TimeProvider>(), services.GetService<ILogger<ClaudeCachingChatClient>>());
+            return new ClaudeCachingChatClient(inner, cache, options, services.GetService<TimeProvider>(), services.GetService<ILogger<ClaudeCachingChatClient>>())
+            {
+                Ledger = services.GetService<LedgerRecorder>(),
+            };
         });
     }
 
-    /// <summary>Adds the middleware over an explicit <paramref name="cache"/> (no dependency injection needed).</summary>
+    /// <summary>
+    /// Adds the middleware over an <paramref name="engine"/>'s cache, recording every call in its savings ledger
+    /// (<see cref="CacheEngine.Ledger"/>): for applications without dependency injection, with an engine from
+    /// <c>ClaudeCacheEngineFactory.Create(...)</c>.
+    /// </summary>
+    public static ChatClientBuilder UseClaudeCache(this ChatClientBuilder builder, CacheEngine engine, Action<ClaudeCacheChatOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(engine);
+        var options = new ClaudeCacheChatOptions();
+        configure?.Invoke(options);
+        return builder.Use((inner, services) =>
+            new ClaudeCachingChatClient(inner, engine.Cache, options, services.GetService<TimeProvider>(), services.GetService<ILogger<ClaudeCachingChatClient>>())
+            {
+                Ledger = engine.Ledger,
+            });
+    }
+
+    /// <summary>
+    /// Adds the middleware over an explicit <paramref name="cache"/> (no dependency injection needed). A cache alone has
+    /// no savings ledger, so nothing is recorded: pass the engine (<c>UseClaudeCache(engine)</c>) to account the calls.
+    /// </summary>
     public static ChatClientBuilder UseClaudeCache(this ChatClientBuilder builder, ResponseCache cache, Action<ClaudeCacheChatOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using ClaudeCache.Caching;
+using ClaudeCache.Costs;
 using ClaudeCache.Entries;
 using ClaudeCache.Keys;
 using Microsoft.Extensions.AI;
@@ -19,8 +20,13 @@ namespace ClaudeCache.Extensions.AI.Chat;
 /// one inner call. Add it with <c>ChatClientBuilder.UseClaudeCache(...)</c>.
 /// </summary>
 /// <remarks>
-/// Failures and cancellations are never cached: only a call that returned (or a stream that ran to its end) is
-/// stored, so a transient error or a caller that gave up never becomes the answer everyone else gets.
+/// <para>Failures and cancellations are never cached: only a call that returned (or a stream that ran to its end) is
+/// stored, so a transient error or a caller that gave up never becomes the answer everyone else gets.</para>
+/// <para>With a <see cref="Ledger"/> (set by <c>UseClaudeCache()</c> under dependency injection and by
+/// <c>UseClaudeCache(engine)</c>) every call is one entry in the savings ledger, as the proxy records its requests:
+/// a hit (stored, or joining an identical call in flight) avoided its answer's usage at today's prices, a call
+/// answered by the inner client spent its <see cref="ChatResponse.Usage"/> (a miss; a bypass when the call could not
+/// be keyed), and a call that ended without an answer is an error. See docs/library.md, "Cost accounting".</para>
 /// </remarks>
 public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
 {
@@ -32,6 +38,8 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
     private readonly JsonTypeInfo<ChatResponse> _responseType;
     private readonly JsonTypeInfo<ChatResponseUpdate> _updateType;
     private readonly ConcurrentDictionary<CacheKey, Task<byte[]>> _inFlight = new();
+    private ChatAccounting? _accounting;
+    private LedgerRecorder? _ledger;
 
     /// <summary>Creates the middleware over <paramref name="innerClient"/>, storing in <paramref name="cache"/>.</summary>
     public ClaudeCachingChatClient(
@@ -55,26 +63,77 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
     /// <summary>The options in force.</summary>
     public ClaudeCacheChatOptions Options => _options;
 
+    /// <summary>
+    /// Records every call in the savings ledger (one entry per call, priced with the engine's price table), as the
+    /// proxy and the handler record theirs. Null (the default with an explicit <see cref="ResponseCache"/>): nothing is
+    /// recorded. <c>UseClaudeCache()</c> sets the registered <see cref="LedgerRecorder"/>, <c>UseClaudeCache(engine)</c>
+    /// the engine's.
+    /// </summary>
+    public LedgerRecorder? Ledger
+    {
+        get => _ledger;
+        init
+        {
+            _ledger = value;
+            _accounting = value is { Enabled: true } ? new ChatAccounting(value, _options, InnerClient) : null;
+        }
+    }
+
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        if (_accounting is not { } accounting)
+        {
+            return (await ServeAsync(messages, options, cancellationToken).ConfigureAwait(false)).Response;
+        }
+
+        // One ledger entry per call, whatever path served it.
+        var started = accounting.Time.GetTimestamp();
+        (ChatResponse Response, LedgerOutcome Outcome, string? StoredModel) served;
+        try
+        {
+            served = await ServeAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            accounting.Failed(options, accounting.Time.GetElapsedTime(started));
+            throw;
+        }
+
+        var latency = accounting.Time.GetElapsedTime(started);
+        var response = served.Response;
+        if (served.Outcome == LedgerOutcome.Hit)
+        {
+            accounting.Hit(response.ModelId ?? served.StoredModel, response.Usage, options, latency);
+        }
+        else
+        {
+            accounting.Answered(served.Outcome, response.ModelId, response.Usage, options, latency);
+        }
+
+        return response;
+    }
+
+    private async Task<(ChatResponse Response, LedgerOutcome Outcome, string? StoredModel)> ServeAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
+    {
         if (!ChatCacheKey.TryBuild(messages, options, streaming: false, _options, _json, out var key))
         {
             Log.NotKeyable(_logger);
-            return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            return (await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false), LedgerOutcome.Bypass, null);
         }
 
         var entry = await _cache.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (entry is { Kind: ResponseKind.ChatResponse })
         {
             Log.Hit(_logger, key);
-            return Deserialize(entry.Body.Span);
+            return (Deserialize(entry.Body.Span), LedgerOutcome.Hit, entry.Model);
         }
 
         if (!_options.CoalesceConcurrentCalls)
         {
-            return await CallAndStoreAsync(messages, options, key, null, cancellationToken).ConfigureAwait(false);
+            return (await CallAndStoreAsync(messages, options, key, null, cancellationToken).ConfigureAwait(false), LedgerOutcome.Miss, null);
         }
 
         // Lead, or follow the identical call in flight: N concurrent callers make one inner call.
@@ -86,18 +145,18 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
             {
                 var body = await flight.WaitAsync(cancellationToken).ConfigureAwait(false);
                 Log.Coalesced(_logger, key);
-                return Deserialize(body);
+                return (Deserialize(body), LedgerOutcome.Hit, null);
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)
             {
                 // The leader failed or was cancelled by its own caller: that is not this caller's answer. Call alone.
-                return await CallAndStoreAsync(messages, options, key, null, cancellationToken).ConfigureAwait(false);
+                return (await CallAndStoreAsync(messages, options, key, null, cancellationToken).ConfigureAwait(false), LedgerOutcome.Miss, null);
             }
         }
 
         try
         {
-            return await CallAndStoreAsync(messages, options, key, lead, cancellationToken).ConfigureAwait(false);
+            return (await CallAndStoreAsync(messages, options, key, lead, cancellationToken).ConfigureAwait(false), LedgerOutcome.Miss, null);
         }
         finally
         {
@@ -106,16 +165,62 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
     }
 
     /// <inheritdoc />
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages,
         ChatOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) =>
+        _accounting is { } accounting
+            ? MeteredStreamingAsync(accounting, messages, options, cancellationToken)
+            : ServeStreamingAsync(messages, options, null, cancellationToken);
+
+    private async IAsyncEnumerable<ChatResponseUpdate> MeteredStreamingAsync(
+        ChatAccounting accounting,
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+
+        // One ledger entry per call, written when the stream ends or its caller stops reading it.
+        var time = accounting.Time;
+        var meter = new ChatStreamMeter(time.GetTimestamp());
+        try
+        {
+            await foreach (var update in ServeStreamingAsync(messages, options, meter, cancellationToken).ConfigureAwait(false))
+            {
+                if (meter.Outcome == LedgerOutcome.Hit)
+                {
+                    // A replay: the stored answer's model and usage were taken when it was found.
+                    meter.FirstUpdate(time);
+                }
+                else
+                {
+                    meter.Observe(update, time);
+                }
+
+                yield return update;
+            }
+
+            meter.Completed = true;
+        }
+        finally
+        {
+            accounting.Streamed(meter, options);
+        }
+    }
+
+    private async IAsyncEnumerable<ChatResponseUpdate> ServeStreamingAsync(
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options,
+        ChatStreamMeter? meter,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var coalesce = _options.CoalesceStreamingUpdates;
         if (!ChatCacheKey.TryBuild(messages, options, streaming: !coalesce, _options, _json, out var key))
         {
             Log.NotKeyable(_logger);
+            meter?.Outcome = LedgerOutcome.Bypass;
             await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
             {
                 yield return update;
@@ -128,7 +233,15 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
         if (entry is { Kind: ResponseKind.ChatResponse } && coalesce)
         {
             Log.Hit(_logger, key);
-            foreach (var update in Deserialize(entry.Body.Span).ToChatResponseUpdates())
+            var response = Deserialize(entry.Body.Span);
+            if (meter is not null)
+            {
+                meter.Outcome = LedgerOutcome.Hit;
+                meter.ModelId = response.ModelId ?? entry.Model;
+                meter.Usage = response.Usage;
+            }
+
+            foreach (var update in response.ToChatResponseUpdates())
             {
                 yield return update;
             }
@@ -139,7 +252,15 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
         if (entry is { Kind: ResponseKind.ChatResponseUpdates } && !coalesce)
         {
             Log.Hit(_logger, key);
-            foreach (var update in DeserializeUpdates(entry.Body))
+            var updates = DeserializeUpdates(entry.Body);
+            if (meter is not null)
+            {
+                meter.Outcome = LedgerOutcome.Hit;
+                meter.ModelId = updates.Find(static u => u.ModelId is not null)?.ModelId ?? entry.Model;
+                meter.Usage = updates.Aggregate((UsageDetails?)null, ChatUsage.Sum);
+            }
+
+            foreach (var update in updates)
             {
                 yield return update;
             }
@@ -148,6 +269,7 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
         }
 
         // A miss: pass each update on as it arrives, keep a copy, store only once the stream ran to its end.
+        meter?.Outcome = LedgerOutcome.Miss;
         var received = new List<ChatResponseUpdate>();
         await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
         {
