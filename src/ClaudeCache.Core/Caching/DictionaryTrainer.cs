@@ -51,6 +51,7 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
     private List<byte[]> _samples = [];
     private long _sampleBytes;
     private bool _training;
+    private bool _disposed;
     private DateTimeOffset _nextRoundAt = DateTimeOffset.MinValue;
     private Task _round = Task.CompletedTask;
     private int _rounds;
@@ -114,7 +115,7 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
                 _refresh = Task.Run(() => RefreshAsync(active));
             }
 
-            if (_training || now < _nextRoundAt)
+            if (_training || _disposed || now < _nextRoundAt)
             {
                 return;
             }
@@ -191,6 +192,11 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        lock (_gate)
+        {
+            _disposed = true; // no round starts after this
+        }
+
         await _loaded.ConfigureAwait(false);
         await Round.ConfigureAwait(false);
     }
@@ -250,6 +256,8 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
             {
                 Add(stored);
             }
+
+            _dictionaries.KeepNewest(_options.DictionariesKept + 1);
         }
 #pragma warning disable CA1031 // Fail-open: without its dictionaries the store's entries read as misses until loaded by id.
         catch (Exception ex)
@@ -317,7 +325,11 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
         var before = CompressedSize(current, heldOut);
         var after = CompressedSize(candidate, heldOut);
         var gain = 1 - ((double)after / before);
-        if (gain < MinimumGain)
+
+        // A dictionary holds fragments of the answers it was trained on: past its maximum age it is replaced even by
+        // a candidate that is merely as good (one that compresses worse is still refused).
+        var retiring = !current.IsShipped && createdAt - current.CreatedAt >= _options.DictionaryMaxAge && gain >= 0;
+        if (gain < MinimumGain && !retiring)
         {
             Log.Rejected(_logger, candidate.Id, training.Count, before, after);
             return "rejected";

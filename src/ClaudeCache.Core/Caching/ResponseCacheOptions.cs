@@ -44,6 +44,12 @@ public sealed class ResponseCacheOptions
     public TimeSpan DictionaryRetrainInterval { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>
+    /// A trained dictionary older than this is replaced at the next round even by a candidate that is only as good:
+    /// it holds fragments of the answers it was trained on, which should not outlive them by much. Default 7 days.
+    /// </summary>
+    public TimeSpan DictionaryMaxAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
     /// Trained dictionaries kept in the store, newest first; dictionaries younger than two retrain intervals are kept
     /// as well (instances sharing a store may train at once). An entry compressed with a dictionary that is no longer
     /// kept reads as a miss, so keep at least (longest TTL ÷ retrain interval) + 1. Default 8.
@@ -59,9 +65,9 @@ public sealed class ResponseCacheOptions
         }
 
         if (DictionaryTrainingEntries < 20 || DictionaryMaxBytes is < 1024 or > EntryDictionary.MaxSize ||
-            DictionaryRetrainInterval < TimeSpan.Zero || DictionaryRetrainInterval > TimeSpan.FromDays(365) || DictionariesKept < 1)
+            DictionaryRetrainInterval < TimeSpan.Zero || DictionaryRetrainInterval > TimeSpan.FromDays(365) || DictionaryMaxAge <= TimeSpan.Zero || DictionariesKept < 1)
         {
-            return $"ClaudeCache:Cache: DictionaryTrainingEntries must be >= 20, DictionaryMaxBytes between 1024 and {EntryDictionary.MaxSize}, DictionaryRetrainInterval between 0 and 365 days and DictionariesKept >= 1.";
+            return $"ClaudeCache:Cache: DictionaryTrainingEntries must be >= 20, DictionaryMaxBytes between 1024 and {EntryDictionary.MaxSize}, DictionaryRetrainInterval between 0 and 365 days, DictionaryMaxAge positive and DictionariesKept >= 1.";
         }
 
         return null;

@@ -202,6 +202,33 @@ public sealed class DictionaryTrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task DictionaryPastItsMaximumAge_IsReplacedByOneAsGood()
+    {
+        var time = new FakeTimeProvider(Start);
+        var store = new MemoryStore();
+        var options = Options();
+        options.DictionaryRetrainInterval = TimeSpan.FromDays(1);
+        options.DictionaryMaxAge = TimeSpan.FromDays(3);
+        await using var cache = new ResponseCache(options, store, time, new ClaudeCacheMetrics());
+        await StoreAllAsync(cache, Stored, time.GetUtcNow());
+        var first = cache.Dictionaries.Active;
+        Assert.False(first.IsShipped);
+
+        // The same traffic a day later: the candidate is no better, so the young dictionary stays.
+        time.Advance(TimeSpan.FromDays(1));
+        await StoreAllAsync(cache, Stored, time.GetUtcNow());
+        Assert.Equal(2, cache.DictionaryRounds);
+        Assert.Same(first, cache.Dictionaries.Active);
+
+        // Three days after it was trained, an as-good candidate replaces it.
+        time.Advance(TimeSpan.FromDays(2));
+        await StoreAllAsync(cache, Stored, time.GetUtcNow());
+        Assert.Equal(3, cache.DictionaryRounds);
+        Assert.NotEqual(first.Id, cache.Dictionaries.Active.Id);
+        Assert.Equal(time.GetUtcNow(), cache.Dictionaries.Active.CreatedAt);
+    }
+
+    [Fact]
     public async Task TrainingOff_NeverTrains()
     {
         var time = new FakeTimeProvider(Start);
