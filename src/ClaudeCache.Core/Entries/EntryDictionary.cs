@@ -29,8 +29,9 @@ public sealed class EntryDictionary
 
     private static readonly Lazy<EntryDictionary> ShippedDictionary = new(LoadShipped);
 
-    private readonly ObjectPool<Compressor> _compressors;
     private readonly ObjectPool<Decompressor> _decompressors;
+    private readonly int _retained;
+    private ObjectPool<Compressor> _compressors;
 
     private EntryDictionary(uint id, byte[] bytes, DateTimeOffset createdAt, bool isShipped)
     {
@@ -40,22 +41,14 @@ public sealed class EntryDictionary
         IsShipped = isShipped;
         // A context holds the processed dictionary (about 750 KB for 32 KB at level 6, allocated natively): keep
         // one per core, enough for the threads that encode at once.
-        var retained = Math.Max(2, Environment.ProcessorCount);
-        _compressors = new DefaultObjectPool<Compressor>(new ContextPolicy<Compressor>(() =>
-        {
-            var compressor = new Compressor(CompressionLevel);
-            // zstd's own checksum of the content: an entry read with a damaged dictionary (same header, other bytes)
-            // fails here instead of decoding into a different answer.
-            compressor.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
-            compressor.LoadDictionary(bytes);
-            return compressor;
-        }), retained);
+        _retained = Math.Max(2, Environment.ProcessorCount);
+        _compressors = NewCompressorPool();
         _decompressors = new DefaultObjectPool<Decompressor>(new ContextPolicy<Decompressor>(() =>
         {
             var decompressor = new Decompressor();
             decompressor.LoadDictionary(bytes);
             return decompressor;
-        }), retained);
+        }), _retained);
     }
 
     /// <summary>
@@ -119,15 +112,36 @@ public sealed class EntryDictionary
     /// <summary>Compresses <paramref name="source"/> into <paramref name="destination"/>; returns the frame's length.</summary>
     internal int Compress(ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        var compressor = _compressors.Get();
+        var pool = Volatile.Read(ref _compressors);
+        var compressor = pool.Get();
         try
         {
             return compressor.Wrap(source, destination);
         }
         finally
         {
-            _compressors.Return(compressor);
+            pool.Return(compressor);
         }
+    }
+
+    /// <summary>
+    /// Lets go of the pooled compression contexts (about 750 KB of native memory each) once new entries no longer use
+    /// this dictionary; their finalizers free them. Decoding keeps its own, smaller contexts.
+    /// </summary>
+    internal void ReleaseCompressors() => Volatile.Write(ref _compressors, NewCompressorPool());
+
+    private DefaultObjectPool<Compressor> NewCompressorPool()
+    {
+        var bytes = Bytes;
+        return new DefaultObjectPool<Compressor>(new ContextPolicy<Compressor>(() =>
+        {
+            var compressor = new Compressor(CompressionLevel);
+            // zstd's own checksum of the content: an entry read with a damaged dictionary (same header, other bytes)
+            // fails here instead of decoding into a different answer.
+            compressor.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+            compressor.LoadDictionary(bytes);
+            return compressor;
+        }), _retained);
     }
 
     /// <summary>Decompresses one frame; returns the number of bytes written.</summary>

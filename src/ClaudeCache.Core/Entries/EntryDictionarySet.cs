@@ -56,7 +56,13 @@ public sealed class EntryDictionarySet
             Volatile.Write(ref _byId, _byId.Add(dictionary.Id, dictionary));
             if (_followNewest && dictionary.CreatedAt > _active.CreatedAt)
             {
+                var previous = _active;
                 Volatile.Write(ref _active, dictionary);
+                if (!previous.IsShipped)
+                {
+                    // The shipped dictionary is shared by every cache in the process; a trained one is this set's.
+                    previous.ReleaseCompressors();
+                }
             }
 
             return true;

@@ -149,4 +149,27 @@ public sealed class EntryDictionaryTests
         Assert.False(EntryDictionary.TryCreate(bytes, DateTimeOffset.UnixEpoch, out var dictionary));
         Assert.Null(dictionary);
     }
+
+    [Fact]
+    public void DictionaryNoLongerActive_LetsGoOfItsCompressors_AndStillWorksIfUsedAgain()
+    {
+        var samples = AnswerCorpus.All.Take(40).Select(a => AnswerCorpus.MessageJson(a)).ToList();
+        Assert.True(EntryDictionary.TryCreate(DictBuilder.TrainFromBuffer(samples, 8 * 1024).ToArray(), DateTimeOffset.UnixEpoch.AddDays(1), out var older));
+        var entry = SampleResponses.JsonEntry();
+        var before = EntryCodec.Encode(entry, older!);
+        var set = new EntryDictionarySet();
+        set.Add(older!);
+
+        set.Add(NewerThan(older!)); // a newer dictionary takes over
+
+        Assert.NotSame(older, set.Active);
+        Assert.Equal(before, EntryCodec.Encode(entry, older!)); // contexts are created again on demand
+        Assert.Equal(DecodeStatus.Ok, EntryCodec.TryDecode(before, set, out _));
+    }
+
+    private static EntryDictionary NewerThan(EntryDictionary dictionary)
+    {
+        Assert.True(EntryDictionary.TryCreate(Trained.Value.Bytes, dictionary.CreatedAt.AddDays(1), out var newer));
+        return newer!;
+    }
 }
