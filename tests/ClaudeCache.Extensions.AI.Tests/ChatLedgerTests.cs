@@ -379,23 +379,8 @@ public sealed class ChatLedgerTests
     private static global::Anthropic.AnthropicClient Sdk(FakeAnthropicUpstream upstream) =>
         new() { ApiKey = "sk-ant-chat-ledger", BaseUrl = upstream.BaseAddress.ToString(), MaxRetries = 0 };
 
-    private static async Task<(IReadOnlyList<LedgerRow> Rows, SavingsReport Report)> ReportWhenAsync(SavingsLedger ledger, DateTimeOffset now, long requests)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
-        var (from, to) = (now - Window, now + Window);
-        while (true)
-        {
-            var (rows, latency) = await ledger.QueryAsync(from, to, timeout.Token);
-            var report = SavingsAnalytics.Build(rows, latency, from, to, null, 0m);
-            if (report.Totals.Requests >= requests)
-            {
-                return (rows, report);
-            }
-
-            await Task.Delay(10, timeout.Token);
-        }
-    }
+    private static Task<(IReadOnlyList<LedgerRow> Rows, SavingsReport Report)> ReportWhenAsync(SavingsLedger ledger, DateTimeOffset now, long requests) =>
+        LedgerTests.ReportWhenAsync(ledger, now, requests);
 
     /// <summary>The proxy records its requests when their flights are judged: polls /admin/stats until it counts them.</summary>
     private static async Task<JsonElement> StatsWhenAsync(HttpClient admin, long requests)

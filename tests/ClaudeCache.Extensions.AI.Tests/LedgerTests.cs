@@ -161,7 +161,7 @@ public sealed class LedgerTests
     /// Entries are recorded when each flight is judged, just after its caller has the bytes: waits until the
     /// ledger holds at least <paramref name="requests"/>.
     /// </summary>
-    private static async Task<(IReadOnlyList<LedgerRow> Rows, SavingsReport Report)> ReportWhenAsync(SavingsLedger ledger, DateTimeOffset now, long requests)
+    internal static async Task<(IReadOnlyList<LedgerRow> Rows, SavingsReport Report)> ReportWhenAsync(SavingsLedger ledger, DateTimeOffset now, long requests)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(10));
