@@ -18,6 +18,9 @@ internal static class RedisKeys
     /// <summary><c>{prefix}dictionaries</c>: trained entry dictionaries (a hash: id → created-at and bytes).</summary>
     public static RedisKey Dictionaries(string prefix) => $"{prefix}dictionaries";
 
+    /// <summary><c>{prefix}dictionaries:training</c>: who trains the next dictionary (a string with an expiry).</summary>
+    public static RedisKey DictionaryTraining(string prefix) => $"{prefix}dictionaries:training";
+
     /// <summary><c>{prefix}ledger:m:{minute}</c>: one minute of the savings ledger (a hash of counters).</summary>
     public static RedisKey LedgerMinute(string prefix, long minute) => $"{prefix}ledger:m:{minute}";
 

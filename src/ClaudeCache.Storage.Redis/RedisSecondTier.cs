@@ -26,7 +26,8 @@ namespace ClaudeCache.Storage.Redis;
 /// <para>
 /// <b>Dictionaries.</b> Trained entry dictionaries live in one hash, <c>{prefix}dictionaries</c>, without expiry
 /// (the response cache keeps only the newest few): field = the dictionary id in decimal, value = its creation time
-/// as 8 bytes of Unix milliseconds (little-endian) followed by the dictionary.
+/// as 8 bytes of Unix milliseconds (little-endian) followed by the dictionary. <c>{prefix}dictionaries:training</c>
+/// (SET NX PX) names the instance that trains the current round.
 /// </para>
 /// <para>
 /// <b>No size statistics.</b> Counting the entries under a prefix means scanning every key of every primary
@@ -147,6 +148,13 @@ public sealed class RedisSecondTier : ISecondTier, IDictionaryStore, IAsyncDispo
     }
 
     /// <inheritdoc />
+    public async ValueTask<bool> TryClaimTrainingAsync(string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        return await Bounded.WaitAsync(ClaimTrainingCoreAsync(owner, lease, cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async ValueTask RemoveDictionaryAsync(uint id, CancellationToken cancellationToken) =>
         await Bounded.WaitAsync(RemoveDictionaryCoreAsync(id, cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
 
@@ -192,6 +200,12 @@ public sealed class RedisSecondTier : ISecondTier, IDictionaryStore, IAsyncDispo
     {
         var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         await database.HashSetAsync(RedisKeys.Dictionaries(_options.KeyPrefix), Field(id), value, When.NotExists).ConfigureAwait(false);
+    }
+
+    private async Task<bool> ClaimTrainingCoreAsync(string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        return await database.StringSetAsync(RedisKeys.DictionaryTraining(_options.KeyPrefix), owner, lease, When.NotExists).ConfigureAwait(false);
     }
 
     private async Task RemoveDictionaryCoreAsync(uint id, CancellationToken cancellationToken)

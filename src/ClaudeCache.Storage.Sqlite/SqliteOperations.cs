@@ -139,4 +139,15 @@ internal static class SqliteOperations
         command.Parameters.AddWithValue("$id", (long)id);
         return command.ExecuteNonQuery();
     }
+
+    /// <summary>Takes the training claim when it is free, expired or already the owner's; true when taken.</summary>
+    internal static bool ClaimTraining(SqliteConnection connection, string owner, long now, long expires)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.ClaimTraining;
+        command.Parameters.AddWithValue("$owner", owner);
+        command.Parameters.AddWithValue("$expires_at", expires);
+        command.Parameters.AddWithValue("$now", now);
+        return command.ExecuteNonQuery() == 1;
+    }
 }

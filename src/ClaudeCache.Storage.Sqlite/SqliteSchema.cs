@@ -40,6 +40,18 @@ internal static class SqliteSchema
             created_at  INTEGER NOT NULL,
             bytes       BLOB NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS dictionary_training (
+            id          INTEGER PRIMARY KEY CHECK (id = 1),
+            owner       TEXT NOT NULL,
+            expires_at  INTEGER NOT NULL
+        );
+        """;
+
+    // One row: whoever holds an unexpired claim trains; anyone may take an expired one.
+    internal const string ClaimTraining = """
+        INSERT INTO dictionary_training (id, owner, expires_at) VALUES (1, $owner, $expires_at)
+        ON CONFLICT (id) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+        WHERE dictionary_training.expires_at <= $now OR dictionary_training.owner = excluded.owner
         """;
 
     internal const string LoadDictionaries = "SELECT id, created_at, bytes FROM dictionaries";

@@ -169,6 +169,16 @@ public sealed class SqliteSecondTier : ISecondTier, ITierStatistics, IDictionary
     }
 
     /// <inheritdoc />
+    public async ValueTask<bool> TryClaimTrainingAsync(string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        var now = _timeProvider.GetUtcNow();
+        return await WriteAsync(
+            connection => SqliteOperations.ClaimTraining(connection.Connection, owner, now.ToUnixTimeMilliseconds(), (now + lease).ToUnixTimeMilliseconds()),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async ValueTask RemoveDictionaryAsync(uint id, CancellationToken cancellationToken) =>
         await WriteAsync(connection => SqliteOperations.RemoveDictionary(connection.Connection, id), cancellationToken).ConfigureAwait(false);
 

@@ -57,6 +57,20 @@ public sealed class RedisDictionaryStoreTests(RedisServerFixture fixture) : IAsy
     public Task GetMissingId_ReturnsNull_WithNoDictionariesAndBesideAStoredOne() => DictionaryStoreContract.MissingIdIsNullAsync(_tier, Start);
 
     [Fact]
+    public async Task TrainingClaim_IsOneInstancesUntilItExpires()
+    {
+        await using var other = new RedisSecondTier(_connection.Options, _time);
+        var lease = TimeSpan.FromMilliseconds(300);
+
+        Assert.True(await _tier.TryClaimTrainingAsync("instance-a", lease, Token));
+        Assert.False(await other.TryClaimTrainingAsync("instance-b", lease, Token));
+
+        // Redis expires the claim by itself: an instance that died mid-round blocks the others no longer than that.
+        await TestRedis.EventuallyAsync(async () => Assert.True(await other.TryClaimTrainingAsync("instance-b", lease, Token)), TimeSpan.FromSeconds(5));
+        Assert.False(await _tier.TryClaimTrainingAsync("instance-a", lease, Token));
+    }
+
+    [Fact]
     public async Task Dictionaries_AreOneHashUnderThePrefix_AndNothingElse()
     {
         // A server of its own, so that every key on it can be listed.

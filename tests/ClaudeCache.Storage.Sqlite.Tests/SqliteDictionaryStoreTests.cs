@@ -57,6 +57,22 @@ public sealed class SqliteDictionaryStoreTests : IAsyncLifetime
     public Task GetMissingId_ReturnsNull_OnANewFileAndBesideAStoredOne() => DictionaryStoreContract.MissingIdIsNullAsync(_harness.Open(), _harness.Now);
 
     [Fact]
+    public async Task TrainingClaim_IsOneInstancesUntilItExpires_AcrossInstancesOnTheFile()
+    {
+        var a = _harness.Open();
+        var b = _harness.Open();
+        var lease = TimeSpan.FromMinutes(1);
+
+        Assert.True(await a.TryClaimTrainingAsync("instance-a", lease, Token));
+        Assert.False(await b.TryClaimTrainingAsync("instance-b", lease, Token));
+        Assert.True(await a.TryClaimTrainingAsync("instance-a", lease, Token)); // its own claim, renewed
+
+        _harness.Time.Advance(lease + TimeSpan.FromSeconds(1));
+        Assert.True(await b.TryClaimTrainingAsync("instance-b", lease, Token));
+        Assert.False(await a.TryClaimTrainingAsync("instance-a", lease, Token));
+    }
+
+    [Fact]
     public async Task FileOfThePreviousSchema_GetsTheDictionariesTable_AndItsEntriesStillRead()
     {
         var payload = StoreHarness.Payload(3000, seed: 5);

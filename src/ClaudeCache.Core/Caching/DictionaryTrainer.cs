@@ -17,6 +17,9 @@ namespace ClaudeCache.Caching;
 /// </summary>
 internal sealed partial class DictionaryTrainer : IAsyncDisposable
 {
+    /// <summary>The shortest claim on a training round: longer than any round takes.</summary>
+    internal static readonly TimeSpan MinimumClaim = TimeSpan.FromMinutes(1);
+
     /// <summary>A new dictionary must shrink the held-out entries by this fraction to replace the one in use.</summary>
     internal const double MinimumGain = 0.05;
 
@@ -47,6 +50,7 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ClaudeCacheMetrics _metrics;
     private readonly Lock _gate = new();
+    private readonly string _owner = Guid.NewGuid().ToString("N");
     private readonly Task _loaded;
     private List<byte[]> _samples = [];
     private long _sampleBytes;
@@ -295,7 +299,8 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
 
     private async Task<string> TrainAsync(List<byte[]> samples)
     {
-        // Instances sharing a store train independently; one that finds a newer dictionary there adopts it instead.
+        // Instances sharing a store take turns: one claims the round; the others, and any instance that finds a newer
+        // dictionary in the store, adopt what is there instead of training their own.
         await _loaded.ConfigureAwait(false);
         var current = _dictionaries.Active;
         if (_store is not null)
@@ -304,6 +309,13 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
             if (_dictionaries.Active != current)
             {
                 Log.AdoptedShared(_logger, _dictionaries.Active.Id);
+                return "skipped";
+            }
+
+            var lease = _options.DictionaryRetrainInterval > MinimumClaim ? _options.DictionaryRetrainInterval : MinimumClaim;
+            if (!await _store.TryClaimTrainingAsync(_owner, lease, CancellationToken.None).ConfigureAwait(false))
+            {
+                Log.ClaimedElsewhere(_logger);
                 return "skipped";
             }
         }
@@ -435,6 +447,9 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
 
         [LoggerMessage(EventId = 1107, Level = LogLevel.Warning, Message = "Stored entry dictionary {Id:x8} is not a valid zstd dictionary; ignored")]
         public static partial void InvalidStored(ILogger logger, uint id);
+
+        [LoggerMessage(EventId = 1109, Level = LogLevel.Debug, Message = "Another instance sharing the store claimed this training round")]
+        public static partial void ClaimedElsewhere(ILogger logger);
 
         [LoggerMessage(EventId = 1108, Level = LogLevel.Warning, Message = "The store holds other bytes under entry dictionary id {Id:x8}; the new dictionary is not adopted")]
         public static partial void SavedDiffers(ILogger logger, uint id);

@@ -18,4 +18,12 @@ public interface IDictionaryStore
 
     /// <summary>Removes a dictionary; no error when it is absent.</summary>
     ValueTask RemoveDictionaryAsync(uint id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims the next training round for <paramref name="owner"/> among every instance sharing the store, for
+    /// <paramref name="lease"/>: one instance trains per retrain interval, and the others adopt its dictionary. The
+    /// claim expires by itself (an instance that dies mid-round blocks nobody for longer).
+    /// </summary>
+    /// <returns>True when the claim is this caller's; false when another instance's claim is still running.</returns>
+    ValueTask<bool> TryClaimTrainingAsync(string owner, TimeSpan lease, CancellationToken cancellationToken);
 }

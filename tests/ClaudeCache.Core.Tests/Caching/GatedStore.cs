@@ -48,4 +48,7 @@ internal sealed class GatedStore(MemoryStore inner, Rendezvous roundStart) : ISe
     }
 
     public ValueTask RemoveDictionaryAsync(uint id, CancellationToken cancellationToken) => inner.RemoveDictionaryAsync(id, cancellationToken);
+
+    public ValueTask<bool> TryClaimTrainingAsync(string owner, TimeSpan lease, CancellationToken cancellationToken) =>
+        inner.TryClaimTrainingAsync(owner, lease, cancellationToken);
 }

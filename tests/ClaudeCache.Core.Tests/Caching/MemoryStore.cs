@@ -69,4 +69,25 @@ internal sealed class MemoryStore : ISecondTier, IDictionaryStore
         _dictionaries.TryRemove(id, out _);
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>Claims held, by owner, with when they end (on the caller's clock: the lease is what matters here).</summary>
+    private readonly Dictionary<string, DateTimeOffset> _claims = [];
+
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    public ValueTask<bool> TryClaimTrainingAsync(string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        lock (_claims)
+        {
+            var now = Clock.GetUtcNow();
+            if (_claims.Any(c => c.Key != owner && c.Value > now))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            _claims.Clear();
+            _claims[owner] = now + lease;
+            return ValueTask.FromResult(true);
+        }
+    }
 }
