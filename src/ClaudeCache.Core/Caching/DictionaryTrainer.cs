@@ -242,7 +242,11 @@ internal sealed partial class DictionaryTrainer : IAsyncDisposable
 
     private bool Add(StoredDictionary stored)
     {
-        if (!EntryDictionary.TryCreate(stored.Bytes, stored.CreatedAt, out var dictionary) || dictionary!.Id != stored.Id)
+        // The newest dictionary compresses new entries: one stamped by an instance whose clock runs ahead counts as
+        // trained now, so that it does not stay "newest" for every instance until its clock is caught up with.
+        var now = _time.GetUtcNow();
+        var createdAt = stored.CreatedAt > now ? now : stored.CreatedAt;
+        if (!EntryDictionary.TryCreate(stored.Bytes, createdAt, out var dictionary) || dictionary!.Id != stored.Id)
         {
             Log.InvalidStored(_logger, stored.Id);
             return false;

@@ -268,6 +268,26 @@ public sealed class DictionaryTrainingTests(ITestOutputHelper output)
         Assert.True(cache.Dictionaries.TryGet(EntryDictionary.Shipped.Id, out _));
     }
 
+    [Fact]
+    public async Task DictionaryStampedInTheFuture_DoesNotOutrankOneTrainedLater()
+    {
+        // Another instance's clock ran a month ahead when it trained this one.
+        var time = new FakeTimeProvider(Start);
+        var store = new MemoryStore();
+        var ahead = OtherTrafficDictionaries(1)[0];
+        await store.SaveDictionaryAsync(new StoredDictionary(ahead.Id, ahead.Bytes, Start.AddDays(30)), CancellationToken.None);
+        await using var cache = new ResponseCache(Options(), store, time, new ClaudeCacheMetrics());
+        await cache.WhenDictionariesIdleAsync();
+        Assert.Equal(ahead.Id, cache.Dictionaries.Active.Id);
+
+        time.Advance(TimeSpan.FromMinutes(5));
+        await StoreAllAsync(cache, Stored, time.GetUtcNow());
+
+        Assert.Equal(2, store.Dictionaries.Count);
+        Assert.NotEqual(ahead.Id, cache.Dictionaries.Active.Id);
+        Assert.Equal(time.GetUtcNow(), cache.Dictionaries.Active.CreatedAt);
+    }
+
     private static EntryDictionary[] OtherTrafficDictionaries(int count)
     {
         var words = SampleResponses.Text.Split(' ');
