@@ -57,9 +57,15 @@ public sealed class LedgerTests
         await HandlerTests.CollectAsync(client, HandlerTests.Params("Stream a price"));
         await HandlerTests.CollectAsync(client, HandlerTests.Params("Stream a price"));
 
-        await ReportWhenAsync(test.Engine.Ledger!.Ledger, test.Clock.GetUtcNow(), requests: 2);
-        await Task.Delay(50, TestContext.Current.CancellationToken);
-        var (_, report) = await ReportWhenAsync(test.Engine.Ledger!.Ledger, test.Clock.GetUtcNow(), requests: 2);
+        // Every request's recording has run (none is still waiting for its flight): the ledger holds all there will be.
+        var recorder = test.Engine.Ledger!;
+        await ReportWhenAsync(recorder.Ledger, test.Clock.GetUtcNow(), requests: 2);
+        while (recorder.AwaitingJudgement > 0)
+        {
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+        }
+
+        var (_, report) = await ReportWhenAsync(recorder.Ledger, test.Clock.GetUtcNow(), requests: 2);
         Assert.Equal(2, report.Totals.Requests);
         Assert.Equal(1, report.Totals.Hits);
         Assert.True(report.Totals.CostUsd > 0);

@@ -12,6 +12,8 @@ namespace ClaudeCache.Costs;
 /// </summary>
 public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, ClaudeCacheMetrics metrics, TimeProvider time, bool enabled = true)
 {
+    private int _awaitingJudgement;
+
     /// <summary>False when accounting is switched off: nothing is priced or recorded.</summary>
     public bool Enabled => enabled;
 
@@ -74,23 +76,39 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
             return;
         }
 
+        Interlocked.Increment(ref _awaitingJudgement);
         _ = flight.Outcome.ContinueWith(
             judged =>
             {
-                var answer = judged.Result.Response;
-                if ((outcome == LedgerOutcome.Hit || judged.Result.ServedFromCache) && answer is not null)
+                try
                 {
-                    RecordHit(request, answer, latency);
+                    if (!judged.IsCompletedSuccessfully)
+                    {
+                        return;
+                    }
+
+                    var answer = judged.Result.Response;
+                    if ((outcome == LedgerOutcome.Hit || judged.Result.ServedFromCache) && answer is not null)
+                    {
+                        RecordHit(request, answer, latency);
+                    }
+                    else
+                    {
+                        RecordUpstream(request, answer is null ? LedgerOutcome.Error : outcome, answer, latency);
+                    }
                 }
-                else
+                finally
                 {
-                    RecordUpstream(request, answer is null ? LedgerOutcome.Error : outcome, answer, latency);
+                    Interlocked.Decrement(ref _awaitingJudgement);
                 }
             },
             CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion,
+            TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
     }
+
+    /// <summary>Requests handed to <see cref="RecordWhenJudged"/> whose flight has not been judged and recorded yet.</summary>
+    public int AwaitingJudgement => Volatile.Read(ref _awaitingJudgement);
 
     /// <summary>
     /// A request served from the cache by a front end that has no <see cref="PreparedRequest"/> or stored Message
