@@ -18,21 +18,7 @@ public sealed class ConfigurationTests
             overrides["ClaudeCache:Port"] = "0";
         }
 
-        var error = new StringWriter();
-        var previous = Console.Error;
-        Console.SetError(error);
-        int exitCode;
-        try
-        {
-            exitCode = await ServeCommand.RunAsync(overrides, configFile: null, environment: null, TestContext.Current.CancellationToken);
-        }
-        finally
-        {
-            Console.SetError(previous);
-        }
-
-        Assert.Equal(2, exitCode);
-        Assert.Contains(mentioned, error.ToString(), StringComparison.Ordinal);
+        await AssertRefusedAsync(overrides, mentioned);
     }
 
     [Theory]
@@ -47,21 +33,7 @@ public sealed class ConfigurationTests
             ["ClaudeCache:Storage:Provider"] = "redis",
             [$"ClaudeCache:Storage:Redis:{key}"] = value,
         };
-        var error = new StringWriter();
-        var previous = Console.Error;
-        Console.SetError(error);
-        int exitCode;
-        try
-        {
-            exitCode = await ServeCommand.RunAsync(overrides, configFile: null, environment: null, TestContext.Current.CancellationToken);
-        }
-        finally
-        {
-            Console.SetError(previous);
-        }
-
-        Assert.Equal(2, exitCode);
-        Assert.Contains(mentioned, error.ToString(), StringComparison.Ordinal);
+        await AssertRefusedAsync(overrides, mentioned);
     }
 
     [Fact]
@@ -81,5 +53,25 @@ public sealed class ConfigurationTests
         }
 
         Assert.Contains("claudecache.json", error.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs <c>serve</c> with <paramref name="overrides"/>: it must stop with exit code 2, naming the problem.</summary>
+    private static async Task AssertRefusedAsync(Dictionary<string, string?> overrides, string mentioned)
+    {
+        var error = new StringWriter();
+        var previous = Console.Error;
+        Console.SetError(error);
+        int exitCode;
+        try
+        {
+            exitCode = await ServeCommand.RunAsync(overrides, configFile: null, environment: null, TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            Console.SetError(previous);
+        }
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(mentioned, error.ToString(), StringComparison.Ordinal);
     }
 }
