@@ -26,6 +26,12 @@ internal sealed record LoadOptions
     /// <summary>Hit sections: warm every target up, in turns, for at least this long before measuring.</summary>
     public int WarmupSeconds { get; init; } = 15;
 
+    /// <summary>Only the hit runs by request size, measured by wrk (<c>--sizes</c>).</summary>
+    public bool Sizes { get; init; }
+
+    /// <summary>Seconds per wrk run in <c>--sizes</c>.</summary>
+    public int SizeSeconds { get; init; } = 8;
+
     /// <summary>Upper bound of one measured run, whatever the request count.</summary>
     public TimeSpan MaxRunTime { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -42,6 +48,8 @@ internal sealed record LoadOptions
             {
                 "--quick" => options with { Requests = 1_500, Rounds = 3, LatencyRequests = 200, WarmupSeconds = 5 },
                 "--hits-only" => options with { HitsOnly = true },
+                "--sizes" => options with { Sizes = true },
+                "--size-seconds" => options with { SizeSeconds = Next() },
                 "--requests" => options with { Requests = Next() },
                 "--concurrency" => options with { Concurrency = Next() },
                 "--rounds" => options with { Rounds = Next() },
@@ -50,7 +58,7 @@ internal sealed record LoadOptions
                 "--warmup-seconds" => options with { WarmupSeconds = Next() },
                 "--max-seconds" => options with { MaxRunTime = TimeSpan.FromSeconds(Next()) },
                 _ => throw new ArgumentException(
-                    $"Unknown option {args[i]}. Options: --quick --hits-only --requests N --concurrency C --rounds R " +
+                    $"Unknown option {args[i]}. Options: --quick --hits-only --sizes --size-seconds S --requests N --concurrency C --rounds R " +
                     "--latency-requests N --latency-concurrency C --warmup-seconds S --max-seconds S"),
             };
         }

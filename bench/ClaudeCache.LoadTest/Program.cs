@@ -14,6 +14,13 @@ Console.WriteLine($"# ClaudeCache load test — {Environment.ProcessorCount} cor
 
 await using var servers = await Servers.StartAsync();
 using var client = LoadRunner.CreateClient(Math.Max(options.Concurrency, options.LatencyConcurrency));
+if (options.Sizes)
+{
+    // Hit throughput by request size, measured by wrk (docs/benchmarks.md, "Hits at real request sizes").
+    Console.WriteLine(await SizesRun.RunAsync(servers, client, options.SizeSeconds, options.Rounds, options.Concurrency));
+    return 0;
+}
+
 var runner = new LoadRunner(client, options.MaxRunTime);
 var report = new StringBuilder();
 
