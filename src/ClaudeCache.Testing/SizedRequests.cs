@@ -41,7 +41,7 @@ public static class SizedRequests
                 $"Turn {turn + 1}: analyse {100 + (turn * 37)} {street}, {city}, {state} {zip}: {3 + (turn % 3)} bedrooms, " +
                 $"{2 + (turn % 2)} baths, {1_400 + (turn * 150)} sq ft, asking ${400 + (turn * 25)}k. " +
                 $"Features: {string.Join(", ", RealEstateText.Features)}."));
-            Turn(writer, "assistant", Repeat(RealEstateText.Explanations[turn % RealEstateText.Explanations.Length] + " " + RealEstateText.AnalystSystem, 1)
+            Turn(writer, "assistant", Repeat(RealEstateText.Explanations[turn % RealEstateText.Explanations.Length] + " " + RealEstateText.AnalystSystem, 2)
                 + string.Create(CultureInfo.InvariantCulture, $" Valuation for turn {turn + 1}: ${390 + (turn * 24)}k to ${420 + (turn * 26)}k."));
         }
 
@@ -136,9 +136,9 @@ public static class SizedRequests
 
     private static string ToolResult(int step, int call)
     {
-        // A table of comparable records, as tools return them: ~2.2 KB per result.
+        // A table of comparable records, as tools return them: ~2.3 KB per result.
         var rows = new List<string>();
-        for (var r = 0; r < 14; r++)
+        for (var r = 0; r < 29; r++)
         {
             var (city, state, zip) = RealEstateText.Cities[(step + r) % RealEstateText.Cities.Length];
             rows.Add(string.Create(CultureInfo.InvariantCulture,

@@ -1,6 +1,7 @@
 using System.Text;
 using ClaudeCache.Caching;
 using ClaudeCache.Extensions.AI.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ClaudeCache.Extensions.AI.Tests;
 
@@ -52,13 +53,17 @@ public sealed class GetOrCallTests
     public async Task CostEstimator_PricesTheAnswer_AndAHitSavesIt()
     {
         await using var test = await TestEngine.StartAsync();
-        test.Engine.CostEstimator = new PerTokenPrice();
+        var services = new ServiceCollection();
+        services.AddClaudeCache(o => o.Storage.Provider = "memory");
+        services.AddSingleton<ICostEstimator>(new PerTokenPrice());
+        await using var provider = services.BuildServiceProvider();
+        var engine = provider.GetRequiredService<CacheEngine>();
         using var http = new HttpClient();
         var body = Encoding.UTF8.GetBytes("""{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"Priced"}]}""");
         var ct = TestContext.Current.CancellationToken;
 
-        var miss = await test.Engine.GetOrCallAsync(body, Headers, Send(test, http, body), ct);
-        var hit = await test.Engine.GetOrCallAsync(body, Headers, Send(test, http, body), ct);
+        var miss = await engine.GetOrCallAsync(body, Headers, Send(test, http, body), ct);
+        var hit = await engine.GetOrCallAsync(body, Headers, Send(test, http, body), ct);
 
         Assert.NotNull(miss.Cost);
         Assert.Equal(0m, miss.Saving);

@@ -1,17 +1,11 @@
-using System.Text.Json;
 using ClaudeCache.Anthropic;
-using ClaudeCache.Costs;
+using ClaudeCache.Pipeline;
 
 namespace ClaudeCache.Caching;
 
-/// <summary>The direct API: one call in, one answer out, with no HTTP response to render.</summary>
+/// <summary>The direct API: one call in, one answer out, with no HTTP response to render — an adapter over <see cref="HandleAsync"/>.</summary>
 public sealed partial class CacheEngine
 {
-    private const string Hit = "HIT";
-
-    /// <summary>Prices answers for <see cref="CacheCallResult.Cost"/> and <see cref="CacheCallResult.Saving"/> (the ledger's hook).</summary>
-    public ICostEstimator? CostEstimator { get; set; }
-
     /// <summary>
     /// Answers a <c>POST /v1/messages</c> body from the cache, or calls <paramref name="callUpstream"/> once (joining
     /// an identical call in flight) and stores the answer under the proxy's key and rules.
@@ -38,67 +32,26 @@ public sealed partial class CacheEngine
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(callUpstream);
-        var ledger = Ledger;
-        var started = ledger?.Time.GetTimestamp() ?? 0;
-
-        // Steps 2–4.
-        PreparedRequest? prepared;
-        string? error;
-        try
+        using var outcome = await HandleAsync(new CacheRequest(path, endpoint, requestBody, headers, _ => callUpstream), cancellationToken).ConfigureAwait(false);
+        switch (outcome.Kind)
         {
-            using var document = JsonDocument.Parse(requestBody);
-            prepared = Prepare(path, endpoint, document.RootElement, headers, out error);
-        }
-        catch (JsonException ex)
-        {
-            prepared = null;
-            error = $"The request body is not valid JSON: {ex.Message}";
+            case CacheOutcomeKind.Rejected:
+                return new CacheCallResult(400, outcome.ErrorEnvelopeBody().Body, false, false, false, "", default, default, null, null);
+            case CacheOutcomeKind.Stored:
+                // The Message itself, whatever form the caller asked for.
+                return Result(outcome, 200, outcome.Entry!.Body, success: true);
         }
 
-        if (prepared is null)
-        {
-            var envelope = ErrorEnvelope.Create(ErrorTypes.InvalidRequest, error!, RequestIds.New());
-            return new CacheCallResult(400, envelope, false, false, false, "", default, default, null, null);
-        }
-
-        // Steps 5–6.
-        var entry = await LookupAsync(prepared, cancellationToken).ConfigureAwait(false);
-        if (entry is not null)
-        {
-            ledger?.RecordHit(prepared, entry, ledger.Time.GetElapsedTime(started));
-            return Result(prepared, 200, entry.Body, true, fromCache: true, coalesced: false, Hit);
-        }
-
-        // Step 7; the runner does 8–10. The outcome carries the Message even when the flight recorded a stream.
-        var ticket = JoinOrStart(prepared, callUpstream);
-        var policy = prepared.Policy;
-        var status = !ticket.IsLeader ? Hit : !policy.Store ? "BYPASS" : policy.Lookup ? "MISS" : "REFRESH";
-        FlightOutcome outcome;
-        try
-        {
-            outcome = await ticket.Flight.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            // One entry per call, when the flight is judged; a caller that stopped waiting still cost what it did.
-            var recorded = !ticket.IsLeader ? LedgerOutcome.Hit : !policy.Store ? LedgerOutcome.Bypass : policy.Lookup ? LedgerOutcome.Miss : LedgerOutcome.Refresh;
-            ledger?.RecordWhenJudged(prepared, ticket.Flight, recorded, ledger.Time.GetElapsedTime(started));
-        }
-
-        if (outcome.Response is { } answer)
-        {
-            // A flight that another instance answered (through the shared store) spent nothing: a hit, as in the proxy.
-            return outcome.ServedFromCache
-                ? Result(prepared, 200, answer.Body, true, fromCache: true, coalesced: !ticket.IsLeader, Hit)
-                : Result(prepared, 200, answer.Body, true, fromCache: !ticket.IsLeader, coalesced: !ticket.IsLeader, status);
-        }
-
-        var head = await ticket.Flight.Head.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return Result(prepared, head.StatusCode, ticket.Flight.Body.WrittenMemory, false, fromCache: !ticket.IsLeader, coalesced: !ticket.IsLeader, status);
+        var judged = await outcome.Flight!.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return judged.Response is { } answer
+            ? Result(outcome, 200, answer.Body, success: true)
+            : Result(outcome, outcome.Head!.StatusCode, outcome.Flight.Body.WrittenMemory, success: false);
     }
 
-    private CacheCallResult Result(PreparedRequest prepared, int statusCode, ReadOnlyMemory<byte> body, bool success, bool fromCache, bool coalesced, string status)
+    private CacheCallResult Result(CacheOutcome outcome, int statusCode, ReadOnlyMemory<byte> body, bool success)
     {
+        var prepared = outcome.Request!;
+        var fromCache = outcome.Status == CacheStatus.Hit;
         var usage = success && prepared.Endpoint == RequestEndpoint.Messages ? MessageJson.ReadUsage(body.Span) : default;
         decimal? cost = null;
         decimal? saving = null;
@@ -110,6 +63,6 @@ public sealed partial class CacheEngine
             saving = fromCache ? price : 0m;
         }
 
-        return new CacheCallResult(statusCode, body, success, fromCache, coalesced, status, prepared.Key, usage, cost, saving);
+        return new CacheCallResult(statusCode, body, success, fromCache, outcome.Coalesced, outcome.Status.ToHeader(), prepared.Key, usage, cost, saving);
     }
 }

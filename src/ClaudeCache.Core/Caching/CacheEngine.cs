@@ -1,72 +1,203 @@
+using System.Buffers;
 using System.Text.Json;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Costs;
-using ClaudeCache.Entries;
+using ClaudeCache.Pipeline;
+using ClaudeCache.PromptCaching;
 
 namespace ClaudeCache.Caching;
 
 /// <summary>
-/// The engine behind the proxy and the in-process handler: prepare (steps 2–4), look up (step 5), and on a miss
-/// join or lead a flight (step 7; the <see cref="FlightRunner"/> does steps 8–10). Rendering a hit or following a
-/// flight is the caller's job, in its own response type.
+/// The one request path behind every front end (the proxy's endpoint, <c>ClaudeCacheHandler</c>,
+/// <see cref="GetOrCallAsync(ReadOnlyMemory{byte}, RequestHeaders, UpstreamSend, CancellationToken)"/>): raw body and
+/// request facts in, one <see cref="CacheOutcome"/> out. The steps are numbered as in docs/request-path.md; front ends
+/// only read their request and write the outcome in their own response type.
 /// </summary>
-public sealed partial class CacheEngine(RequestPreparer preparer, ResponseCache cache, FlightRegistry flights, FlightRunner runner)
+public sealed partial class CacheEngine
 {
+    private readonly RequestPreparer _preparer;
+    private readonly ResponseCache _cache;
+    private readonly FlightRegistry _flights;
+    private readonly FlightRunner _runner;
+    private readonly PromptCachingOptions _promptCaching;
+    private readonly TimeProvider _time;
+
+    /// <summary>Composes the engine (the container does it: <c>AddClaudeCache</c>).</summary>
+    /// <param name="preparer">Steps 2–4.</param>
+    /// <param name="cache">Step 5's tiers, and step 10's store.</param>
+    /// <param name="flights">Step 7's calls in flight.</param>
+    /// <param name="runner">Steps 8–10 of a call.</param>
+    /// <param name="ledger">Records every request answered (null: nothing is recorded).</param>
+    /// <param name="costEstimator">Prices <see cref="CacheCallResult"/>s (null: no prices).</param>
+    /// <param name="promptCaching">Planned <c>cache_control</c> breakpoints on upstream calls.</param>
+    /// <param name="memo">Step 1's memo of prepared requests (null: a default-sized one).</param>
+    /// <param name="timeProvider">The clock latencies are measured with.</param>
+    public CacheEngine(
+        RequestPreparer preparer,
+        ResponseCache cache,
+        FlightRegistry flights,
+        FlightRunner runner,
+        LedgerRecorder? ledger = null,
+        ICostEstimator? costEstimator = null,
+        PromptCachingOptions? promptCaching = null,
+        RequestMemo? memo = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(preparer);
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(flights);
+        ArgumentNullException.ThrowIfNull(runner);
+        _preparer = preparer;
+        _cache = cache;
+        _flights = flights;
+        _runner = runner;
+        Ledger = ledger;
+        CostEstimator = costEstimator;
+        _promptCaching = promptCaching ?? new PromptCachingOptions();
+        Memo = memo ?? new RequestMemo(ResponseCacheOptions.DefaultRequestMemoEntries, ResponseCacheOptions.DefaultRequestMemoBytes);
+        _time = timeProvider ?? ledger?.Time ?? TimeProvider.System;
+    }
+
     /// <summary>The response cache.</summary>
-    public ResponseCache Cache => cache;
+    public ResponseCache Cache => _cache;
+
+    /// <summary>Records every request answered through this engine in the savings ledger, as the proxy does. Null: nothing is recorded.</summary>
+    public LedgerRecorder? Ledger { get; }
+
+    /// <summary>Prices answers for <see cref="CacheCallResult.Cost"/> and <see cref="CacheCallResult.Saving"/>.</summary>
+    public ICostEstimator? CostEstimator { get; }
+
+    /// <summary>Step 1's memo of prepared requests.</summary>
+    public RequestMemo Memo { get; }
 
     /// <summary>
-    /// Records every request answered through this engine in the savings ledger, as the proxy does (one entry per
-    /// request: hit, miss, refresh, bypass or error). Null: nothing is recorded. Engines made by
-    /// <c>ClaudeCacheEngineFactory</c> or <c>AddClaudeCache</c> set it over the cache's store.
+    /// Answers one request: a 400 for bad input, a stored answer, or a flight to follow (joined or started). Dispose
+    /// the outcome once its response is written: that records it in the ledger.
     /// </summary>
-    public LedgerRecorder? Ledger { get; set; }
-
-    /// <summary>Steps 2–4; null with a message for a 400 when the request is invalid.</summary>
-    public PreparedRequest? Prepare(string path, RequestEndpoint endpoint, JsonElement root, in RequestHeaders headers, out string? error) =>
-        preparer.Prepare(path, endpoint, root, headers, out error);
-
-    /// <summary>Step 5: the stored answer, when the policy allows a lookup and there is one.</summary>
-    public ValueTask<CachedResponse?> LookupAsync(PreparedRequest request, CancellationToken cancellationToken)
+    public async ValueTask<CacheOutcome> HandleAsync(CacheRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return request.Policy.Lookup ? cache.GetAsync(request.Key, cancellationToken) : ValueTask.FromResult<CachedResponse?>(null);
+        var started = _time.GetTimestamp();
+
+        // Step 1: bytes already seen with the same key-relevant headers skip steps 2–4.
+        var facts = _preparer.Facts(request.Path, request.Endpoint, request.Headers);
+        var fingerprint = Memo.Enabled ? request.Fingerprint ?? BodyFingerprint.Of(request.Body) : 0;
+        var prepared = Memo.TryGet(fingerprint, facts, request.Body);
+        if (prepared is null)
+        {
+            // Steps 2–4: parse, validate, policy, key.
+            prepared = Prepare(request, facts.Partition, out var error);
+            if (prepared is null)
+            {
+                return CacheOutcome.Rejected(error!, _time);
+            }
+
+            Memo.Add(fingerprint, facts, request.Body, prepared);
+        }
+
+        // Steps 5–6: look up; a hit is rendered by the front end.
+        if (prepared.Policy.Lookup && await _cache.GetAsync(prepared.Key, cancellationToken).ConfigureAwait(false) is { } entry)
+        {
+            return CacheOutcome.FromLookup(prepared, entry, Ledger, _time, started);
+        }
+
+        // Step 7: join an identical call in flight, or lead one (the runner does steps 8–10).
+        var send = request.CreateSender(UpstreamBody(request, prepared));
+        var ticket = JoinOrStart(prepared, send);
+        var policy = prepared.Policy;
+        var status = !ticket.IsLeader ? CacheStatus.Hit : !policy.Store ? CacheStatus.Bypass : policy.Lookup ? CacheStatus.Miss : CacheStatus.Refresh;
+        var coalesced = !ticket.IsLeader;
+        var flight = ticket.Flight;
+        var ledgerOutcome = status.ToLedger();
+        try
+        {
+            var head = await flight.Head.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (flight.Streaming != prepared.WantsStream && head.StatusCode == 200)
+            {
+                // A stream recorded for one caller answers a caller of the other form once complete.
+                var judged = await flight.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (judged.Response is { } answer)
+                {
+                    return CacheOutcome.FromFlight(prepared, head.FromCache ? CacheStatus.Hit : status, coalesced, flight, head, answer, ledgerOutcome, Ledger, _time, started);
+                }
+
+                // It could not answer in this caller's form: call alone (and pay for it).
+                flight = CallAlone(prepared, send);
+                status = policy.Store ? CacheStatus.Miss : CacheStatus.Bypass;
+                ledgerOutcome = status.ToLedger();
+                coalesced = false;
+                head = await flight.Head.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            // Another instance's answer (through the shared store) is a hit; a share of a failed call is not.
+            status = head.FromCache ? CacheStatus.Hit : coalesced && head.StatusCode != 200 ? CacheStatus.Miss : status;
+            return CacheOutcome.FromFlight(prepared, status, coalesced, flight, head, null, ledgerOutcome, Ledger, _time, started);
+        }
+        catch (OperationCanceledException)
+        {
+            // A caller that left still cost (or saved) what its flight did.
+            Ledger?.RecordWhenJudged(prepared, flight, ledgerOutcome, _time.GetElapsedTime(started));
+            throw;
+        }
+    }
+
+    private PreparedRequest? Prepare(CacheRequest request, string partition, out string? error)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(request.Body);
+            return _preparer.Prepare(request.Path, request.Endpoint, document.RootElement, request.Headers, partition, out error);
+        }
+        catch (JsonException ex)
+        {
+            error = $"The request body is not valid JSON: {ex.Message}";
+            return null;
+        }
     }
 
     /// <summary>
-    /// Step 7: joins the identical call in flight, or starts one with <paramref name="send"/>. Requests that may
-    /// not be stored never join: they call alone.
+    /// Step 7's body: a copy of the caller's bytes (the call outlives the request), with planned <c>cache_control</c>
+    /// breakpoints when they are on (<c>PromptCaching:AutoBreakpoints</c>, or <c>x-cache-prompt-breakpoints</c>). The
+    /// key came from the caller's body and ignores <c>cache_control</c>, so it never changes.
     /// </summary>
-    public FlightTicket JoinOrStart(PreparedRequest request, UpstreamSend send)
+    private ReadOnlyMemory<byte> UpstreamBody(CacheRequest request, PreparedRequest prepared)
     {
-        ArgumentNullException.ThrowIfNull(request);
+        var body = request.Body.ToArray();
+        var header = request.Headers.PromptBreakpoints;
+        var on = string.IsNullOrEmpty(header) ? _promptCaching.AutoBreakpoints : header.Equals(PromptBreakpointModes.Auto, StringComparison.OrdinalIgnoreCase);
+        if (!on || prepared.Endpoint != RequestEndpoint.Messages)
+        {
+            return body;
+        }
+
+        return BreakpointPlanner.Plan(body, prepared.Endpoint, _promptCaching.ToBreakpointOptions()) ?? body;
+    }
+
+    /// <summary>Joins the identical call in flight, or starts one. Requests that may not be stored never join: they call alone.</summary>
+    private FlightTicket JoinOrStart(PreparedRequest request, UpstreamSend send)
+    {
         var candidate = new Flight(request.WantsStream);
         if (!request.Policy.Store)
         {
-            runner.Start(candidate, send, request.Intent, registered: false);
+            _runner.Start(candidate, send, request.Intent, registered: false);
             return new FlightTicket(candidate, IsLeader: true);
         }
 
-        if (flights.TryJoinOrLead(request.Key, candidate, out var flight))
+        if (_flights.TryJoinOrLead(request.Key, candidate, out var flight))
         {
-            runner.Start(flight, send, request.Intent, registered: true);
+            _runner.Start(flight, send, request.Intent, registered: true);
             return new FlightTicket(flight, IsLeader: true);
         }
 
-        // Counted here, once for every front end (proxy, handler, GetOrCallAsync).
-        cache.Metrics.CoalescedRequest();
+        _cache.Metrics.CoalescedRequest();
         return new FlightTicket(flight, IsLeader: false);
     }
 
-    /// <summary>
-    /// Calls alone, storing nothing: for a caller whose shared flight could not answer in its form (a stream
-    /// recorded for a JSON caller that failed, say).
-    /// </summary>
-    public Flight CallAlone(PreparedRequest request, UpstreamSend send)
+    /// <summary>Calls alone, storing nothing: for a caller whose shared flight could not answer in its form.</summary>
+    private Flight CallAlone(PreparedRequest request, UpstreamSend send)
     {
-        ArgumentNullException.ThrowIfNull(request);
         var flight = new Flight(request.WantsStream);
-        runner.Start(flight, send, request.Intent with { Store = false }, registered: false);
+        _runner.Start(flight, send, request.Intent with { Store = false }, registered: false);
         return flight;
     }
 }

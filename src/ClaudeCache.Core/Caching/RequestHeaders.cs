@@ -17,4 +17,8 @@ public readonly record struct RequestHeaders(
     string? Strategy,
     string? Context,
     string? CacheControl,
-    string? Namespace);
+    string? Namespace)
+{
+    /// <summary><c>x-cache-prompt-breakpoints</c>: <c>auto</c>, <c>off</c>, or null for the configured default.</summary>
+    public string? PromptBreakpoints { get; init; }
+}

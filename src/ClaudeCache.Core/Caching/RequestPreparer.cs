@@ -1,7 +1,9 @@
 using System.Text.Json;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Keys;
+using ClaudeCache.Pipeline;
 using ClaudeCache.Policy;
+using ClaudeCache.PromptCaching;
 
 namespace ClaudeCache.Caching;
 
@@ -15,7 +17,15 @@ public sealed class RequestPreparer(CachePolicyResolver policies, TenantOptions 
     /// Returns the prepared request, or null with a message for a 400 <c>invalid_request_error</c> (a malformed
     /// body or an invalid control header): such a request is neither forwarded nor stored.
     /// </summary>
-    public PreparedRequest? Prepare(string path, RequestEndpoint endpoint, JsonElement root, in RequestHeaders headers, out string? error)
+    public PreparedRequest? Prepare(string path, RequestEndpoint endpoint, JsonElement root, in RequestHeaders headers, out string? error) =>
+        Prepare(path, endpoint, root, headers, TenantPartition.Compute(headers.ApiKey, headers.Authorization, tenant), out error);
+
+    /// <summary>The facts besides the body that decide a prepared request (step 1's memo compares them).</summary>
+    internal MemoFacts Facts(string path, RequestEndpoint endpoint, in RequestHeaders headers) => new(
+        path, endpoint, TenantPartition.Compute(headers.ApiKey, headers.Authorization, tenant), headers.AnthropicVersion, headers.AnthropicBeta,
+        headers.Strategy, headers.Context, headers.CacheControl, headers.Namespace, headers.PromptBreakpoints);
+
+    internal PreparedRequest? Prepare(string path, RequestEndpoint endpoint, JsonElement root, in RequestHeaders headers, string partition, out string? error)
     {
         // Step 2: validate.
         error = MessagesRequestValidator.Validate(root, endpoint);
@@ -32,8 +42,13 @@ public sealed class RequestPreparer(CachePolicyResolver policies, TenantOptions 
             return null;
         }
 
+        if (!PromptBreakpointModes.IsValid(headers.PromptBreakpoints))
+        {
+            error = $"{CacheHeaderNames.PromptBreakpoints} must be '{PromptBreakpointModes.Auto}' or '{PromptBreakpointModes.Off}'.";
+            return null;
+        }
+
         // Step 4: the key, partitioned by tenant.
-        var partition = TenantPartition.Compute(headers.ApiKey, headers.Authorization, tenant);
         var key = CacheKeyBuilder.Build(new CacheKeyInput(partition, policy.Namespace, path, headers.AnthropicVersion, headers.AnthropicBeta, root));
         var model = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() ?? "" : "";
         var wantsStream = endpoint == RequestEndpoint.Messages && MessagesRequestValidator.IsStreaming(root);

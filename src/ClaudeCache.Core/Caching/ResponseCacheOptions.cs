@@ -15,6 +15,21 @@ public sealed class ResponseCacheOptions
     /// </summary>
     public long DecodedMemoMaxBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>The default of <see cref="RequestMemoMaxEntries"/>.</summary>
+    public const int DefaultRequestMemoEntries = 10_000;
+
+    /// <summary>The default of <see cref="RequestMemoMaxBytes"/>.</summary>
+    public const long DefaultRequestMemoBytes = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// Requests whose prepared form (key, policy) is remembered by their exact bytes and key-relevant headers, so a
+    /// repeat skips parsing and key building (docs/request-path.md). 0 turns the memo off. Default 10,000.
+    /// </summary>
+    public int RequestMemoMaxEntries { get; set; } = DefaultRequestMemoEntries;
+
+    /// <summary>Upper bound of the request bodies the memo keeps, in bytes; a body over 1/16 of it is never memoised. 0 turns it off. Default 32 MiB.</summary>
+    public long RequestMemoMaxBytes { get; set; } = DefaultRequestMemoBytes;
+
     /// <summary>An entry larger than this (encoded) is not stored. Default 8 MiB.</summary>
     public int MaxEntryBytes { get; set; } = 8 * 1024 * 1024;
 

@@ -1,9 +1,12 @@
 namespace ClaudeCache.Policy;
 
-/// <summary>The proxy's own request and response headers. They are stripped before a request goes upstream.</summary>
+/// <summary>
+/// The cache's own request and response headers, for every front end (proxy, handler). Request headers are stripped
+/// before a request goes upstream.
+/// </summary>
 public static class CacheHeaderNames
 {
-    /// <summary>Request: the strategy, overriding context and content rules.</summary>
+    /// <summary>Request: the strategy, overriding context and content rules. Response: the strategy used.</summary>
     public const string Strategy = "x-cache-strategy";
 
     /// <summary>Request: the context type, looked up in <see cref="StrategyOptions.Contexts"/>.</summary>
@@ -12,6 +15,24 @@ public static class CacheHeaderNames
     /// <summary>Request: the namespace, folded into the key (≤ 64 of <c>[A-Za-z0-9._:-]</c>).</summary>
     public const string Namespace = "x-cache-namespace";
 
+    /// <summary>Request: <c>auto</c> or <c>off</c>, planned prompt-cache breakpoints on this request's upstream call.</summary>
+    public const string PromptBreakpoints = "x-cache-prompt-breakpoints";
+
+    /// <summary>Response: HIT, MISS, REFRESH or BYPASS (<see cref="Pipeline.CacheStatusNames.ToHeader"/>).</summary>
+    public const string Status = "x-cache";
+
+    /// <summary>Response: the entry's key in hex.</summary>
+    public const string Key = "x-cache-key";
+
     /// <summary>Response: why the strategy was chosen (<see cref="StrategyDecision.Reason"/>).</summary>
     public const string StrategyReason = "x-cache-strategy-reason";
+
+    /// <summary>Response: <c>true</c> when this caller shared another caller's upstream call.</summary>
+    public const string Coalesced = "x-cache-coalesced";
+
+    /// <summary>Response: the request id (a fresh one on every answer the cache gives itself).</summary>
+    public const string RequestId = "request-id";
+
+    /// <summary>Response: the age of a stored answer, in seconds.</summary>
+    public const string Age = "age";
 }

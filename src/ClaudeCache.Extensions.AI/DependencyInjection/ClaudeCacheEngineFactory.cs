@@ -1,5 +1,6 @@
 using ClaudeCache.Caching;
 using ClaudeCache.Costs;
+using ClaudeCache.Pipeline;
 using ClaudeCache.Policy;
 using ClaudeCache.Storage.Sqlite;
 using ClaudeCache.Telemetry;
@@ -172,10 +173,11 @@ public static class ClaudeCacheEngineFactory
         cache.DisposeWith(stores);
 
         // Results of GetOrCallAsync carry their cost (a miss) or saving (a hit) at the same prices.
-        return new CacheEngine(preparer, cache, flights, runner)
-        {
-            CostEstimator = new PriceTableCostEstimator(costs, time),
-            Ledger = new LedgerRecorder(ledger, costs, meters, time, options.Costs.Enabled),
-        };
+        return new CacheEngine(
+            preparer, cache, flights, runner,
+            new LedgerRecorder(ledger, costs, meters, time, options.Costs.Enabled),
+            new PriceTableCostEstimator(costs, time),
+            memo: new RequestMemo(options.Cache.RequestMemoMaxEntries, options.Cache.RequestMemoMaxBytes),
+            timeProvider: time);
     }
 }

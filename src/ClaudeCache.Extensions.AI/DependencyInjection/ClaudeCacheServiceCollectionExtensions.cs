@@ -1,5 +1,6 @@
 using ClaudeCache.Caching;
 using ClaudeCache.Costs;
+using ClaudeCache.Pipeline;
 using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.Extensions.AI.Http;
 using ClaudeCache.Policy;
@@ -100,14 +101,20 @@ public static class ClaudeCacheServiceCollectionExtensions
             sp.GetRequiredService<ClaudeCacheMetrics>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value.Costs.Enabled));
-        services.TryAddSingleton(sp => new CacheEngine(
-            sp.GetRequiredService<RequestPreparer>(),
-            sp.GetRequiredService<ResponseCache>(),
-            sp.GetRequiredService<FlightRegistry>(),
-            sp.GetRequiredService<FlightRunner>())
+        // Results of GetOrCallAsync carry their cost or saving at the ledger's prices (replaceable: register another).
+        services.TryAddSingleton<ICostEstimator>(sp => new PriceTableCostEstimator(sp.GetRequiredService<CostCalculator>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp =>
         {
-            CostEstimator = new PriceTableCostEstimator(sp.GetRequiredService<CostCalculator>(), sp.GetRequiredService<TimeProvider>()),
-            Ledger = sp.GetRequiredService<LedgerRecorder>(),
+            var options = sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value;
+            return new CacheEngine(
+                sp.GetRequiredService<RequestPreparer>(),
+                sp.GetRequiredService<ResponseCache>(),
+                sp.GetRequiredService<FlightRegistry>(),
+                sp.GetRequiredService<FlightRunner>(),
+                sp.GetRequiredService<LedgerRecorder>(),
+                sp.GetRequiredService<ICostEstimator>(),
+                memo: new RequestMemo(options.Cache.RequestMemoMaxEntries, options.Cache.RequestMemoMaxBytes),
+                timeProvider: sp.GetRequiredService<TimeProvider>());
         });
         services.TryAddTransient(sp => new ClaudeCacheHandler(
             sp.GetRequiredService<CacheEngine>(),

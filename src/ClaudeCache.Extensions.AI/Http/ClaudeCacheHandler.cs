@@ -1,9 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Caching;
-using ClaudeCache.Costs;
+using ClaudeCache.Pipeline;
 using ClaudeCache.Keys;
 using ClaudeCache.Policy;
 using Microsoft.Extensions.Logging;
@@ -66,74 +65,24 @@ public sealed partial class ClaudeCacheHandler : DelegatingHandler
             return await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
-        var started = _time.GetTimestamp();
-
-        // Step 1: the SDK's body is already in memory; read it once.
+        // Step 1: the SDK's body is already in memory; read it once. The proxy's route and headers make the proxy's key.
         var body = await request.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        var path = endpoint == RequestEndpoint.Messages ? MessagesPath : CountTokensPath;
+        var cacheRequest = new CacheRequest(path, endpoint.Value, body, ReadHeaders(request), upstreamBody => Sender(request, upstreamBody));
 
-        // Steps 2–4, with the proxy's headers and route, so the key is the proxy's key.
-        PreparedRequest? prepared;
-        string? error;
-        try
+        // Steps 2–7 in the engine; the ledger records when the outcome is disposed. The call outlives this caller.
+        using var outcome = await _engine.HandleAsync(cacheRequest, cancellationToken).ConfigureAwait(false);
+        switch (outcome.Kind)
         {
-            using var document = JsonDocument.Parse(body);
-            var path = endpoint == RequestEndpoint.Messages ? MessagesPath : CountTokensPath;
-            prepared = _engine.Prepare(path, endpoint.Value, document.RootElement, ReadHeaders(request), out error);
-        }
-        catch (JsonException ex)
-        {
-            prepared = null;
-            error = $"The request body is not valid JSON: {ex.Message}";
-        }
-
-        if (prepared is null)
-        {
-            Log.Rejected(_logger);
-            return InvalidRequest(request, error!);
-        }
-
-        // Steps 5–6.
-        var entry = await _engine.LookupAsync(prepared, cancellationToken).ConfigureAwait(false);
-        if (entry is not null)
-        {
-            Log.Hit(_logger, prepared.Key);
-            var hit = HitResponses.Create(request, entry, prepared.WantsStream, _time.GetUtcNow());
-            AddCacheHeaders(hit, CacheResponseHeaders.Hit, prepared, coalesced: false);
-            _engine.Ledger?.RecordHit(prepared, entry, _time.GetElapsedTime(started));
-            return hit;
-        }
-
-        // Step 7: lead or join; the call outlives this caller, as in the proxy.
-        var send = Sender(request, body);
-        var ticket = _engine.JoinOrStart(prepared, send);
-        var policy = prepared.Policy;
-        var status = !ticket.IsLeader ? CacheResponseHeaders.Hit
-            : !policy.Store ? CacheResponseHeaders.Bypass
-            : policy.Lookup ? CacheResponseHeaders.Miss : CacheResponseHeaders.Refresh;
-        Log.Miss(_logger, status, prepared.Key);
-
-        // One ledger entry per request, as the proxy records: a follower is a hit, a leader its miss, refresh or
-        // bypass, a flight answered from the shared store a hit, and no answer an error.
-        var served = ticket.Flight;
-        var outcome = !ticket.IsLeader ? LedgerOutcome.Hit : !policy.Store ? LedgerOutcome.Bypass : policy.Lookup ? LedgerOutcome.Miss : LedgerOutcome.Refresh;
-        try
-        {
-            var response = await FollowAsync(request, served, prepared, status, !ticket.IsLeader, cancellationToken).ConfigureAwait(false);
-            if (response is null)
-            {
-                // The shared call could not answer in this caller's form: call alone (and pay for it).
-                served = _engine.CallAlone(prepared, send);
-                outcome = policy.Store ? LedgerOutcome.Miss : LedgerOutcome.Bypass;
-                response = await FollowAsync(request, served, prepared, status, !ticket.IsLeader, cancellationToken).ConfigureAwait(false);
-            }
-
-            return response ?? throw new HttpRequestException("The upstream answer could not be rendered in the requested form.");
-        }
-        finally
-        {
-            // The entry waits for the flight's judgement without holding the response open; a caller that left
-            // still cost (or saved) what its flight did.
-            _engine.Ledger?.RecordWhenJudged(prepared, served, outcome, _time.GetElapsedTime(started));
+            case CacheOutcomeKind.Rejected:
+                Log.Rejected(_logger);
+                return InvalidRequest(request, outcome);
+            case CacheOutcomeKind.Stored:
+                Log.Answered(_logger, outcome.Status, outcome.Request!.Key);
+                return Stored(request, outcome);
+            default:
+                Log.Answered(_logger, outcome.Status, outcome.Request!.Key);
+                return Live(request, outcome);
         }
     }
 
@@ -173,7 +122,7 @@ public sealed partial class ClaudeCacheHandler : DelegatingHandler
     /// Builds the upstream request anew on every send (a message can be sent once): the caller's headers minus the
     /// cache's own controls and <c>Accept-Encoding</c>, the body bytes, and the caller's options for inner handlers.
     /// </summary>
-    private UpstreamSend Sender(HttpRequestMessage request, byte[] body)
+    private UpstreamSend Sender(HttpRequestMessage request, ReadOnlyMemory<byte> body)
     {
         var uri = request.RequestUri;
         var version = request.Version;
@@ -194,7 +143,7 @@ public sealed partial class ClaudeCacheHandler : DelegatingHandler
             {
                 Version = version,
                 VersionPolicy = versionPolicy,
-                Content = new ByteArrayContent(body),
+                Content = new ReadOnlyMemoryContent(body),
             };
             upstream.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             foreach (var (name, values) in headers)
@@ -211,34 +160,34 @@ public sealed partial class ClaudeCacheHandler : DelegatingHandler
         };
     }
 
-    /// <summary>
-    /// Step 8, the caller's side: the flight's status, headers and live body. Null when the flight's form (stream
-    /// or JSON) differs from the caller's and its answer cannot be rendered for it: the caller then calls alone.
-    /// </summary>
-    private async Task<HttpResponseMessage?> FollowAsync(
-        HttpRequestMessage request, Flight flight, PreparedRequest prepared, string status, bool coalesced, CancellationToken cancellationToken)
+    /// <summary>Step 6 as an <see cref="HttpResponseMessage"/>: the stored answer rendered in the caller's form.</summary>
+    private HttpResponseMessage Stored(HttpRequestMessage request, CacheOutcome outcome)
     {
-        var head = await flight.Head.WaitAsync(cancellationToken).ConfigureAwait(false);
-
-        // A flight that another instance answered (through the shared store, Redis) is a hit here too, as in the proxy.
-        status = head.FromCache ? CacheResponseHeaders.Hit : status;
-        if (flight.Streaming != prepared.WantsStream && head.StatusCode == (int)HttpStatusCode.OK)
+        var answer = outcome.Render();
+        var response = new HttpResponseMessage(HttpStatusCode.OK)
         {
-            var outcome = await flight.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (outcome.Response is null)
-            {
-                return null;
-            }
-
-            var rendered = HitResponses.Create(request, outcome.Response, prepared.WantsStream, _time.GetUtcNow());
-            AddCacheHeaders(rendered, status, prepared, coalesced);
-            return rendered;
+            RequestMessage = request,
+            // ReadOnlyMemoryContent reports its length, so the SDK sees a content-length as from the proxy.
+            Content = new ReadOnlyMemoryContent(answer.Body),
+        };
+        response.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(answer.ContentType);
+        if (answer.IsStream)
+        {
+            response.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true };
         }
 
+        AddCacheHeaders(response, outcome);
+        return response;
+    }
+
+    /// <summary>Step 8, the caller's side: the flight's status, headers and live body.</summary>
+    private HttpResponseMessage Live(HttpRequestMessage request, CacheOutcome outcome)
+    {
+        var head = outcome.Head!;
         var response = new HttpResponseMessage((HttpStatusCode)head.StatusCode)
         {
             RequestMessage = request,
-            Content = new FlightContent(flight.Body),
+            Content = new FlightContent(outcome.Flight!.Body),
         };
         foreach (var (name, values) in head.Headers)
         {
@@ -248,47 +197,38 @@ public sealed partial class ClaudeCacheHandler : DelegatingHandler
             }
         }
 
-        AddCacheHeaders(response, status, prepared, coalesced);
+        AddCacheHeaders(response, outcome);
         return response;
     }
 
-    private static void AddCacheHeaders(HttpResponseMessage response, string status, PreparedRequest prepared, bool coalesced)
+    private void AddCacheHeaders(HttpResponseMessage response, CacheOutcome outcome)
     {
-        var headers = response.Headers;
-        headers.TryAddWithoutValidation(CacheResponseHeaders.Status, status);
-        headers.TryAddWithoutValidation(CacheResponseHeaders.Key, prepared.Key.ToHex());
-        headers.TryAddWithoutValidation(CacheResponseHeaders.Strategy, StrategyNames.ToHeader(prepared.Policy.Strategy));
-        headers.TryAddWithoutValidation(CacheResponseHeaders.StrategyReason, prepared.Policy.Reason);
-        if (coalesced)
+        foreach (var (name, value) in outcome.CacheHeaders(_time.GetUtcNow()))
         {
-            // A follower shares the leader's body but is its own response: a fresh request id, as the proxy gives.
-            headers.Remove("request-id");
-            headers.TryAddWithoutValidation("request-id", RequestIds.New());
-            headers.TryAddWithoutValidation(CacheResponseHeaders.Coalesced, "true");
+            // The cache's own value wins over the upstream's (a share of a call in flight gets its own request id).
+            response.Headers.Remove(name);
+            response.Headers.TryAddWithoutValidation(name, value);
         }
     }
 
-    private static HttpResponseMessage InvalidRequest(HttpRequestMessage request, string message)
+    private static HttpResponseMessage InvalidRequest(HttpRequestMessage request, CacheOutcome outcome)
     {
-        var requestId = RequestIds.New();
+        var (body, requestId) = outcome.ErrorEnvelopeBody();
         var response = new HttpResponseMessage(HttpStatusCode.BadRequest)
         {
             RequestMessage = request,
-            Content = new ByteArrayContent(ErrorEnvelope.Create(ErrorTypes.InvalidRequest, message, requestId)),
+            Content = new ByteArrayContent(body),
         };
         response.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        response.Headers.TryAddWithoutValidation("request-id", requestId);
+        response.Headers.TryAddWithoutValidation(CacheHeaderNames.RequestId, requestId);
         response.Headers.TryAddWithoutValidation("x-should-retry", "false");
         return response;
     }
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 5001, Level = LogLevel.Debug, Message = "Cache hit {Key}")]
-        public static partial void Hit(ILogger logger, CacheKey key);
-
         [LoggerMessage(EventId = 5002, Level = LogLevel.Debug, Message = "Cache {Status} {Key}")]
-        public static partial void Miss(ILogger logger, string status, CacheKey key);
+        public static partial void Answered(ILogger logger, CacheStatus status, CacheKey key);
 
         [LoggerMessage(EventId = 5003, Level = LogLevel.Debug, Message = "Invalid request answered with 400; nothing sent upstream")]
         public static partial void Rejected(ILogger logger);

@@ -2,6 +2,7 @@ using System.Net;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Caching;
 using ClaudeCache.Costs;
+using ClaudeCache.Pipeline;
 using ClaudeCache.Policy;
 using ClaudeCache.Proxy.Admin;
 using ClaudeCache.Proxy.Pipeline;
@@ -108,6 +109,12 @@ public static class ProxyApp
         });
         services.AddSingleton<UpstreamClient>();
         services.AddSingleton(sp => new RequestPreparer(sp.GetRequiredService<CachePolicyResolver>(), sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Tenant));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ProxyOptions>>().Value.PromptCaching);
+        services.AddSingleton(sp =>
+        {
+            var cache = sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Cache;
+            return new RequestMemo(cache.RequestMemoMaxEntries, cache.RequestMemoMaxBytes);
+        });
         services.AddSingleton<CacheEngine>();
         services.AddSingleton(sp => PriceTable.LoadWithOverride(sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Costs.PricesFile));
         services.AddSingleton(sp => new CostCalculator(sp.GetRequiredService<PriceTable>()));

@@ -1,57 +1,38 @@
-using System.Text.Json;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Caching;
-using ClaudeCache.Costs;
-using ClaudeCache.Policy;
+using ClaudeCache.Pipeline;
 using ClaudeCache.Proxy.Hosting;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace ClaudeCache.Proxy.Pipeline;
 
 /// <summary>
-/// <c>POST /v1/messages</c> and <c>POST /v1/messages/count_tokens</c>: the request pipeline of
-/// ARCHITECTURE.md, steps 1–10. Steps 2–5 and 7 are the <see cref="CacheEngine"/>'s, 8–10 its
-/// <see cref="FlightRunner"/>'s; this class reads the HTTP request and writes the HTTP response.
+/// <c>POST /v1/messages</c> and <c>POST /v1/messages/count_tokens</c>: reads the HTTP request (step 1), hands it to
+/// the one request path (<see cref="CacheEngine.HandleAsync"/>, steps 1–7; docs/request-path.md), and writes the
+/// outcome as an HTTP response (steps 6 and 8).
 /// </summary>
-internal sealed class MessagesEndpoint(
-    CacheEngine engine,
-    UpstreamClient upstream,
-    LedgerRecorder ledger,
-    TimeProvider time,
-    IOptions<ProxyOptions> options)
+internal sealed class MessagesEndpoint(CacheEngine engine, UpstreamClient upstream, TimeProvider time, IOptions<ProxyOptions> options)
 {
     private readonly ProxyOptions _options = options.Value;
 
     public async Task HandleAsync(HttpContext context, RequestEndpoint endpoint)
     {
-        var started = time.GetTimestamp();
         var request = context.Request;
 
-        // Step 1: receive, bounded.
-        var body = await RequestBody.ReadAsync(request, _options.MaxRequestBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        // Step 1: receive, bounded, fingerprinted while read.
+        var (body, tooLarge, malformed) = await RequestBody.ReadAsync(request, _options.MaxRequestBodyBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
-            await ProxyErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorTypes.RequestTooLarge,
-                $"Request body exceeds the limit of {_options.MaxRequestBodyBytes} bytes.", shouldRetry: false).ConfigureAwait(false);
+            await (tooLarge
+                ? ProxyErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorTypes.RequestTooLarge,
+                    $"Request body exceeds the limit of {_options.MaxRequestBodyBytes} bytes.", shouldRetry: false)
+                : ProxyErrors.InvalidRequest(context, malformed!)).ConfigureAwait(false);
             return;
         }
 
-        // Step 2: parse; the engine validates. Nothing invalid goes upstream or into the store.
-        JsonDocument document;
-        try
+        using (body)
         {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException ex)
-        {
-            await ProxyErrors.InvalidRequest(context, $"The request body is not valid JSON: {ex.Message}").ConfigureAwait(false);
-            return;
-        }
-
-        PreparedRequest? prepared;
-        using (document)
-        {
-            // Steps 3–4: policy and key, from the proxy's own headers.
             var headers = request.Headers;
             var facts = new RequestHeaders(
                 headers["x-api-key"].ToString(),
@@ -61,87 +42,104 @@ internal sealed class MessagesEndpoint(
                 headers[ProxyHeaders.Strategy].ToString(),
                 headers[ProxyHeaders.Context].ToString(),
                 headers.CacheControl.ToString(),
-                headers[ProxyHeaders.Namespace].ToString());
-            prepared = engine.Prepare(request.Path.Value!, endpoint, document.RootElement, facts, out var error);
-            if (prepared is not null && !PromptBreakpoints.IsValidHeader(headers[ProxyHeaders.PromptBreakpoints].ToString()))
+                headers[ProxyHeaders.Namespace].ToString())
             {
-                prepared = null;
-                error = $"{ProxyHeaders.PromptBreakpoints} must be '{PromptBreakpoints.Auto}' or '{PromptBreakpoints.Off}'.";
-            }
+                PromptBreakpoints = headers[ProxyHeaders.PromptBreakpoints].ToString(),
+            };
 
-            if (prepared is null)
+            // The upstream request is copied out of this one only on a miss (a hit never pays for it).
+            var cacheRequest = new CacheRequest(request.Path.Value!, endpoint, body.Sequence, facts, upstreamBody => upstream.Sender(UpstreamRequest.From(request, upstreamBody)))
             {
-                await ProxyErrors.InvalidRequest(context, error!).ConfigureAwait(false);
-                return;
+                Fingerprint = body.Fingerprint,
+            };
+
+            // Steps 2–7, and the ledger when the outcome is disposed (after the caller has its bytes).
+            using var outcome = await engine.HandleAsync(cacheRequest, context.RequestAborted).ConfigureAwait(false);
+            switch (outcome.Kind)
+            {
+                case CacheOutcomeKind.Rejected:
+                    await ProxyErrors.InvalidRequest(context, outcome.Error!).ConfigureAwait(false);
+                    break;
+                case CacheOutcomeKind.Stored:
+                    await WriteStoredAsync(context, outcome).ConfigureAwait(false);
+                    break;
+                default:
+                    await WriteLiveAsync(context, outcome).ConfigureAwait(false);
+                    break;
             }
         }
-
-        await ServeAsync(context, prepared, body, started).ConfigureAwait(false);
     }
 
-    private async Task ServeAsync(HttpContext context, PreparedRequest prepared, byte[] body, long started)
+    /// <summary>Step 6: a stored answer, JSON with its length or the stream one event per flush.</summary>
+    private async Task WriteStoredAsync(HttpContext context, CacheOutcome outcome)
     {
-        // Steps 5–6: look up, and serve a hit.
-        var entry = await engine.LookupAsync(prepared, context.RequestAborted).ConfigureAwait(false);
-        if (entry is not null)
+        var response = context.Response;
+        var cancellationToken = context.RequestAborted;
+        var answer = outcome.Render();
+        response.StatusCode = StatusCodes.Status200OK;
+        AddCacheHeaders(response, outcome);
+        response.ContentType = answer.ContentType;
+        if (!answer.IsStream)
         {
-            AddCacheHeaders(context.Response, ProxyHeaders.Hit, prepared);
-            await ResponseRenderer.WriteAsync(context, entry, prepared.WantsStream, time.GetUtcNow()).ConfigureAwait(false);
-            ledger.RecordHit(prepared, entry, time.GetElapsedTime(started));
+            response.ContentLength = answer.Body.Length;
+            await response.Body.WriteAsync(answer.Body, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        // Step 7: join an identical call in flight, or lead one.
-        // Only a miss needs the request copied for the upstream call (a hit never pays for it).
-        // The key above came from the caller's body; planned cache_control breakpoints change only what is sent.
-        var upstreamBody = PromptBreakpoints.Apply(body, prepared, context.Request.Headers[ProxyHeaders.PromptBreakpoints].ToString(), _options.PromptCaching);
-        var send = upstream.Sender(UpstreamRequest.From(context.Request, upstreamBody));
-        var ticket = engine.JoinOrStart(prepared, send);
-        var policy = prepared.Policy;
-
-        // A follower causes no upstream call: to the caller and the ledger it is a hit, served live.
-        var status = !ticket.IsLeader ? ProxyHeaders.Hit : !policy.Store ? ProxyHeaders.Bypass : policy.Lookup ? ProxyHeaders.Miss : ProxyHeaders.Refresh;
-
-        void AddHeaders(HttpResponse response)
+        response.Headers.CacheControl = "no-cache";
+        await response.StartAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var sseEvent in answer.Events())
         {
-            // A flight that another instance answered (through the shared store) is a hit here too.
-            var fromCache = ticket.Flight.Head.IsCompletedSuccessfully && ticket.Flight.Head.Result.FromCache;
-            AddCacheHeaders(response, fromCache ? ProxyHeaders.Hit : status, prepared);
-            if (!ticket.IsLeader)
-            {
-                // A hit like any other, with an age: the shared answer is being produced now.
-                response.Headers[ProxyHeaders.Coalesced] = "true";
-                response.Headers[ProxyHeaders.RequestId] = RequestIds.New();
-                response.Headers.Age = "0";
-            }
-        }
-
-        var served = ticket.Flight;
-        var outcome = !ticket.IsLeader ? LedgerOutcome.Hit : !policy.Store ? LedgerOutcome.Bypass : policy.Lookup ? LedgerOutcome.Miss : LedgerOutcome.Refresh;
-        try
-        {
-            if (!await FlightResponder.WriteAsync(context, served, prepared.WantsStream, AddHeaders, time).ConfigureAwait(false))
-            {
-                // The shared call could not answer in this caller's form: call alone (and pay for it).
-                served = engine.CallAlone(prepared, send);
-                outcome = policy.Store ? LedgerOutcome.Miss : LedgerOutcome.Bypass;
-                await FlightResponder.WriteAsync(context, served, prepared.WantsStream, AddHeaders, time).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            // A caller that left still cost (or saved) what its flight did: every call is accounted for.
-            // Steps 9–10 end after the caller has its bytes; the entry waits for the judgement without holding the response open.
-            ledger.RecordWhenJudged(prepared, served, outcome, time.GetElapsedTime(started));
+            await response.Body.WriteAsync(sseEvent, cancellationToken).ConfigureAwait(false);
+            await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static void AddCacheHeaders(HttpResponse response, string status, PreparedRequest prepared)
+    /// <summary>Step 8, the caller's side: the flight's bytes as they arrive, flushed after each chunk (no buffering).</summary>
+    private async Task WriteLiveAsync(HttpContext context, CacheOutcome outcome)
     {
-        var headers = response.Headers;
-        headers[ProxyHeaders.Status] = status;
-        headers[ProxyHeaders.Key] = prepared.Key.ToHex();
-        headers[ProxyHeaders.Strategy] = StrategyNames.ToHeader(prepared.Policy.Strategy);
-        headers[ProxyHeaders.StrategyReason] = prepared.Policy.Reason;
+        var cancellationToken = context.RequestAborted;
+        var head = outcome.Head!;
+        var response = context.Response;
+        response.StatusCode = head.StatusCode;
+        foreach (var (name, values) in head.Headers)
+        {
+            response.Headers[name] = values;
+        }
+
+        AddCacheHeaders(response, outcome);
+        if (head.IsEventStream)
+        {
+            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        }
+
+        var body = outcome.Flight!.Body;
+        var position = 0;
+        while (true)
+        {
+            var read = await body.ReadAsync(position, cancellationToken).ConfigureAwait(false);
+            if (read.IsCompleted)
+            {
+                if (read.Fault is not null)
+                {
+                    // The upstream broke off: so does this response, rather than look complete.
+                    context.Abort();
+                }
+
+                return;
+            }
+
+            await response.Body.WriteAsync(read.Data, cancellationToken).ConfigureAwait(false);
+            await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+            position += read.Data.Length;
+        }
+    }
+
+    private void AddCacheHeaders(HttpResponse response, CacheOutcome outcome)
+    {
+        foreach (var (name, value) in outcome.CacheHeaders(time.GetUtcNow()))
+        {
+            response.Headers[name] = value;
+        }
     }
 }

@@ -1,26 +1,19 @@
+using ClaudeCache.Policy;
+
 namespace ClaudeCache.Proxy.Pipeline;
 
-/// <summary>The proxy's own request and response headers, and the headers it never forwards.</summary>
+/// <summary>The headers the proxy reads and writes (the cache's own are <see cref="CacheHeaderNames"/>), and the headers it never forwards.</summary>
 internal static class ProxyHeaders
 {
     // Request controls (stripped before forwarding).
-    public const string Strategy = "x-cache-strategy";
-    public const string Context = "x-cache-context";
-    public const string Namespace = "x-cache-namespace";
-    public const string PromptBreakpoints = "x-cache-prompt-breakpoints";
+    public const string Strategy = CacheHeaderNames.Strategy;
+    public const string Context = CacheHeaderNames.Context;
+    public const string Namespace = CacheHeaderNames.Namespace;
+    public const string PromptBreakpoints = CacheHeaderNames.PromptBreakpoints;
 
-    // Response headers.
-    public const string Status = "x-cache";
-    public const string Key = "x-cache-key";
-    public const string StrategyReason = "x-cache-strategy-reason";
-    public const string Coalesced = "x-cache-coalesced";
-    public const string RequestId = "request-id";
+    // Response headers the proxy sets on its own errors.
+    public const string RequestId = CacheHeaderNames.RequestId;
     public const string ShouldRetry = "x-should-retry";
-
-    public const string Hit = "HIT";
-    public const string Miss = "MISS";
-    public const string Refresh = "REFRESH";
-    public const string Bypass = "BYPASS";
 
     /// <summary>
     /// Headers that describe one connection (RFC 9110 §7.6.1), the body framing the proxy redoes itself, and the

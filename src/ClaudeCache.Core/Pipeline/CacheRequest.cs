@@ -1,0 +1,26 @@
+using System.Buffers;
+using ClaudeCache.Anthropic;
+using ClaudeCache.Caching;
+
+namespace ClaudeCache.Pipeline;
+
+/// <summary>
+/// One request as every front end hands it to <see cref="CacheEngine.HandleAsync"/>: the route, the raw body bytes
+/// (with the fingerprint computed while they were read, when the front end read them), and the request facts.
+/// </summary>
+/// <param name="Path">The route folded into the key (<c>/v1/messages</c> or <c>/v1/messages/count_tokens</c>).</param>
+/// <param name="Endpoint">Messages or count_tokens.</param>
+/// <param name="Body">The body as received; only read during <see cref="CacheEngine.HandleAsync"/>.</param>
+/// <param name="Headers">The headers that shape the key and the policy.</param>
+/// <param name="CreateSender">Makes the upstream call on a miss.</param>
+public sealed record CacheRequest(string Path, RequestEndpoint Endpoint, ReadOnlySequence<byte> Body, RequestHeaders Headers, UpstreamSenderFactory CreateSender)
+{
+    /// <summary>The body's <see cref="BodyFingerprint"/>, when the front end computed it while reading; else computed on use.</summary>
+    public ulong? Fingerprint { get; init; }
+
+    /// <summary>A request over a body already in memory.</summary>
+    public CacheRequest(string path, RequestEndpoint endpoint, ReadOnlyMemory<byte> body, RequestHeaders headers, UpstreamSenderFactory createSender)
+        : this(path, endpoint, new ReadOnlySequence<byte>(body), headers, createSender)
+    {
+    }
+}

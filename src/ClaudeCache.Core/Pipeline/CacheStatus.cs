@@ -1,0 +1,20 @@
+namespace ClaudeCache.Pipeline;
+
+/// <summary>
+/// Where an answer came from, decided in one place (<see cref="Caching.CacheEngine.HandleAsync"/>) and mapped to the
+/// <c>x-cache</c> header and to the ledger by <see cref="CacheStatusNames"/>.
+/// </summary>
+public enum CacheStatus
+{
+    /// <summary>A stored answer, or a share of an identical call in flight: no upstream call for this caller.</summary>
+    Hit,
+
+    /// <summary>Not found: called upstream, and stored if the answer is complete.</summary>
+    Miss,
+
+    /// <summary><c>Cache-Control: no-cache</c>: the lookup was skipped, the fresh answer replaces the stored one.</summary>
+    Refresh,
+
+    /// <summary>Neither looked up nor stored (<c>no-store</c>, the no-cache strategy, a never-cache rule).</summary>
+    Bypass,
+}
