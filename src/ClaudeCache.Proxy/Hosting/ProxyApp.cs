@@ -75,6 +75,7 @@ public static class ProxyApp
         });
 
         var app = builder.Build();
+        app.UseMiddleware<ErrorEnvelopeMiddleware>();
         MapRoutes(app);
         return app;
     }
@@ -139,6 +140,7 @@ public static class ProxyApp
                 AllowAutoRedirect = false,
                 AutomaticDecompression = DecompressionMethods.None,
                 UseCookies = false,
+                RequestHeaderEncodingSelector = UpstreamRequest.HeaderEncoding,
                 ConnectTimeout = sp.GetRequiredService<IOptions<ProxyOptions>>().Value.UpstreamConnectTimeout,
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             })
