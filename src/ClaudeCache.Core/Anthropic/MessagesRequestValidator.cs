@@ -17,10 +17,18 @@ public static class MessagesRequestValidator
     private const string ValidNumber = "Input should be a valid number";
     private const string ValidBoolean = "Input should be a valid boolean";
     private const string AtLeastZero = "Input should be greater than or equal to 0";
+    private const string NoTag = "Unable to extract tag using discriminator 'type'";
 
     /// <summary>Null when the body is acceptable; otherwise a message naming the offending field.</summary>
     public static string? Validate(JsonElement root, RequestEndpoint endpoint)
     {
+        // First, and over the whole text: a string .NET cannot read (invalid UTF-8, a lone surrogate escape) would
+        // otherwise throw wherever it is read next — the policy's content rules, the key, the upstream call.
+        if (JsonWellFormedness.Problem(root) is { } malformed)
+        {
+            return malformed;
+        }
+
         if (root.ValueKind != JsonValueKind.Object)
         {
             return "Input should be a valid dictionary or object to extract fields from";
@@ -159,27 +167,14 @@ public static class MessagesRequestValidator
             return "stream: " + ValidBoolean;
         }
 
-        if (root.TryGetProperty("temperature"u8, out JsonElement temperature))
+        if (root.TryGetProperty("temperature"u8, out JsonElement temperature) && CheckUnitInterval(temperature, "temperature") is { } temperatureProblem)
         {
-            if (temperature.ValueKind != JsonValueKind.Number || !temperature.TryGetDouble(out double value))
-            {
-                return "temperature: " + ValidNumber;
-            }
-
-            if (value < 0)
-            {
-                return "temperature: " + AtLeastZero;
-            }
-
-            if (value > 1)
-            {
-                return "temperature: Input should be less than or equal to 1";
-            }
+            return temperatureProblem;
         }
 
-        if (root.TryGetProperty("top_p"u8, out JsonElement topP) && topP.ValueKind != JsonValueKind.Number)
+        if (root.TryGetProperty("top_p"u8, out JsonElement topP) && CheckUnitInterval(topP, "top_p") is { } topPProblem)
         {
-            return "top_p: " + ValidNumber;
+            return topPProblem;
         }
 
         if (root.TryGetProperty("top_k"u8, out JsonElement topK) && CheckNonNegativeInteger(topK, "top_k") is { } topKProblem)
@@ -206,22 +201,219 @@ public static class MessagesRequestValidator
             }
         }
 
-        if (root.TryGetProperty("tools"u8, out JsonElement tools) && CheckListOf(tools, "tools", JsonValueKind.Object, ValidDictionary) is { } toolsProblem)
+        if (root.TryGetProperty("tools"u8, out JsonElement tools) && CheckTools(tools) is { } toolsProblem)
         {
             return toolsProblem;
         }
 
-        if (root.TryGetProperty("metadata"u8, out JsonElement metadata) && metadata.ValueKind != JsonValueKind.Object)
+        if (root.TryGetProperty("tool_choice"u8, out JsonElement toolChoice) && CheckToolChoice(toolChoice) is { } toolChoiceProblem)
+        {
+            return toolChoiceProblem;
+        }
+
+        if (root.TryGetProperty("metadata"u8, out JsonElement metadata) && CheckMetadata(metadata) is { } metadataProblem)
+        {
+            return metadataProblem;
+        }
+
+        if (root.TryGetProperty("thinking"u8, out JsonElement thinking) && CheckThinking(thinking) is { } thinkingProblem)
+        {
+            return thinkingProblem;
+        }
+
+        return null;
+    }
+
+    // temperature and top_p: numbers in [0, 1].
+    private static string? CheckUnitInterval(JsonElement value, string field)
+    {
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDouble(out double number))
+        {
+            return field + ": " + ValidNumber;
+        }
+
+        if (number < 0)
+        {
+            return field + ": " + AtLeastZero;
+        }
+
+        return number > 1 ? field + ": Input should be less than or equal to 1" : null;
+    }
+
+    // The API allows user_id only (a string, or null for none); anything else is "Extra inputs are not permitted".
+    private static string? CheckMetadata(JsonElement metadata)
+    {
+        if (metadata.ValueKind != JsonValueKind.Object)
         {
             return "metadata: " + ValidDictionary;
         }
 
-        if (root.TryGetProperty("thinking"u8, out JsonElement thinking) && thinking.ValueKind != JsonValueKind.Object)
+        foreach (JsonProperty property in metadata.EnumerateObject())
+        {
+            if (!property.NameEquals("user_id"u8))
+            {
+                return "metadata." + property.Name + ": Extra inputs are not permitted";
+            }
+
+            if (property.Value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            {
+                return "metadata.user_id: " + ValidString;
+            }
+        }
+
+        return null;
+    }
+
+    // enabled (with a budget of at least 1024 tokens), disabled or adaptive. The budget is not compared with
+    // max_tokens here: with the interleaved-thinking beta (a header this validator does not see) it may exceed it.
+    private static string? CheckThinking(JsonElement thinking)
+    {
+        const string Tags = "'enabled', 'disabled', 'adaptive'";
+        if (thinking.ValueKind != JsonValueKind.Object)
         {
             return "thinking: " + ValidDictionary;
         }
 
+        if (!thinking.TryGetProperty("type"u8, out JsonElement type))
+        {
+            return "thinking: " + NoTag;
+        }
+
+        if (type.ValueKind != JsonValueKind.String)
+        {
+            return TagMismatch("thinking", type, Tags);
+        }
+
+        if (type.ValueEquals("disabled"u8) || type.ValueEquals("adaptive"u8))
+        {
+            return null;
+        }
+
+        if (!type.ValueEquals("enabled"u8))
+        {
+            return TagMismatch("thinking", type, Tags);
+        }
+
+        if (!thinking.TryGetProperty("budget_tokens"u8, out JsonElement budget))
+        {
+            return "thinking.enabled.budget_tokens: " + FieldRequired;
+        }
+
+        if (budget.ValueKind != JsonValueKind.Number || !budget.TryGetInt64(out long tokens))
+        {
+            return "thinking.enabled.budget_tokens: " + ValidInteger;
+        }
+
+        return tokens < 1024 ? "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024" : null;
+    }
+
+    // Custom tools (no type, or "custom") need a name and an input schema. Server tools (web_search_20250305,
+    // bash_20250124, mcp_toolset, ...) carry a string type and fields of their own, which the upstream checks.
+    private static string? CheckTools(JsonElement tools)
+    {
+        if (tools.ValueKind != JsonValueKind.Array)
+        {
+            return "tools: " + ValidList;
+        }
+
+        int i = 0;
+        foreach (JsonElement tool in tools.EnumerateArray())
+        {
+            string? problem = CheckTool(tool, i++);
+            if (problem is not null)
+            {
+                return problem;
+            }
+        }
+
         return null;
+    }
+
+    private static string? CheckTool(JsonElement tool, int i)
+    {
+        if (tool.ValueKind != JsonValueKind.Object)
+        {
+            return Path($"tools.{i}", ValidDictionary);
+        }
+
+        if (tool.TryGetProperty("type"u8, out JsonElement type))
+        {
+            if (type.ValueKind != JsonValueKind.String)
+            {
+                return Path($"tools.{i}.type", ValidString);
+            }
+
+            if (!type.ValueEquals("custom"u8))
+            {
+                return null;
+            }
+        }
+
+        if (!tool.TryGetProperty("name"u8, out JsonElement name))
+        {
+            return Path($"tools.{i}.name", FieldRequired);
+        }
+
+        if (name.ValueKind != JsonValueKind.String)
+        {
+            return Path($"tools.{i}.name", ValidString);
+        }
+
+        if (!tool.TryGetProperty("input_schema"u8, out JsonElement schema))
+        {
+            return Path($"tools.{i}.input_schema", FieldRequired);
+        }
+
+        return schema.ValueKind != JsonValueKind.Object ? Path($"tools.{i}.input_schema", ValidDictionary) : null;
+    }
+
+    // {"type": "auto" | "any" | "none"} or {"type": "tool", "name": ...}; disable_parallel_tool_use is a boolean.
+    private static string? CheckToolChoice(JsonElement choice)
+    {
+        const string Tags = "'auto', 'any', 'tool', 'none'";
+        if (choice.ValueKind != JsonValueKind.Object)
+        {
+            return "tool_choice: Input should be a valid dictionary or object to extract fields from";
+        }
+
+        if (!choice.TryGetProperty("type"u8, out JsonElement type))
+        {
+            return "tool_choice: " + NoTag;
+        }
+
+        if (type.ValueKind != JsonValueKind.String
+            || !(type.ValueEquals("auto"u8) || type.ValueEquals("any"u8) || type.ValueEquals("tool"u8) || type.ValueEquals("none"u8)))
+        {
+            return TagMismatch("tool_choice", type, Tags);
+        }
+
+        if (type.ValueEquals("tool"u8))
+        {
+            if (!choice.TryGetProperty("name"u8, out JsonElement name))
+            {
+                return "tool_choice.tool.name: " + FieldRequired;
+            }
+
+            if (name.ValueKind != JsonValueKind.String)
+            {
+                return "tool_choice.tool.name: " + ValidString;
+            }
+        }
+
+        if (choice.TryGetProperty("disable_parallel_tool_use"u8, out JsonElement disable)
+            && disable.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            return "tool_choice." + type.GetString() + ".disable_parallel_tool_use: " + ValidBoolean;
+        }
+
+        return null;
+    }
+
+    // Error paths only. The tag is quoted as sent: a string's value, anything else as its JSON text.
+    private static string TagMismatch(string field, JsonElement type, string expected)
+    {
+        string tag = type.ValueKind == JsonValueKind.String ? type.GetString()! : type.GetRawText();
+        return $"{field}: Input tag '{tag}' found using 'type' does not match any of the expected tags: {expected}";
     }
 
     private static string? CheckNonNegativeInteger(JsonElement value, string field)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using ClaudeCache.Anthropic;
 
 namespace ClaudeCache.Keys;
 
@@ -22,7 +23,36 @@ internal static class CanonicalJson
         return byName != 0 ? byName : a.Position.CompareTo(b.Position);
     };
 
+    /// <summary>
+    /// Writes <paramref name="value"/> canonically; text .NET cannot read as strings (invalid UTF-8, a lone surrogate
+    /// escape) is written exactly as it came instead, so keying it never throws and never meets another value.
+    /// </summary>
     public static void WriteValue(Utf8JsonWriter writer, JsonElement value)
+    {
+        if (!TryWriteAsItCame(writer, value))
+        {
+            WriteWellFormed(writer, value);
+        }
+    }
+
+    /// <summary>
+    /// True when <paramref name="value"/> holds a string that cannot be normalised, after writing its raw text.
+    /// Canonical output never contains such bytes (the writer escapes only readable strings), so the raw form can
+    /// equal nothing but the same raw text: a missed equivalence at worst, never a false one.
+    /// </summary>
+    public static bool TryWriteAsItCame(Utf8JsonWriter writer, JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.Undefined || JsonWellFormedness.IsWellFormed(value))
+        {
+            return false;
+        }
+
+        writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(value), skipInputValidation: true);
+        return true;
+    }
+
+    /// <summary>Writes a value already checked with <see cref="TryWriteAsItCame"/> (every string in it readable).</summary>
+    public static void WriteWellFormed(Utf8JsonWriter writer, JsonElement value)
     {
         switch (value.ValueKind)
         {
@@ -34,7 +64,7 @@ internal static class CanonicalJson
                     foreach (var member in members.AsSpan(0, count))
                     {
                         writer.WritePropertyName(member.Name);
-                        WriteValue(writer, member.Value);
+                        WriteWellFormed(writer, member.Value);
                     }
 
                     writer.WriteEndObject();
@@ -49,7 +79,7 @@ internal static class CanonicalJson
                 writer.WriteStartArray();
                 foreach (var item in value.EnumerateArray())
                 {
-                    WriteValue(writer, item);
+                    WriteWellFormed(writer, item);
                 }
 
                 writer.WriteEndArray();

@@ -17,10 +17,17 @@ internal static class CanonicalRequestBody
 
     public static void Write(Utf8JsonWriter writer, JsonElement body)
     {
+        // Checked once over the whole body, so everything below may use the unchecked writer. Validation rejects
+        // such a body first; a caller that skipped it gets a key of the body as sent rather than an exception.
+        if (CanonicalJson.TryWriteAsItCame(writer, body))
+        {
+            return;
+        }
+
         if (body.ValueKind != JsonValueKind.Object)
         {
             // Not a Messages request body (validation happens earlier); key it as it is.
-            CanonicalJson.WriteValue(writer, body);
+            CanonicalJson.WriteWellFormed(writer, body);
             return;
         }
 
@@ -73,7 +80,7 @@ internal static class CanonicalRequestBody
                 return;
             default:
                 writer.WritePropertyName(member.Name);
-                CanonicalJson.WriteValue(writer, member.Value);
+                CanonicalJson.WriteWellFormed(writer, member.Value);
                 return;
         }
     }
@@ -82,7 +89,7 @@ internal static class CanonicalRequestBody
     {
         if (message.ValueKind != JsonValueKind.Object)
         {
-            CanonicalJson.WriteValue(writer, message);
+            CanonicalJson.WriteWellFormed(writer, message);
             return;
         }
 
@@ -99,7 +106,7 @@ internal static class CanonicalRequestBody
                 }
                 else
                 {
-                    CanonicalJson.WriteValue(writer, member.Value);
+                    CanonicalJson.WriteWellFormed(writer, member.Value);
                 }
             }
 
@@ -130,7 +137,7 @@ internal static class CanonicalRequestBody
                 WriteBlocks(writer, content);
                 break;
             default:
-                CanonicalJson.WriteValue(writer, content);
+                CanonicalJson.WriteWellFormed(writer, content);
                 break;
         }
     }
@@ -155,7 +162,7 @@ internal static class CanonicalRequestBody
     {
         if (block.ValueKind != JsonValueKind.Object)
         {
-            CanonicalJson.WriteValue(writer, block);
+            CanonicalJson.WriteWellFormed(writer, block);
             return;
         }
 
@@ -177,7 +184,7 @@ internal static class CanonicalRequestBody
                 }
                 else
                 {
-                    CanonicalJson.WriteValue(writer, member.Value);
+                    CanonicalJson.WriteWellFormed(writer, member.Value);
                 }
             }
 

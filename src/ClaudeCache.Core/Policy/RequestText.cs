@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using ClaudeCache.Anthropic;
 
 namespace ClaudeCache.Policy;
 
@@ -62,7 +63,10 @@ internal sealed class RequestText
     private void Fill(JsonElement body, bool system, bool lastUserTurn)
     {
         _used = _count = _systemCount = 0;
-        if (body.ValueKind != JsonValueKind.Object)
+        // Text .NET cannot read (invalid UTF-8, a lone surrogate escape) throws from every string read and from
+        // TryGetProperty itself. Validation rejects such a body first; a caller that skipped it gets no texts (no
+        // content rule matches) rather than an exception.
+        if (body.ValueKind != JsonValueKind.Object || !JsonWellFormedness.IsWellFormed(body))
         {
             return;
         }

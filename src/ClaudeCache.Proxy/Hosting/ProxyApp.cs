@@ -76,6 +76,7 @@ public static class ProxyApp
         });
 
         var app = builder.Build();
+        app.UseMiddleware<ErrorEnvelopeMiddleware>();
         MapRoutes(app);
         return app;
     }
@@ -146,6 +147,7 @@ public static class ProxyApp
                 AllowAutoRedirect = false,
                 AutomaticDecompression = DecompressionMethods.None,
                 UseCookies = false,
+                RequestHeaderEncodingSelector = UpstreamRequest.HeaderEncoding,
                 ConnectTimeout = sp.GetRequiredService<IOptions<ProxyOptions>>().Value.UpstreamConnectTimeout,
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             })

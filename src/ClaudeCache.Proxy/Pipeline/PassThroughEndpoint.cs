@@ -19,6 +19,7 @@ internal sealed class PassThroughEndpoint(IHttpForwarder forwarder, IOptions<Pro
         AllowAutoRedirect = false,
         AutomaticDecompression = DecompressionMethods.None,
         UseCookies = false,
+        RequestHeaderEncodingSelector = UpstreamRequest.HeaderEncoding,
         ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
         ConnectTimeout = options.Value.UpstreamConnectTimeout,
     });
@@ -30,7 +31,15 @@ internal sealed class PassThroughEndpoint(IHttpForwarder forwarder, IOptions<Pro
     public async Task HandleAsync(HttpContext context)
     {
         var error = await forwarder.SendAsync(context, _upstream, _invoker, _config, HttpTransformer.Default).ConfigureAwait(false);
-        if (error != ForwarderError.None && !context.Response.HasStarted)
+        if (error == ForwarderError.RequestBodyClient && !context.Response.HasStarted)
+        {
+            // The client's body was bad (chunking, length) or stopped coming: its fault, not the upstream's.
+            var bad = context.Features.Get<IForwarderErrorFeature>()?.Exception as BadHttpRequestException;
+            context.Response.Clear();
+            await ProxyErrors.WriteAsync(context, bad?.StatusCode ?? StatusCodes.Status400BadRequest, Anthropic.ErrorTypes.InvalidRequest,
+                "The request body could not be read: " + (bad?.Message ?? "the client stopped sending it."), shouldRetry: false).ConfigureAwait(false);
+        }
+        else if (error != ForwarderError.None && !context.Response.HasStarted)
         {
             var timedOut = error == ForwarderError.RequestTimedOut;
             context.Response.Clear();

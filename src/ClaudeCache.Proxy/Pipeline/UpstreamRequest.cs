@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace ClaudeCache.Proxy.Pipeline;
 
 /// <summary>
@@ -12,6 +14,13 @@ internal sealed class UpstreamRequest
         Body = body;
         Headers = headers;
     }
+
+    /// <summary>
+    /// The encoding of forwarded header values: UTF-8, the encoding Kestrel decoded them with, so a non-ASCII value
+    /// (<c>user-agent: MyApp/1.0 (Zürich)</c>) reaches the upstream as the bytes the client sent. Without it
+    /// HttpClient refuses any non-ASCII value and the call fails before it is made.
+    /// </summary>
+    public static readonly HeaderEncodingSelector<HttpRequestMessage> HeaderEncoding = static (_, _) => Encoding.UTF8;
 
     public string PathAndQuery { get; }
 
