@@ -146,6 +146,8 @@ public sealed class InputHardeningTests
     [InlineData("/v1/messages/count_tokens", "5\r\n{}\r\n0\r\n\r\n")]
     [InlineData("/v1/messages/batches", "zz\r\n{}\r\n0\r\n\r\n")]
     [InlineData("/v1/messages/batches", "FFFFFFFFFF\r\n{}\r\n0\r\n\r\n")]
+    [InlineData("/v1/messages", "FFFFFFFFFF\r\n{}\r\n0\r\n\r\n")]
+    [InlineData("/v1/messages/count_tokens", "FFFFFFFFFF\r\n{}\r\n0\r\n\r\n")]
     public async Task BadChunking_Is400InTheEnvelope_NeverForwarded(string path, string chunkedBody)
     {
         await using var proxy = await ProxyHost.StartAsync();

@@ -27,7 +27,8 @@ internal sealed class MessagesEndpoint(CacheEngine engine, UpstreamClient upstre
             await (tooLarge
                 ? ProxyErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorTypes.RequestTooLarge,
                     $"Request body exceeds the limit of {_options.MaxRequestBodyBytes} bytes.", shouldRetry: false)
-                : ProxyErrors.InvalidRequest(context, malformed!)).ConfigureAwait(false);
+                : ProxyErrors.WriteAsync(context, malformed!.StatusCode, ErrorTypes.InvalidRequest,
+                    $"The request body could not be read: {malformed.Message}", shouldRetry: false)).ConfigureAwait(false);
             return;
         }
 

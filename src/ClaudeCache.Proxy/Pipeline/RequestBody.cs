@@ -54,9 +54,9 @@ internal sealed class RequestBody : IDisposable
 
     /// <summary>
     /// Reads the whole body. Returns no body and <c>TooLarge</c> when it exceeds <paramref name="limit"/>, and no body
-    /// with a <c>Malformed</c> message when the client's framing is broken (bad chunking, a truncated body).
+    /// with the <c>Malformed</c> exception when the client's framing is broken (bad chunking, a truncated body).
     /// </summary>
-    public static async Task<(RequestBody? Body, bool TooLarge, string? Malformed)> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    public static async Task<(RequestBody? Body, bool TooLarge, BadHttpRequestException? Malformed)> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength is { } declared && declared > limit)
         {
@@ -98,9 +98,16 @@ internal sealed class RequestBody : IDisposable
         }
         catch (BadHttpRequestException ex)
         {
-            // Broken framing (a chunk size that cannot be parsed, a body shorter than its Content-Length): the client's fault.
+            // Broken framing (a chunk size that cannot be parsed, a body that stops arriving): the client's fault, with
+            // Kestrel's status (400, or 408 for a body too slow).
             body.Dispose();
-            return (null, false, $"The request body could not be read: {ex.Message}");
+            return (null, false, ex);
+        }
+        catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Kestrel reports a chunk size too large to parse (FFFFFFFFFF) as an IOException, not a bad request.
+            body.Dispose();
+            return (null, false, new BadHttpRequestException(ex.Message, StatusCodes.Status400BadRequest, ex));
         }
     }
 
