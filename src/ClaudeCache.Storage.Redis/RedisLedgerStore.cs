@@ -155,7 +155,7 @@ public sealed class RedisLedgerStore(RedisConnection connection) : ILedgerStore
         var prefix = connection.Options.KeyPrefix;
         // One key a command: the keys of different minutes may live on different cluster nodes.
         var deletes = minutes.SelectMany(m => new[] { RedisKeys.LedgerMinute(prefix, m), RedisKeys.LedgerLatency(prefix, m) })
-            .Select(k => database.KeyDeleteAsync(k))
+            .Select(k => (Task)database.KeyDeleteAsync(k))
             .Append(database.SortedSetRemoveRangeByScoreAsync(RedisKeys.LedgerIndex(prefix), double.NegativeInfinity, foldBeforeMinute, Exclude.Stop));
         await Task.WhenAll(deletes).WaitAsync(Timeout, cancellationToken).ConfigureAwait(false);
     }
