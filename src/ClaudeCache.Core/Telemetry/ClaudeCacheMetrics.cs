@@ -96,9 +96,9 @@ public sealed class ClaudeCacheMetrics : IDisposable
     /// <summary>
     /// Counts one request as the ledger records it: outcome, tokens, spend, savings and duration.
     /// <paramref name="modelLabel"/> is the price table's prefix the model matched (<see cref="PriceTable.LabelOf"/>),
-    /// or null for <c>other</c>.
+    /// or null (the default, for a caller without a price table) for <c>other</c>.
     /// </summary>
-    public void Record(in LedgerEntry entry, string? modelLabel)
+    public void Record(in LedgerEntry entry, string? modelLabel = null)
     {
         var outcome = LedgerNames.Of(entry.Outcome);
         var strategy = Array.IndexOf(Strategies, entry.Strategy) >= 0 ? entry.Strategy : Other;
