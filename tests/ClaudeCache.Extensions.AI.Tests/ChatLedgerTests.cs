@@ -52,7 +52,8 @@ public sealed class ChatLedgerTests
         Assert.True(expected > 0);
         Assert.Equal(expected, report.Totals.CostUsd);
         Assert.Equal(2 * expected, report.Totals.SavingsUsd);
-        Assert.All(rows, r => Assert.Equal(FakeReply.DefaultModel, r.Model));
+        // Filed under the price table's prefix the model matched, the name the metrics use.
+        Assert.All(rows, r => Assert.Equal(PriceTable.LoadDefault().LabelOf(FakeReply.DefaultModel), r.Model));
         Assert.All(rows, r => Assert.Equal("standard", r.Strategy));
 
         // The miss's tokens by class; the hits' as avoided.
