@@ -9,6 +9,12 @@ namespace ClaudeCache.Storage.Redis;
 /// of integer counters that every instance adds to with <c>HINCRBY</c> (exact, order-free), indexed by a sorted set
 /// of minutes. Calls are pipelined on the shared multiplexer.
 /// </summary>
+/// <remarks>
+/// Every key written expires <see cref="RedisStoreOptions.LedgerTimeToLive"/> after its last write (the index too), and
+/// each flush drops the index's minutes older than that, so the ledger cannot outgrow its retention even when no
+/// instance prunes. <see cref="PruneAsync"/> deletes minutes before the ledger's own retention: instances cannot fold
+/// minutes into days safely side by side (two would add the same minute twice), so on Redis old minutes are deleted.
+/// </remarks>
 public sealed class RedisLedgerStore(RedisConnection connection) : ILedgerStore
 {
     // Unit separator: cannot appear in a model id, strategy, context type, tenant tag or outcome.
@@ -31,9 +37,19 @@ public sealed class RedisLedgerStore(RedisConnection connection) : ILedgerStore
         var database = await connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         var batch = database.CreateBatch();
         var pending = new List<Task>();
-        foreach (var minute in rows.Select(r => r.Minute).Concat(latencies.Select(l => l.Minute)).Distinct())
+        var ttl = connection.Options.LedgerTimeToLive;
+        var index = RedisKeys.LedgerIndex(prefix);
+        var minutes = rows.Select(r => r.Minute).Concat(latencies.Select(l => l.Minute)).Distinct().ToList();
+        foreach (var minute in minutes)
         {
-            pending.Add(batch.SortedSetAddAsync(RedisKeys.LedgerIndex(prefix), minute, minute));
+            pending.Add(batch.SortedSetAddAsync(index, minute, minute));
+        }
+
+        if (minutes.Count > 0)
+        {
+            // Minutes whose keys have expired leave the index with them.
+            pending.Add(batch.SortedSetRemoveRangeByScoreAsync(index, double.NegativeInfinity, minutes.Max() - (long)ttl.TotalMinutes, Exclude.Stop));
+            pending.Add(batch.KeyExpireAsync(index, ttl));
         }
 
         foreach (var row in rows)
@@ -60,6 +76,16 @@ public sealed class RedisLedgerStore(RedisConnection connection) : ILedgerStore
                 RedisKeys.LedgerLatency(prefix, latency.Minute),
                 latency.Class + Separator + latency.Slot.ToString(CultureInfo.InvariantCulture),
                 latency.Count));
+        }
+
+        foreach (var minute in rows.Select(r => r.Minute).Distinct())
+        {
+            pending.Add(batch.KeyExpireAsync(RedisKeys.LedgerMinute(prefix, minute), ttl));
+        }
+
+        foreach (var minute in latencies.Select(l => l.Minute).Distinct())
+        {
+            pending.Add(batch.KeyExpireAsync(RedisKeys.LedgerLatency(prefix, minute), ttl));
         }
 
         batch.Execute();
@@ -115,6 +141,23 @@ public sealed class RedisLedgerStore(RedisConnection connection) : ILedgerStore
         }
 
         return rows;
+    }
+
+    /// <inheritdoc />
+    public async Task PruneAsync(long foldBeforeMinute, long deleteBeforeMinute, CancellationToken cancellationToken)
+    {
+        var (database, minutes) = await MinutesAsync(long.MinValue, foldBeforeMinute, cancellationToken).ConfigureAwait(false);
+        if (minutes.Length == 0)
+        {
+            return;
+        }
+
+        var prefix = connection.Options.KeyPrefix;
+        // One key a command: the keys of different minutes may live on different cluster nodes.
+        var deletes = minutes.SelectMany(m => new[] { RedisKeys.LedgerMinute(prefix, m), RedisKeys.LedgerLatency(prefix, m) })
+            .Select(k => (Task)database.KeyDeleteAsync(k))
+            .Append(database.SortedSetRemoveRangeByScoreAsync(RedisKeys.LedgerIndex(prefix), double.NegativeInfinity, foldBeforeMinute, Exclude.Stop));
+        await Task.WhenAll(deletes).WaitAsync(Timeout, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<(IDatabase Database, long[] Minutes)> MinutesAsync(long fromMinute, long toMinute, CancellationToken cancellationToken)

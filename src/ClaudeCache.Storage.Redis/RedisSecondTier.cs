@@ -24,8 +24,9 @@ namespace ClaudeCache.Storage.Redis;
 /// expiry has passed is not written, and replaces (removes) any older copy.
 /// </para>
 /// <para>
-/// <b>Dictionaries.</b> Trained entry dictionaries live in one hash, <c>{prefix}dictionaries</c>, without expiry
-/// (the response cache keeps only the newest few): field = the dictionary id in decimal, value = its creation time
+/// <b>Dictionaries.</b> Trained entry dictionaries live in one hash, <c>{prefix}dictionaries</c>, which expires
+/// <see cref="RedisStoreOptions.DictionaryTimeToLive"/> after it was last saved or loaded (so it lives while any
+/// instance runs; the response cache keeps only the newest few): field = the dictionary id in decimal, value = its creation time
 /// as 8 bytes of Unix milliseconds (little-endian) followed by the dictionary. <c>{prefix}dictionaries:training</c>
 /// (SET NX PX) names the instance that trains the current round.
 /// </para>
@@ -187,7 +188,11 @@ public sealed class RedisSecondTier : ISecondTier, IDictionaryStore, IAsyncDispo
     private async Task<HashEntry[]> DictionariesCoreAsync(CancellationToken cancellationToken)
     {
         var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        return await database.HashGetAllAsync(RedisKeys.Dictionaries(_options.KeyPrefix)).ConfigureAwait(false);
+        var key = RedisKeys.Dictionaries(_options.KeyPrefix);
+        var fields = await database.HashGetAllAsync(key).ConfigureAwait(false);
+        // In use: pushed forward, not awaited (fire-and-forget costs the load nothing).
+        _ = database.KeyExpireAsync(key, _options.DictionaryTimeToLive, CommandFlags.FireAndForget);
+        return fields;
     }
 
     private async Task<RedisValue> DictionaryCoreAsync(uint id, CancellationToken cancellationToken)
@@ -199,7 +204,12 @@ public sealed class RedisSecondTier : ISecondTier, IDictionaryStore, IAsyncDispo
     private async Task SaveDictionaryCoreAsync(uint id, byte[] value, CancellationToken cancellationToken)
     {
         var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        await database.HashSetAsync(RedisKeys.Dictionaries(_options.KeyPrefix), Field(id), value, When.NotExists).ConfigureAwait(false);
+        var key = RedisKeys.Dictionaries(_options.KeyPrefix);
+        var transaction = database.CreateTransaction();
+        var set = transaction.HashSetAsync(key, Field(id), value, When.NotExists);
+        var expire = transaction.KeyExpireAsync(key, _options.DictionaryTimeToLive);
+        await transaction.ExecuteAsync().ConfigureAwait(false);
+        await Task.WhenAll(set, expire).ConfigureAwait(false);
     }
 
     private async Task<bool> ClaimTrainingCoreAsync(string owner, TimeSpan lease, CancellationToken cancellationToken)

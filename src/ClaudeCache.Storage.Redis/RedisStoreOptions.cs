@@ -48,6 +48,20 @@ public sealed class RedisStoreOptions
     public bool Lock { get; set; } = true;
 
     /// <summary>
+    /// Every savings-ledger key (a minute's counters, its latency histogram, the index of minutes) expires this long
+    /// after its last write, so the ledger cannot outlive its use even when no instance prunes it. The ledger's own
+    /// retention (<c>Costs:LedgerMinuteRetention</c>) also deletes older minutes; the shorter wins. Default 35 days.
+    /// </summary>
+    public TimeSpan LedgerTimeToLive { get; set; } = TimeSpan.FromDays(35);
+
+    /// <summary>
+    /// The dictionaries hash expires this long after it was last written or loaded: every running instance loads it
+    /// at start and on each training round, so it lives while the fleet does and is gone once no one uses it.
+    /// Default 30 days.
+    /// </summary>
+    public TimeSpan DictionaryTimeToLive { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
     /// Every problem with these options, each naming its configuration key under <paramref name="sectionPath"/>
     /// (e.g. <c>ClaudeCache:Storage:Redis:KeyPrefix must not contain '{' or '}'.</c>), including a
     /// <see cref="Configuration"/> that does not parse or names no endpoint. Empty when the options are valid. Hosts
@@ -100,6 +114,16 @@ public sealed class RedisStoreOptions
         if (!(TtlJitter >= 0 && TtlJitter <= 0.5))
         {
             yield return (nameof(TtlJitter), "must be between 0 and 0.5");
+        }
+
+        if (LedgerTimeToLive < TimeSpan.FromHours(1) || LedgerTimeToLive > TimeSpan.FromDays(3660))
+        {
+            yield return (nameof(LedgerTimeToLive), "must be between one hour and 3660 days");
+        }
+
+        if (DictionaryTimeToLive < TimeSpan.FromHours(1) || DictionaryTimeToLive > TimeSpan.FromDays(3660))
+        {
+            yield return (nameof(DictionaryTimeToLive), "must be between one hour and 3660 days");
         }
 
         if (ReconnectRetryInterval <= TimeSpan.Zero || ReconnectRetryInterval > TimeSpan.FromMinutes(10))

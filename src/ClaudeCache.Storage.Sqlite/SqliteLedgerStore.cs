@@ -45,6 +45,37 @@ public sealed class SqliteLedgerStore : ILedgerStore
         ON CONFLICT (minute, class, slot) DO UPDATE SET count = count + excluded.count
         """;
 
+    // Retention: the minutes of whole days before $fold are added into their day's first minute, then removed.
+    // "WHERE true" lets SQLite parse the upsert after a SELECT.
+    private const string Fold = """
+        INSERT INTO ledger
+        SELECT minute / 1440 * 1440, model, strategy, context, tenant, outcome, SUM(requests), SUM(price_unknown),
+            SUM(input_tokens), SUM(output_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(cache_read_tokens),
+            SUM(avoided_input_tokens), SUM(avoided_output_tokens), SUM(cost_nanos), SUM(avoided_nanos), SUM(latency_micros)
+        FROM ledger WHERE minute < $fold AND minute % 1440 <> 0
+        GROUP BY minute / 1440, model, strategy, context, tenant, outcome
+        HAVING true
+        ON CONFLICT (minute, model, strategy, context, tenant, outcome) DO UPDATE SET
+            requests = requests + excluded.requests, price_unknown = price_unknown + excluded.price_unknown,
+            input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
+            cache_write_5m_tokens = cache_write_5m_tokens + excluded.cache_write_5m_tokens,
+            cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
+            cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+            avoided_input_tokens = avoided_input_tokens + excluded.avoided_input_tokens,
+            avoided_output_tokens = avoided_output_tokens + excluded.avoided_output_tokens,
+            cost_nanos = cost_nanos + excluded.cost_nanos, avoided_nanos = avoided_nanos + excluded.avoided_nanos,
+            latency_micros = latency_micros + excluded.latency_micros;
+        DELETE FROM ledger WHERE minute < $fold AND minute % 1440 <> 0;
+        INSERT INTO ledger_latency
+        SELECT minute / 1440 * 1440, class, slot, SUM(count) FROM ledger_latency
+        WHERE minute < $fold AND minute % 1440 <> 0 GROUP BY minute / 1440, class, slot
+        HAVING true
+        ON CONFLICT (minute, class, slot) DO UPDATE SET count = count + excluded.count;
+        DELETE FROM ledger_latency WHERE minute < $fold AND minute % 1440 <> 0;
+        DELETE FROM ledger WHERE minute < $delete;
+        DELETE FROM ledger_latency WHERE minute < $delete;
+        """;
+
     private readonly string _connectionString;
     private int _schemaReady;
 
@@ -172,6 +203,27 @@ public sealed class SqliteLedgerStore : ILedgerStore
             }
 
             return rows;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>One transaction: another process adding or pruning at the same time sees all of it or none of it.</remarks>
+    public async Task PruneAsync(long foldBeforeMinute, long deleteBeforeMinute, CancellationToken cancellationToken)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = Fold;
+                command.Parameters.AddWithValue("$fold", foldBeforeMinute);
+                command.Parameters.AddWithValue("$delete", deleteBeforeMinute);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

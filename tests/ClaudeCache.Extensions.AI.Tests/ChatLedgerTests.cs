@@ -52,7 +52,8 @@ public sealed class ChatLedgerTests
         Assert.True(expected > 0);
         Assert.Equal(expected, report.Totals.CostUsd);
         Assert.Equal(2 * expected, report.Totals.SavingsUsd);
-        Assert.All(rows, r => Assert.Equal(FakeReply.DefaultModel, r.Model));
+        // Filed under the price table's prefix the model matched, the name the metrics use.
+        Assert.All(rows, r => Assert.Equal(PriceTable.LoadDefault().LabelOf(FakeReply.DefaultModel), r.Model));
         Assert.All(rows, r => Assert.Equal("standard", r.Strategy));
 
         // The miss's tokens by class; the hits' as avoided.
@@ -91,7 +92,8 @@ public sealed class ChatLedgerTests
         Assert.True(expected > 0);
         Assert.Equal(expected, report.Totals.CostUsd);
         Assert.Equal(2 * expected, report.Totals.SavingsUsd);
-        Assert.Equal(FakeReply.DefaultModel, Assert.Single(report.ByModel).Name);
+        // The ledger names a model by the price table's prefix it matched (as the metrics do).
+        Assert.Equal(PriceTable.LoadDefault().LabelOf(FakeReply.DefaultModel), Assert.Single(report.ByModel).Name);
     }
 
     [Fact]
@@ -128,7 +130,7 @@ public sealed class ChatLedgerTests
 
         var chatPrice = Priced(ChatModel, Usage, clock.GetUtcNow());
         var byModel = stats.GetProperty("byModel").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!);
-        var chatFigures = byModel[ChatModel];
+        var chatFigures = byModel[PriceTable.LoadDefault().LabelOf(ChatModel)!];
         Assert.Equal(2, chatFigures.GetProperty("requests").GetInt64());
         Assert.Equal(1, chatFigures.GetProperty("hits").GetInt64());
         Assert.Equal(chatPrice, chatFigures.GetProperty("costUsd").GetDecimal());

@@ -64,10 +64,40 @@ public sealed class DashboardTests
         });
         var page = await browser.NewPageAsync();
 
-        await page.GotoAsync(new Uri(proxy.BaseAddress, "dashboard#token=not-the-token").ToString());
+        await page.GotoAsync(new Uri(proxy.BaseAddress, "dashboard#token=not-the-token&refresh=100").ToString());
         await page.WaitForSelectorAsync("#login", new PageWaitForSelectorOptions { State = WaitForSelectorState.Visible, Timeout = 15_000 });
+        // Three more refreshes after the refusal: the message must survive them, and the status must not say loading.
+        await page.WaitForFunctionAsync("() => Number(document.body.dataset.refreshes) >= 4", null, new PageWaitForFunctionOptions { Timeout = 15_000 });
 
         Assert.Contains("refused", await page.InnerTextAsync("#login-error"), StringComparison.Ordinal);
+        Assert.Equal("waiting for an admin token", await page.InnerTextAsync("#status"));
+    }
+
+    [Fact]
+    public async Task Dashboard_OnAFreshInstall_ChartsMinutesNotOneDot()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        for (var minute = 0; minute < 5; minute++)
+        {
+            await Requests.SendAsync(proxy.Client, Requests.Body($"Explain escrow {minute}"));
+            proxy.Clock.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        await CostAccountingTests.StatsAsync(proxy, 5);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath(),
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+        });
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(proxy.BaseAddress, "dashboard#token=" + ProxyHost.AdminToken).ToString());
+        await page.WaitForSelectorAsync("body[data-loaded='true']", new PageWaitForSelectorOptions { Timeout = 15_000 });
+
+        // The window is 24 h, but the data spans five minutes: one point a minute, not one for the whole day.
+        var points = await page.EvaluateAsync<int>("() => Chart.getChart('hit-chart').data.labels.length");
+        Assert.Equal(5, points);
     }
 
     private static string ChromiumPath() =>

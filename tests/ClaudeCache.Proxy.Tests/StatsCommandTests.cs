@@ -80,7 +80,7 @@ public sealed class StatsCommandTests
         Assert.Matches(@"Hit ratio\W+50\.0%", output);
         Assert.Matches(@"Saved\W+" + Regex.Escape(saved), output);
         Assert.Matches(@"Requests\W+6\W", output);
-        foreach (var expected in new[] { "Per strategy", "Per context type", "Per model", "property_analysis", "market_analysis", "claude-sonnet-4-5-20250929", "p99", "Savings / month" })
+        foreach (var expected in new[] { "Per strategy", "Per context type", "Per model", "property_analysis", "market_analysis", "claude-sonnet-4-5", "p99", "Savings / month" })
         {
             Assert.Contains(expected, output, StringComparison.Ordinal);
         }
@@ -142,6 +142,43 @@ public sealed class StatsCommandTests
         Assert.Equal("", output);
         Assert.Contains("401", error, StringComparison.Ordinal);
         Assert.Single(error.TrimEnd().Split('\n'));
+        // Said once, not once by the CLI and again by the proxy's message.
+        Assert.True(error.Split("token", StringSplitOptions.None).Length - 1 <= 2, error);
+        Assert.DoesNotContain("A valid admin token is required", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ADimensionWithoutAValue_IsRefused_WithExitCode2()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+
+        var (exitCode, output, error) = await RunAsync(new StatsArguments { Url = proxy.BaseAddress.ToString(), AdminToken = ProxyHost.AdminToken, Dimension = "model" });
+
+        Assert.Equal(2, exitCode);
+        Assert.Equal("", output);
+        Assert.Contains("--dimension model needs --value", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFilteredReport_PrintsTheFilteredLatency_NotTheWholeOne()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        await Requests.SendAsync(proxy.Client, Requests.Body("Explain escrow"), ("x-cache-strategy", "aggressive"));
+        await Requests.SendAsync(proxy.Client, Requests.Body("Explain escrow"), ("x-cache-strategy", "aggressive"));
+        for (var i = 0; i < 3; i++)
+        {
+            await Requests.SendAsync(proxy.Client, Requests.Body("Analyse 12 Oak Street"));
+        }
+
+        await CostAccountingTests.StatsAsync(proxy, 5);
+
+        var (exitCode, output, _) = await RunAsync(new StatsArguments { Url = proxy.BaseAddress.ToString(), AdminToken = ProxyHost.AdminToken, Dimension = "strategy", Value = "aggressive" });
+
+        Assert.Equal(0, exitCode);
+        // The title wraps to the table's width.
+        Assert.Contains("Latency (strategy=aggressive; percentiles need", output, StringComparison.Ordinal);
+        var hitsLine = output.Split('\n').Last(l => l.Contains("Hits", StringComparison.Ordinal) && l.Contains('–'));
+        Assert.Matches(@"Hits\s*│\s*1\s*│", hitsLine);
     }
 
     [Fact]
@@ -160,6 +197,8 @@ public sealed class StatsCommandTests
     [Theory]
     [InlineData("--window", "yesterday")]
     [InlineData("--dimension", "colour")]
+    [InlineData("--no-such-option", "x")]
+    [InlineData("--window", "99999999d")]
     public async Task InvalidOptions_Exit2_ThroughTheCommandLine(string option, string value)
     {
         var exitCode = await ClaudeCacheCli.RunAsync(["stats", "--db", TempFiles.NewDatabasePath(), option, value], TestContext.Current.CancellationToken);

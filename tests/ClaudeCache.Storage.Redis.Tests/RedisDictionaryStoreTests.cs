@@ -88,7 +88,8 @@ public sealed class RedisDictionaryStoreTests(RedisServerFixture fixture) : IAsy
         var hash = options.KeyPrefix + "dictionaries";
         Assert.Equal([hash], await KeysAsync(connection));
         Assert.Equal(RedisType.Hash, await database.KeyTypeAsync(hash));
-        Assert.Null(await database.KeyTimeToLiveAsync(hash)); // no expiry
+        // Expires DictionaryTimeToLive (30 days) after its last save or load: it lives while instances use it.
+        Assert.InRange((await database.KeyTimeToLiveAsync(hash))!.Value, TimeSpan.FromDays(29), TimeSpan.FromDays(30));
         Assert.Equal(["17", "3000000000"], (await database.HashKeysAsync(hash)).Select(f => (string)f!).Order(StringComparer.Ordinal));
         var value = (byte[])(await database.HashGetAsync(hash, "3000000000"))!;
         Assert.Equal(first.CreatedAt.ToUnixTimeMilliseconds(), BinaryPrimitives.ReadInt64LittleEndian(value));

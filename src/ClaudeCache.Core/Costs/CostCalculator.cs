@@ -9,6 +9,9 @@ public sealed class CostCalculator(PriceTable prices)
 
     private readonly PriceTable prices = prices ?? throw new ArgumentNullException(nameof(prices));
 
+    /// <summary>The price table's prefix that <paramref name="model"/> matched, or null (see <see cref="PriceTable.LabelOf"/>).</summary>
+    public string? LabelOf(string model) => prices.LabelOf(model);
+
     /// <summary>
     /// What <paramref name="usage"/> cost on <paramref name="model"/> (the response's snapshot id or an alias) for a
     /// request made at <paramref name="at"/>; <see cref="RequestCost.Unknown"/> when the model has no price.

@@ -14,4 +14,12 @@ public interface ILedgerStore
 
     /// <summary>Latency rows in the same range.</summary>
     Task<IReadOnlyList<LatencyRow>> QueryLatencyAsync(long fromMinute, long toMinute, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Applies retention: rows of minutes before <paramref name="foldBeforeMinute"/> (a day boundary) are added into
+    /// the row of their day's first minute and removed, so totals over any whole days still add up; rows before
+    /// <paramref name="deleteBeforeMinute"/> are deleted. A store that cannot fold safely across instances (Redis)
+    /// expires its minutes instead. Safe to repeat.
+    /// </summary>
+    Task PruneAsync(long foldBeforeMinute, long deleteBeforeMinute, CancellationToken cancellationToken);
 }

@@ -162,8 +162,12 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
             return entry;
         }
 
-        ledger.Record(entry);
-        metrics.Record(entry);
+        // One name for a model in the ledger and the metrics: the price table's prefix it matched. Metrics take
+        // nothing else (a bounded label set); the ledger keeps an unpriced model's own id, so a report can say which
+        // model lacks a price (the ledger bounds those ids itself).
+        var label = costs.LabelOf(entry.Model ?? "");
+        ledger.Record(label is null ? entry : entry with { Model = label });
+        metrics.Record(entry, label);
         return entry;
     }
 

@@ -57,4 +57,43 @@ public sealed class MemoryLedgerStore : ILedgerStore
             return Task.FromResult(result);
         }
     }
+
+    /// <inheritdoc />
+    public Task PruneAsync(long foldBeforeMinute, long deleteBeforeMinute, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            foreach (var (key, row) in _rows.Where(r => r.Key.Item1 < foldBeforeMinute && r.Key.Item1 % 1440 != 0).ToList())
+            {
+                _rows.Remove(key);
+                var dayKey = (key.Item1 / 1440 * 1440, key.Item2, key.Item3, key.Item4, key.Item5, key.Item6);
+                if (!_rows.TryGetValue(dayKey, out var day))
+                {
+                    day = new LedgerRow { Minute = dayKey.Item1, Model = row.Model, Strategy = row.Strategy, Context = row.Context, Tenant = row.Tenant, Outcome = row.Outcome };
+                    _rows[dayKey] = day;
+                }
+
+                day.Add(row);
+            }
+
+            foreach (var (key, count) in _latency.Where(l => l.Key.Item1 < foldBeforeMinute && l.Key.Item1 % 1440 != 0).ToList())
+            {
+                _latency.Remove(key);
+                var dayKey = (key.Item1 / 1440 * 1440, key.Item2, key.Item3);
+                _latency[dayKey] = _latency.GetValueOrDefault(dayKey) + count;
+            }
+
+            foreach (var key in _rows.Keys.Where(k => k.Item1 < deleteBeforeMinute).ToList())
+            {
+                _rows.Remove(key);
+            }
+
+            foreach (var key in _latency.Keys.Where(k => k.Item1 < deleteBeforeMinute).ToList())
+            {
+                _latency.Remove(key);
+            }
+        }
+
+        return Task.CompletedTask;
+    }
 }

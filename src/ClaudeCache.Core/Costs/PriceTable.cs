@@ -94,7 +94,25 @@ public sealed class PriceTable
     /// (<c>claude-sonnet-4-9</c> must not be billed as Sonnet 4), whereas an 8-digit date is a snapshot of the
     /// same model. Aliases that end in such a number (<c>claude-opus-4-0</c>) are listed in the file.
     /// </remarks>
-    public bool TryFind(string modelId, [NotNullWhen(true)] out ModelPrice? price)
+    public bool TryFind(string modelId, [NotNullWhen(true)] out ModelPrice? price) => TryFind(modelId, out price, out _);
+
+    /// <summary>
+    /// The prefix of the table that <paramref name="modelId"/> matched (<c>claude-sonnet-4-5-20250929</c> →
+    /// <c>claude-sonnet-4-5</c>, as the table spells it), or null when the model has no price. The ledger and the
+    /// metrics name models by it: a value set bounded by the table, however many ids clients send.
+    /// </summary>
+    public string? LabelOf(string modelId)
+    {
+        ArgumentNullException.ThrowIfNull(modelId);
+        return TryFind(modelId, out ModelPrice? price, out int end)
+            ? price.Prefixes.First(p => p.Length == end && modelId.AsSpan(0, end).Equals(p, StringComparison.OrdinalIgnoreCase))
+            : null;
+    }
+
+    /// <summary>Every prefix of the table: all the values <see cref="LabelOf"/> returns.</summary>
+    public IReadOnlyCollection<string> Labels => byPrefix.Keys;
+
+    private bool TryFind(string modelId, [NotNullWhen(true)] out ModelPrice? price, out int matchedLength)
     {
         ArgumentNullException.ThrowIfNull(modelId);
         Dictionary<string, ModelPrice>.AlternateLookup<ReadOnlySpan<char>> lookup = byPrefix.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -102,11 +120,13 @@ public sealed class PriceTable
         {
             if (lookup.TryGetValue(modelId.AsSpan(0, end), out price) && !StartsWithMinorVersion(modelId.AsSpan(end)))
             {
+                matchedLength = end;
                 return true;
             }
         }
 
         price = null;
+        matchedLength = 0;
         return false;
     }
 

@@ -22,7 +22,10 @@ public static class SavingsAnalytics
         var selected = filter is { } f ? rows.Where(r => Dimension(r, f.Dimension) == f.Value).ToList() : rows;
         var totals = Figures("total", selected);
         var window = to - from;
-        var (granularity, bucketMinutes) = window <= TimeSpan.FromHours(3) ? ("minute", 1L) : window <= TimeSpan.FromDays(4) ? ("hour", 60L) : ("day", 1440L);
+        // The bucket follows the span of the data, not of the range: a day-old install asked for 24 h gets minutes
+        // or hours, not one point.
+        var span = selected.Count == 0 ? window : to - Max(from, DateTimeOffset.FromUnixTimeSeconds(selected.Min(r => r.Minute) * 60));
+        var (granularity, bucketMinutes) = span <= TimeSpan.FromHours(3) ? ("minute", 1L) : span <= TimeSpan.FromDays(4) ? ("hour", 60L) : ("day", 1440L);
         var series = selected.GroupBy(r => r.Minute / bucketMinutes * bucketMinutes)
             .OrderBy(g => g.Key)
             .Select(g => Figures(DateTimeOffset.FromUnixTimeSeconds(g.Key * 60).ToString("O", System.Globalization.CultureInfo.InvariantCulture), g))
@@ -40,8 +43,10 @@ public static class SavingsAnalytics
             ByModel = GroupBy(selected, r => r.Model.Length == 0 ? "(unknown)" : r.Model),
             Series = series,
             Granularity = granularity,
-            HitLatency = Latency(latency, "hit"),
-            MissLatency = Latency(latency, "miss"),
+            // Latency histograms are kept per minute, not per dimension: under a filter only the count and the
+            // mean (summed per row) can be filtered, so the percentiles are left out rather than shown unfiltered.
+            HitLatency = Latency(filter is null ? latency : [], selected, hit: true),
+            MissLatency = Latency(filter is null ? latency : [], selected, hit: false),
             Cache = cache,
         };
     }
@@ -107,8 +112,25 @@ public static class SavingsAnalytics
         };
     }
 
-    private static List<SavingsFigures> GroupBy(IEnumerable<LedgerRow> rows, Func<LedgerRow, string> key) =>
-        rows.GroupBy(key).Select(g => Figures(g.Key, g)).OrderByDescending(f => f.Requests).ThenBy(f => f.Name, StringComparer.Ordinal).ToList();
+    /// <summary>Most groups listed per dimension; the rest are summed into one named <c>other</c>, so a report stays small.</summary>
+    public const int MaxGroups = 100;
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static List<SavingsFigures> GroupBy(IEnumerable<LedgerRow> rows, Func<LedgerRow, string> key)
+    {
+        var groups = rows.GroupBy(key).Select(g => (g.Key, Rows: g.ToList(), Requests: g.Sum(r => r.Requests)))
+            .OrderByDescending(g => g.Requests).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        if (groups.Count <= MaxGroups)
+        {
+            return groups.Select(g => Figures(g.Key, g.Rows)).ToList();
+        }
+
+        var kept = groups.Take(MaxGroups - 1).ToList();
+        var rest = groups.Skip(MaxGroups - 1).Concat(kept.Where(g => g.Key == LedgerLimits.Other)).SelectMany(g => g.Rows);
+        return kept.Where(g => g.Key != LedgerLimits.Other).Select(g => Figures(g.Key, g.Rows))
+            .Append(Figures(LedgerLimits.Other, rest)).ToList();
+    }
 
     private static SavingsProjection Project(SavingsFigures totals, TimeSpan window, decimal infrastructure)
     {
@@ -124,8 +146,20 @@ public static class SavingsAnalytics
         };
     }
 
-    private static LatencySummary Latency(IReadOnlyList<LatencyRow> rows, string latencyClass)
+    private static LatencySummary Latency(IReadOnlyList<LatencyRow> rows, IEnumerable<LedgerRow> selected, bool hit)
     {
+        long count = 0, micros = 0;
+        foreach (var row in selected)
+        {
+            if ((row.Outcome == "hit") == hit)
+            {
+                count += row.Requests;
+                micros += row.LatencyMicros;
+            }
+        }
+
+        double? mean = count == 0 ? null : micros / 1000.0 / count;
+        var latencyClass = hit ? "hit" : "miss";
         var counts = new long[LatencySlots.UpperBoundsMs.Count];
         foreach (var row in rows)
         {
@@ -135,6 +169,6 @@ public static class SavingsAnalytics
             }
         }
 
-        return new LatencySummary(counts.Sum(), LatencySlots.Percentile(counts, 0.50), LatencySlots.Percentile(counts, 0.95), LatencySlots.Percentile(counts, 0.99));
+        return new LatencySummary(count, LatencySlots.Percentile(counts, 0.50), LatencySlots.Percentile(counts, 0.95), LatencySlots.Percentile(counts, 0.99), mean);
     }
 }

@@ -132,8 +132,11 @@ public sealed record SavingsProjection
     public double? Roi { get; init; }
 }
 
-/// <summary>Latency percentiles (upper bounds of histogram slots, milliseconds).</summary>
-public sealed record LatencySummary(long Count, double? P50Ms, double? P95Ms, double? P99Ms);
+/// <summary>
+/// Latency: the requests counted, their mean, and percentiles (upper bounds of histogram slots), in milliseconds. The
+/// percentiles are null with no data, and under a filter (the histograms are not kept per dimension).
+/// </summary>
+public sealed record LatencySummary(long Count, double? P50Ms, double? P95Ms, double? P99Ms, double? MeanMs = null);
 
 /// <summary>What the cache holds, and the dictionary its new entries are compressed with (see <c>CacheStatistics</c>).</summary>
 public sealed record CacheFigures(

@@ -1,52 +1,91 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using ClaudeCache.Caching;
 using ClaudeCache.Costs;
 
 namespace ClaudeCache.Telemetry;
 
 /// <summary>
-/// The product's one <see cref="Meter"/> ("ClaudeCache"). Instruments are dotted lowercase names; tags are
-/// outcome, strategy, model, tier and operation — never a cache key (unbounded cardinality).
+/// The product's one <see cref="Meter"/> ("ClaudeCache"). Instruments are dotted lowercase names with lower-case
+/// units; every tag value comes from a fixed allow-list — outcomes, the five strategies, the price table's model
+/// prefixes (anything else is <c>other</c>), token classes, store operations — never a cache key, a context or a
+/// model id a client made up, so no client can multiply the series.
 /// </summary>
 public sealed class ClaudeCacheMetrics : IDisposable
 {
     /// <summary>The meter name to subscribe to (OpenTelemetry, dotnet-counters).</summary>
     public const string MeterName = "ClaudeCache";
 
+    /// <summary>The tag value of anything outside an allow-list.</summary>
+    public const string Other = "other";
+
+    private static readonly string[] Outcomes = ["hit", "miss", "refresh", "bypass", "error"];
+    private static readonly string[] Strategies = ["aggressive", "standard", "conservative", "real-time", "no-cache"];
+    private static readonly string[] StoreOperations = ["read", "write", "remove", "statistics", "dictionary", "backplane", "queue_full"];
+    private static readonly string[] LedgerDimensions = ["model", "context", "tenant"];
+
     private readonly Meter _meter;
-    private readonly Counter<long> _requests;
-    private readonly Counter<long> _storeErrors;
+    private readonly Histogram<double> _duration;
     private readonly Counter<long> _discarded;
     private readonly Counter<long> _oversized;
-    private readonly Counter<long> _coalesced;
-    private readonly Histogram<double> _duration;
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _avoidedTokens;
     private readonly Counter<double> _cost;
     private readonly Counter<double> _savings;
     private readonly Counter<long> _priceUnknown;
     private readonly Counter<long> _dictionaryRounds;
+
+    // Observed rather than pushed: these series exist from the first scrape, at 0, so rates and alerts work before
+    // the first event (a counter only appears once it is first incremented).
+    private readonly ConcurrentDictionary<(string Outcome, string Strategy, string Model), StrongBox<long>> _requests = new();
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _storeErrors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _folded = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _dropped = new(StringComparer.Ordinal);
     private long _storeErrorCount;
     private long _coalescedCount;
 
     /// <summary>Creates the instruments, through <paramref name="meterFactory"/> when there is one (DI).</summary>
     public ClaudeCacheMetrics(IMeterFactory? meterFactory = null)
     {
+        foreach (var outcome in Outcomes)
+        {
+            foreach (var strategy in Strategies)
+            {
+                _requests[(outcome, strategy, Other)] = new StrongBox<long>();
+            }
+        }
+
+        Seed(_storeErrors, StoreOperations);
+        Seed(_folded, LedgerDimensions);
+        Seed(_dropped, ["row", "latency"]);
+
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        _requests = _meter.CreateCounter<long>("claudecache.requests", "{request}", "Requests by cache outcome");
-        _storeErrors = _meter.CreateCounter<long>("claudecache.store.errors", "{error}", "Store operations that failed (served fail-open)");
+        _meter.CreateObservableCounter("claudecache.requests", () => _requests.Select(r => new Measurement<long>(
+            Volatile.Read(ref r.Value.Value), new("outcome", r.Key.Outcome), new("strategy", r.Key.Strategy), new("model", r.Key.Model))), "{request}", "Requests by cache outcome");
+        _meter.CreateObservableCounter("claudecache.store.errors", () => Observe(_storeErrors, "operation"), "{error}", "Store operations that failed (served fail-open)");
         _discarded = _meter.CreateCounter<long>("claudecache.entries.discarded", "{entry}", "Stored entries found corrupt or of an unknown format");
         _oversized = _meter.CreateCounter<long>("claudecache.entries.oversized", "{entry}", "Answers too large to store");
-        _coalesced = _meter.CreateCounter<long>("claudecache.requests.coalesced", "{request}", "Requests that joined an identical in-flight upstream call");
+        _meter.CreateObservableCounter("claudecache.requests.coalesced", () => Interlocked.Read(ref _coalescedCount), "{request}", "Requests that joined an identical in-flight upstream call");
         _duration = _meter.CreateHistogram<double>("claudecache.request.duration", "s", "Time to serve a request",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60] });
         _tokens = _meter.CreateCounter<long>("claudecache.tokens", "{token}", "Tokens billed upstream, by class");
         _avoidedTokens = _meter.CreateCounter<long>("claudecache.tokens.avoided", "{token}", "Tokens that cache hits did not send upstream, by class");
-        _cost = _meter.CreateCounter<double>("claudecache.cost", "USD", "Real spend on upstream calls");
-        _savings = _meter.CreateCounter<double>("claudecache.savings", "USD", "Spend avoided by cache hits, at current prices");
+        _cost = _meter.CreateCounter<double>("claudecache.cost", "usd", "Real spend on upstream calls, in US dollars");
+        _savings = _meter.CreateCounter<double>("claudecache.savings", "usd", "Spend avoided by cache hits at current prices, in US dollars");
         _priceUnknown = _meter.CreateCounter<long>("claudecache.price_unknown", "{request}", "Requests whose model has no price in the table");
         _dictionaryRounds = _meter.CreateCounter<long>("claudecache.dictionary.rounds", "{round}", "Dictionary training rounds, by outcome (adopted, rejected, skipped, failed)");
+        _meter.CreateObservableCounter("claudecache.ledger.folded", () => Observe(_folded, "dimension"), "{value}",
+            "Ledger values recorded as 'other' because their dimension had reached its distinct values for the hour");
+        _meter.CreateObservableCounter("claudecache.ledger.dropped", () => Observe(_dropped, "kind"), "{row}",
+            "Pending ledger rows dropped (oldest first) while the ledger store was unreachable");
+        _meter.CreateObservableGauge("claudecache.cache.entries", () => MemoryTier?.Invoke()?.Count ?? 0, "{entry}", "Entries in the memory tier");
+        _meter.CreateObservableGauge("claudecache.cache.bytes", () => MemoryTier?.Invoke()?.Bytes ?? 0, "By", "Bytes held by the memory tier");
     }
+
+    /// <summary>The memory tier whose entries and bytes the gauges report (set by the host once the cache exists).</summary>
+    public Func<MemoryTier?>? MemoryTier { get; set; }
 
     /// <summary>Store failures since start (all operations).</summary>
     public long StoreErrors => Interlocked.Read(ref _storeErrorCount);
@@ -54,14 +93,18 @@ public sealed class ClaudeCacheMetrics : IDisposable
     /// <summary>Requests that joined an in-flight call since start.</summary>
     public long Coalesced => Interlocked.Read(ref _coalescedCount);
 
-    /// <summary>Counts one request as the ledger records it: outcome, tokens, spend, savings and duration.</summary>
-    public void Record(in LedgerEntry entry)
+    /// <summary>
+    /// Counts one request as the ledger records it: outcome, tokens, spend, savings and duration.
+    /// <paramref name="modelLabel"/> is the price table's prefix the model matched (<see cref="PriceTable.LabelOf"/>),
+    /// or null (the default, for a caller without a price table) for <c>other</c>.
+    /// </summary>
+    public void Record(in LedgerEntry entry, string? modelLabel = null)
     {
-        // Model ids come from callers and the upstream: only ids the price table knows become tag values, so a
-        // client cannot grow the metric set without bound (the ledger keeps every id).
-        var model = entry.PriceKnown && entry.Outcome != LedgerOutcome.Error ? entry.Model : "other";
-        var tags = new TagList { { "outcome", LedgerNames.Of(entry.Outcome) }, { "strategy", entry.Strategy }, { "model", model } };
-        _requests.Add(1, tags);
+        var outcome = LedgerNames.Of(entry.Outcome);
+        var strategy = Array.IndexOf(Strategies, entry.Strategy) >= 0 ? entry.Strategy : Other;
+        var model = modelLabel ?? Other;
+        Interlocked.Increment(ref _requests.GetOrAdd((outcome, strategy, model), static _ => new StrongBox<long>()).Value);
+        var tags = new TagList { { "outcome", outcome }, { "strategy", strategy }, { "model", model } };
         _duration.Record(entry.Latency.TotalSeconds, tags);
         var usage = entry.Usage;
         if (entry.Outcome == LedgerOutcome.Hit)
@@ -94,20 +137,11 @@ public sealed class ClaudeCacheMetrics : IDisposable
         }
     }
 
-    private static void AddTokens(Counter<long> counter, string tokenClass, long count, TagList tags)
-    {
-        if (count != 0)
-        {
-            tags.Add("class", tokenClass);
-            counter.Add(count, tags);
-        }
-    }
-
     /// <summary>Counts a failed store operation.</summary>
     public void StoreError(string operation)
     {
         Interlocked.Increment(ref _storeErrorCount);
-        _storeErrors.Add(1, new KeyValuePair<string, object?>("operation", operation));
+        Increment(_storeErrors, StoreOperations, operation, 1);
     }
 
     /// <summary>Counts a discarded entry.</summary>
@@ -117,15 +151,43 @@ public sealed class ClaudeCacheMetrics : IDisposable
     public void OversizedEntry() => _oversized.Add(1);
 
     /// <summary>Counts a request that joined an in-flight call.</summary>
-    public void CoalescedRequest()
-    {
-        Interlocked.Increment(ref _coalescedCount);
-        _coalesced.Add(1);
-    }
+    public void CoalescedRequest() => Interlocked.Increment(ref _coalescedCount);
 
     /// <summary>Counts one dictionary training round by its outcome.</summary>
     public void DictionaryRound(string outcome) => _dictionaryRounds.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
+    /// <summary>Counts a ledger value filed as <c>other</c> (model, context or tenant).</summary>
+    public void LedgerValueFolded(string dimension) => Increment(_folded, LedgerDimensions, dimension, 1);
+
+    /// <summary>Counts pending ledger rows dropped while the store was unreachable (<c>row</c> or <c>latency</c>).</summary>
+    public void LedgerRowsDropped(string kind, long count) => Increment(_dropped, ["row", "latency"], kind, count);
+
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();
+
+    private static void Seed(ConcurrentDictionary<string, StrongBox<long>> counts, IEnumerable<string> values)
+    {
+        foreach (var value in values)
+        {
+            counts[value] = new StrongBox<long>();
+        }
+    }
+
+    private static void Increment(ConcurrentDictionary<string, StrongBox<long>> counts, string[] allowed, string value, long by)
+    {
+        var key = Array.IndexOf(allowed, value) >= 0 ? value : Other;
+        Interlocked.Add(ref counts.GetOrAdd(key, static _ => new StrongBox<long>()).Value, by);
+    }
+
+    private static IEnumerable<Measurement<long>> Observe(ConcurrentDictionary<string, StrongBox<long>> counts, string tag) =>
+        counts.Select(c => new Measurement<long>(Volatile.Read(ref c.Value.Value), new KeyValuePair<string, object?>(tag, c.Key)));
+
+    private static void AddTokens(Counter<long> counter, string tokenClass, long count, TagList tags)
+    {
+        if (count != 0)
+        {
+            tags.Add("class", tokenClass);
+            counter.Add(count, tags);
+        }
+    }
 }

@@ -34,8 +34,17 @@ internal static class StatsCommand
         {
             url, token, db, window, to, dimension, value, infra, json,
         };
+        // Unknown options reach the action (instead of the parser's exit code 1) so they exit 2 like every other
+        // usage error, as docs/stats-command.md says.
+        command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.UnmatchedTokens.Count > 0)
+            {
+                await Console.Error.WriteLineAsync($"claudecache: stats: unknown option or argument '{parse.UnmatchedTokens[0]}' (see claudecache stats --help).").ConfigureAwait(false);
+                return 2;
+            }
+
             if (parse.GetValue(url) is not null && parse.GetValue(db) is not null)
             {
                 await Console.Error.WriteLineAsync("claudecache: give --url or --db, not both.").ConfigureAwait(false);
@@ -123,6 +132,12 @@ internal static class StatsCommand
             return StatsFailure.Usage("--value needs --dimension.");
         }
 
+        // Without a value the filter would keep only rows whose value is empty and print empty tables.
+        if (arguments.Dimension is not null && arguments.Value is null)
+        {
+            return StatsFailure.Usage($"--dimension {arguments.Dimension} needs --value (--value \"\" for rows without one).");
+        }
+
         return arguments.InfrastructureCostUsd < 0 ? StatsFailure.Usage("--infra-cost must not be negative.") : null;
     }
 
@@ -157,8 +172,12 @@ internal static class StatsCommand
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.Unauthorized)
             {
+                // The proxy's own message is added only when it says more than the hint (the admin API is off);
+                // "a valid admin token is required" after "an admin token is required" said it twice.
                 var hint = arguments.AdminToken is { Length: > 0 } ? "the admin token was refused" : $"an admin token is required (--admin-token or ${TokenVariable})";
-                return (null, StatsFailure.Usage($"{baseAddress} answered 401: {hint}. {ErrorMessage(body)}".TrimEnd()));
+                var detail = ErrorMessage(body);
+                detail = detail.Contains("token is required", StringComparison.OrdinalIgnoreCase) ? "" : detail;
+                return (null, StatsFailure.Usage($"{baseAddress} answered 401: {hint}. {detail}".TrimEnd()));
             }
 
             if (!response.IsSuccessStatusCode)

@@ -73,7 +73,7 @@ internal static class StatsTables
             Groups("Per strategy", report.ByStrategy),
             Groups("Per context type", report.ByContext),
             Groups("Per model", report.ByModel),
-            Latency(report.HitLatency, report.MissLatency),
+            Latency(report.HitLatency, report.MissLatency, report.Filter),
             .. report.Cache is { } cache ? [Cache(cache)] : Array.Empty<Table>(),
         ];
         foreach (var section in sections)
@@ -118,18 +118,20 @@ internal static class StatsTables
         return table;
     }
 
-    private static Table Latency(LatencySummary hits, LatencySummary misses)
+    private static Table Latency(LatencySummary hits, LatencySummary misses, string? filter)
     {
-        var table = new Table { Border = TableBorder.Rounded, Title = new TableTitle("Latency (histogram upper bounds)") };
+        // Under a filter the percentiles are not known (histograms are per minute, not per dimension): say so.
+        var title = filter is null ? "Latency (percentiles: histogram upper bounds)" : $"Latency ({filter}; percentiles need an unfiltered report)";
+        var table = new Table { Border = TableBorder.Rounded, Title = new TableTitle(title) };
         table.AddColumn(new TableColumn(""));
-        foreach (var column in new[] { "Requests", "p50", "p95", "p99" })
+        foreach (var column in new[] { "Requests", "mean", "p50", "p95", "p99" })
         {
             table.AddColumn(new TableColumn(column).RightAligned());
         }
 
         foreach (var (name, l) in new[] { ("Hits", hits), ("Misses", misses) })
         {
-            table.AddRow(Cells(name, StatsFormat.Count(l.Count), StatsFormat.Milliseconds(l.P50Ms), StatsFormat.Milliseconds(l.P95Ms), StatsFormat.Milliseconds(l.P99Ms)));
+            table.AddRow(Cells(name, StatsFormat.Count(l.Count), StatsFormat.Milliseconds(l.MeanMs), StatsFormat.Milliseconds(l.P50Ms), StatsFormat.Milliseconds(l.P95Ms), StatsFormat.Milliseconds(l.P99Ms)));
         }
 
         return table;

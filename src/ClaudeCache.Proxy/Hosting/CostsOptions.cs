@@ -1,3 +1,5 @@
+using ClaudeCache.Costs;
+
 namespace ClaudeCache.Proxy.Hosting;
 
 /// <summary>Cost accounting (<c>ClaudeCache:Costs</c>).</summary>
@@ -14,4 +16,29 @@ public sealed class CostsOptions
 
     /// <summary>How often the ledger's counts are added to the store.</summary>
     public TimeSpan LedgerFlushInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Longest model, context or tenant value the ledger keeps; longer ones are cut. Default 64.</summary>
+    public int LedgerMaxValueLength { get; set; } = LedgerLimits.Default.MaxValueLength;
+
+    /// <summary>Distinct values per client-controlled ledger dimension per hour; the rest are filed as <c>other</c>. Default 100.</summary>
+    public int LedgerMaxDistinctValuesPerHour { get; set; } = LedgerLimits.Default.MaxDistinctValuesPerHour;
+
+    /// <summary>How long per-minute ledger rows are kept before they are folded into days. Default 35 days.</summary>
+    public TimeSpan LedgerMinuteRetention { get; set; } = LedgerLimits.Default.MinuteRetention;
+
+    /// <summary>How long per-day ledger rows are kept before they are deleted. Default 400 days.</summary>
+    public TimeSpan LedgerDayRetention { get; set; } = LedgerLimits.Default.DayRetention;
+
+    /// <summary>Most ledger rows held while the store is unreachable; the oldest beyond it are dropped. Default 10,000.</summary>
+    public int LedgerMaxPendingRows { get; set; } = LedgerLimits.Default.MaxPendingRows;
+
+    /// <summary>The ledger bounds these options describe.</summary>
+    public LedgerLimits ToLedgerLimits() => new()
+    {
+        MaxValueLength = LedgerMaxValueLength,
+        MaxDistinctValuesPerHour = LedgerMaxDistinctValuesPerHour,
+        MinuteRetention = LedgerMinuteRetention,
+        DayRetention = LedgerDayRetention,
+        MaxPendingRows = LedgerMaxPendingRows,
+    };
 }

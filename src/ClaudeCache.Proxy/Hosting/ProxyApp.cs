@@ -88,7 +88,11 @@ public static class ProxyApp
         services.AddOptions<ProxyOptions>().Bind(section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new ClaudeCacheMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.AddSingleton(sp => new ClaudeCacheMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>())
+        {
+            // Read at each scrape, by which time the cache exists (it takes the metrics, so it cannot be passed here).
+            MemoryTier = () => sp.GetService<ResponseCache>()?.Memory,
+        });
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Strategies);
         services.AddSingleton(sp => new CachePolicyResolver(sp.GetRequiredService<StrategyOptions>()));
         services.AddSingleton(StoreComposition.Create);
@@ -119,10 +123,12 @@ public static class ProxyApp
         services.AddSingleton<CacheEngine>();
         services.AddSingleton(sp => PriceTable.LoadWithOverride(sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Costs.PricesFile));
         services.AddSingleton(sp => new CostCalculator(sp.GetRequiredService<PriceTable>()));
+        services.AddSingleton<IValidateOptions<ProxyOptions>, CostsOptionsValidator>();
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ProxyOptions>>().Value;
-            return new SavingsLedger(sp.GetRequiredService<ICacheStores>().LedgerStore, sp.GetRequiredService<TimeProvider>(), options.Costs.LedgerFlushInterval, sp.GetRequiredService<ILogger<SavingsLedger>>());
+            return new SavingsLedger(sp.GetRequiredService<ICacheStores>().LedgerStore, sp.GetRequiredService<TimeProvider>(), options.Costs.LedgerFlushInterval, sp.GetRequiredService<ILogger<SavingsLedger>>(),
+                options.Costs.ToLedgerLimits(), sp.GetRequiredService<ClaudeCacheMetrics>());
         });
         services.AddSingleton(sp => new LedgerRecorder(
             sp.GetRequiredService<SavingsLedger>(),
@@ -136,7 +142,12 @@ public static class ProxyApp
         services.AddHttpClient(AlertMonitor.WebhookClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
         services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("claudecache")).WithMetrics(metrics => metrics
             .AddMeter(ClaudeCacheMetrics.MeterName)
-            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+            .AddPrometheusExporter(o =>
+            {
+                o.ScrapeResponseCacheDurationMilliseconds = 0;
+                // One meter: an otel_scope_name label on every series says nothing.
+                o.ScopeInfoEnabled = false;
+            }));
         services.AddSingleton<MessagesEndpoint>();
         services.AddSingleton<PassThroughEndpoint>();
         services.AddHttpForwarder();
