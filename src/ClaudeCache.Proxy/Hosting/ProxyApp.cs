@@ -19,6 +19,8 @@ public static class ProxyApp
     /// <summary>
     /// Creates the application. <paramref name="overrides"/> are configuration keys set last (the command line's
     /// options); <paramref name="configureServices"/> lets tests replace services (a fake clock).
+    /// Relative paths (the SQLite file, the prices file, warming profiles, <paramref name="configFile"/>) resolve
+    /// against the working directory at start, and its appsettings.json files are read after the binary's.
     /// </summary>
     public static WebApplication Create(
         string[] args,
@@ -27,17 +29,22 @@ public static class ProxyApp
         Action<IServiceCollection>? configureServices = null,
         string? environment = null)
     {
+        // Captured once: the directory the user ran the command from (`dotnet run` keeps it, see the .csproj), not
+        // the binary's folder, which is where a global tool or `dotnet run` would otherwise put a relative file.
+        var workingDirectory = Environment.CurrentDirectory;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = args,
             ContentRootPath = AppContext.BaseDirectory,
-            EnvironmentName = environment,
+            EnvironmentName = HostEnvironments.Resolve(environment),
         });
 
-        // Rising precedence: appsettings.json < appsettings.{Environment}.json < --config file < environment < command line.
+        // Rising precedence: the binary's appsettings.json < its appsettings.{Environment}.json < the working
+        // directory's appsettings.json < its appsettings.{Environment}.json < --config file < environment < command line.
+        WorkingDirectory.AddSettings(builder.Configuration, workingDirectory, builder.Environment.EnvironmentName);
         if (configFile is not null)
         {
-            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile, workingDirectory), optional: false, reloadOnChange: false);
             builder.Configuration.AddEnvironmentVariables();
         }
 
@@ -48,6 +55,7 @@ public static class ProxyApp
 
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         AddServices(builder.Services, builder.Configuration);
+        builder.Services.PostConfigure<ProxyOptions>(options => WorkingDirectory.ResolvePaths(options, workingDirectory));
         configureServices?.Invoke(builder.Services);
 
         var proxy = builder.Configuration.GetSection(ProxyOptions.SectionName).Get<ProxyOptions>() ?? new ProxyOptions();
@@ -75,6 +83,12 @@ public static class ProxyApp
         });
 
         var app = builder.Build();
+
+        // One line on start and one on stop whatever the log level (Production logs warnings only): a user who
+        // runs the proxy sees where it listens and which store it opened. Registered before the routes, so the
+        // stop line comes after the drain of answers in flight (token callbacks run in reverse order).
+        app.Lifetime.ApplicationStarted.Register(() => Console.Out.WriteLine(StartupBanner.Started(app)));
+        app.Lifetime.ApplicationStopped.Register(() => Console.Out.WriteLine(StartupBanner.Stopped()));
         MapRoutes(app);
         return app;
     }
