@@ -54,6 +54,10 @@ public static class ProxyApp
         }
 
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+
+        // YARP logs a warning with a stack trace for every pass-through request that fails; PassThroughEndpoint
+        // reports those failures itself, once per kind of failure (UpstreamFailureLog).
+        builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder.HttpForwarder", LogLevel.Error);
         AddServices(builder.Services, builder.Configuration);
         builder.Services.PostConfigure<ProxyOptions>(options => WorkingDirectory.ResolvePaths(options, workingDirectory));
         configureServices?.Invoke(builder.Services);
