@@ -109,6 +109,32 @@ public sealed partial class StartupLineTests
         Assert.Contains("appsettings.json and appsettings.{Environment}.json in the working directory", Words(serveHelp.StandardOutput), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task DotnetRun_StartsTheProxyInTheDirectoryItWasTypedIn()
+    {
+        // `dotnet run --project src/ClaudeCache.Proxy` runs in RunWorkingDirectory (the project's folder unless set):
+        // evaluated from another folder, it must be that folder, where ./claudecache.db then goes.
+        var directory = Directory.CreateTempSubdirectory("claudecache-run-").FullName;
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "ClaudeCache.slnx")))
+        {
+            root = root.Parent!;
+        }
+
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", ["msbuild", Path.Combine(root.FullName, "src", "ClaudeCache.Proxy", "ClaudeCache.Proxy.csproj"), "-getProperty:RunWorkingDirectory"])
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.Equal(Path.TrimEndingDirectorySeparator(directory), Path.TrimEndingDirectorySeparator(output.Trim()));
+    }
+
     private static string Words(string text) => Whitespace().Replace(text, " ");
 
     [GeneratedRegex(@"\s+")]
