@@ -29,8 +29,9 @@ public static class ProxyApp
         Action<IServiceCollection>? configureServices = null,
         string? environment = null)
     {
-        // Captured once: the directory the user ran the command from (`dotnet run` keeps it, see the .csproj), not
-        // the binary's folder, which is where a global tool or `dotnet run` would otherwise put a relative file.
+        // Captured once at start: the directory the user ran the command from (`dotnet run` starts us there too, see
+        // RunWorkingDirectory in the .csproj). Relative paths resolve against it and its appsettings.json is read;
+        // the binary's folder (~/.dotnet/tools/... for a tool) holds only the shipped defaults.
         var workingDirectory = Environment.CurrentDirectory;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
