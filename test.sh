@@ -21,12 +21,18 @@ if [ ! -d tests/sdk-js/node_modules/@anthropic-ai/sdk ]; then
   (cd tests/sdk-js && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# Each run its own log, removed on exit: two runs at once (two worktrees, CI jobs) must not mix their counts.
+log=$(mktemp "${TMPDIR:-/tmp}/claudecache-test.XXXXXX")
+trap 'rm -f "$log"' EXIT
+
 dotnet build ClaudeCache.slnx -c Release --nologo -v quiet
-dotnet test ClaudeCache.slnx -c Release --no-build --nologo "$@" 2>&1 | tee /tmp/claudecache-test.log
+set +e
+dotnet test ClaudeCache.slnx -c Release --no-build --nologo "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+set -e
 
 # One plain summary line for CI: "N passed, N failed".
 awk '/(Passed|Failed)!/ { for (i = 1; i <= NF; i++) { if ($i == "Passed:") p += $(i+1); if ($i == "Failed:") f += $(i+1) } }
-     END { printf "%d passed, %d failed\n", p, f }' /tmp/claudecache-test.log
+     END { printf "%d passed, %d failed\n", p, f }' "$log"
 
 exit "$status"

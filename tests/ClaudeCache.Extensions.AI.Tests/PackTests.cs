@@ -12,11 +12,14 @@ public sealed class PackTests
     {
         var projects = Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "src"), "*.csproj", SearchOption.AllDirectories)
             .Where(path => XDocument.Load(path).Descendants("IsPackable").Any(e => e.Value.Trim() == "true"))
+            // A tool package holds the command, not a library (ToolPackageTests).
+            .Where(path => !XDocument.Load(path).Descendants("PackAsTool").Any(e => e.Value.Trim() == "true"))
             .OrderBy(path => path, StringComparer.Ordinal)
             .ToList();
         Assert.Contains(projects, p => p.EndsWith("ClaudeCache.Core.csproj", StringComparison.Ordinal));
         Assert.Contains(projects, p => p.EndsWith("ClaudeCache.Storage.Sqlite.csproj", StringComparison.Ordinal));
         Assert.Contains(projects, p => p.EndsWith("ClaudeCache.Extensions.AI.csproj", StringComparison.Ordinal));
+        Assert.Contains(projects, p => p.EndsWith("ClaudeCache.Testing.csproj", StringComparison.Ordinal));
         var output = Directory.CreateTempSubdirectory("claudecache-pack-").FullName;
 
         foreach (var project in projects)

@@ -1,4 +1,5 @@
 using ClaudeCache.Proxy.Cli;
+using ClaudeCache.Proxy.Tests.Infrastructure;
 
 namespace ClaudeCache.Proxy.Tests;
 
@@ -53,6 +54,80 @@ public sealed class ConfigurationTests
         }
 
         Assert.Contains("claudecache.json", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Prod")]
+    [InlineData("dev")]
+    public async Task UnknownEnvironment_IsRefused_ListingTheValidOnes(string environment)
+    {
+        var error = await AssertBinaryRefusesAsync(["--port", "0", "--environment", environment]);
+
+        Assert.Contains($"'{environment}'", error, StringComparison.Ordinal);
+        Assert.Contains("Development, Staging, Production", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownEnvironmentVariable_IsRefused_NamingTheVariable()
+    {
+        var error = await AssertBinaryRefusesAsync(["--port", "0"], new() { ["DOTNET_ENVIRONMENT"] = "Prod" });
+
+        Assert.Contains("DOTNET_ENVIRONMENT 'Prod'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownStrategy_ListsTheValidValues_NotATypeName()
+    {
+        var error = await AssertBinaryRefusesAsync(["--port", "0"], new() { ["CLAUDECACHE__STRATEGIES__DEFAULTSTRATEGY"] = "Forever" });
+
+        Assert.Contains("ClaudeCache:Strategies:DefaultStrategy is 'Forever'", error, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Aggressive, Standard, Conservative, RealTime, NoCache", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("ClaudeCache.Policy", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnparsableDuration_SaysWhatADurationLooksLike()
+    {
+        var error = await AssertBinaryRefusesAsync(["--port", "0"], new() { ["CLAUDECACHE__STRATEGIES__STANDARDTTL"] = "banana" });
+
+        Assert.Contains("StandardTtl is 'banana'", error, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("expected a duration like 06:00:00", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.TimeSpan", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BrokenJsonFile_IsRefused_WithItsLineAndColumn()
+    {
+        var directory = Directory.CreateTempSubdirectory("claudecache-config-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(directory, "broken.json"), "{\n  \"ClaudeCache\": {\n    \"Port\": 0\n    \"Upstream\": \"http://127.0.0.1:1\"\n  }\n}\n", TestContext.Current.CancellationToken);
+
+        var error = await AssertBinaryRefusesAsync(["--config", "broken.json"], workingDirectory: directory);
+
+        // Line 4 starts the property after "Port": 0 without a comma.
+        Assert.Contains(Path.Combine(directory, "broken.json") + " is not valid JSON: line 4, column 5", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NegativeMemoryTier_NamesTheKey()
+    {
+        var error = await AssertBinaryRefusesAsync(["--port", "0"], new() { ["CLAUDECACHE__CACHE__MEMORYMAXBYTES"] = "-1" });
+
+        Assert.Contains("ClaudeCache:Cache:MemoryMaxBytes must be 0 or more, not -1.", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("DecodedMemoMaxBytes", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the real binary: it must stop with exit code 2 and a message on stderr, which is returned.</summary>
+    private static async Task<string> AssertBinaryRefusesAsync(string[] args, Dictionary<string, string>? environment = null, string? workingDirectory = null)
+    {
+        workingDirectory ??= Directory.CreateTempSubdirectory("claudecache-config-").FullName;
+        var (exitCode, process) = await ProxyProcess.RunAsync(["serve", "--db", "refused.db", .. args], workingDirectory, environment);
+        await using (process)
+        {
+            Assert.True(exitCode == 2, $"exit code {exitCode}:\n{process.StandardOutput}\n{process.StandardError}");
+            Assert.StartsWith("claudecache: ", process.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", process.StandardError, StringComparison.Ordinal);
+            return process.StandardError;
+        }
     }
 
     /// <summary>Runs <c>serve</c> with <paramref name="overrides"/>: it must stop with exit code 2, naming the problem.</summary>

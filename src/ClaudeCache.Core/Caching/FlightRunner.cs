@@ -22,6 +22,9 @@ public sealed partial class FlightRunner(
 {
     private readonly ILogger _logger = (ILogger?)logger ?? NullLogger.Instance;
 
+    // One warning per kind of failure, then counts: an unreachable upstream fails every request.
+    private readonly Telemetry.UpstreamFailureLog _upstreamFailures = new((ILogger?)logger ?? NullLogger.Instance, timeProvider);
+
     /// <summary>
     /// Coalescing across instances (Redis): when set, a flight first takes the key's lease; an instance that finds the
     /// lease taken waits for the holder's answer in the shared tier instead of calling upstream.
@@ -75,7 +78,7 @@ public sealed partial class FlightRunner(
 #pragma warning restore CA1031
         {
             Log.FlightFailed(_logger, ex);
-            flight.SetHead(ProxyFailureHead(HttpStatusCode.BadGateway));
+            flight.SetHead(ProxyFailureHead(HttpStatusCode.BadGateway, RequestIds.New()));
             flight.Body.Complete(ex);
             outcome = new FlightOutcome(null, "proxy error");
         }
@@ -189,7 +192,7 @@ public sealed partial class FlightRunner(
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
             var timedOut = timeout.IsCancellationRequested;
-            Log.UpstreamUnavailable(_logger, timedOut, ex);
+            _upstreamFailures.Report(ex, timedOut);
             Unregister(flight, intent, registered);
             return FailLocally(flight, timedOut ? HttpStatusCode.GatewayTimeout : HttpStatusCode.BadGateway, timedOut
                 ? "The upstream API did not answer in time."
@@ -343,18 +346,20 @@ public sealed partial class FlightRunner(
     private static FlightOutcome FailLocally(Flight flight, HttpStatusCode status, string message)
     {
         var type = status == HttpStatusCode.GatewayTimeout ? ErrorTypes.Timeout : ErrorTypes.Api;
-        var body = ErrorEnvelope.Create(type, message, RequestIds.New());
-        flight.SetHead(ProxyFailureHead(status));
+        // One id in the header and the body: it is what a user quotes when reporting the failure.
+        var requestId = RequestIds.New();
+        var body = ErrorEnvelope.Create(type, message, requestId);
+        flight.SetHead(ProxyFailureHead(status, requestId));
         flight.Body.Append(body);
         flight.Body.Complete();
         return new FlightOutcome(null, "upstream unavailable");
     }
 
-    private static FlightHead ProxyFailureHead(HttpStatusCode status) => new(
+    private static FlightHead ProxyFailureHead(HttpStatusCode status, string requestId) => new(
         (int)status,
         [
             new("content-type", ["application/json"]),
-            new("request-id", [RequestIds.New()]),
+            new("request-id", [requestId]),
             new("x-should-retry", ["true"]),
         ],
         IsEventStream: false);
@@ -384,9 +389,6 @@ public sealed partial class FlightRunner(
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Upstream unavailable (timed out: {TimedOut})")]
-        public static partial void UpstreamUnavailable(ILogger logger, bool timedOut, Exception exception);
-
         [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Upstream broke off mid-body; nothing stored")]
         public static partial void UpstreamBrokeOff(ILogger logger, Exception exception);
 

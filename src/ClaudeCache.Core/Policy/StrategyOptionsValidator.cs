@@ -11,6 +11,9 @@ public sealed class StrategyOptionsValidator : IValidateOptions<StrategyOptions>
 {
     private const string Section = StrategyOptions.SectionName;
 
+    /// <summary>The values configuration accepts for a strategy (case-insensitive), for messages.</summary>
+    private static readonly string Strategies = string.Join(", ", Enum.GetNames<CacheStrategy>());
+
     /// <inheritdoc/>
     public ValidateOptionsResult Validate(string? name, StrategyOptions options)
     {
@@ -31,7 +34,7 @@ public sealed class StrategyOptionsValidator : IValidateOptions<StrategyOptions>
 
         if (!Enum.IsDefined(options.DefaultStrategy))
         {
-            failures.Add($"{Section}:DefaultStrategy is not a strategy.");
+            failures.Add($"{Section}:DefaultStrategy must be one of {Strategies}, not {(int)options.DefaultStrategy}.");
         }
 
         CheckContexts(failures, options.Contexts);

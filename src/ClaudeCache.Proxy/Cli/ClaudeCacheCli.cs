@@ -8,7 +8,10 @@ public static class ClaudeCacheCli
     /// <summary>Parses and runs a command; returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken = default)
     {
-        var root = new RootCommand("ClaudeCache: a caching proxy for Anthropic's Claude API. Point ANTHROPIC_BASE_URL at it.")
+        var root = new RootCommand(
+            "ClaudeCache: a caching proxy for Anthropic's Claude API. Point ANTHROPIC_BASE_URL at it. " +
+            "Settings come from appsettings.json next to the binary, then appsettings.json in the working directory " +
+            "(which wins), then --config, CLAUDECACHE__* environment variables and options: see 'claudecache serve --help'.")
         {
             ServeCommand.Create(),
             DemoCommand.Create(),

@@ -8,17 +8,25 @@ namespace ClaudeCache.Proxy.Cli;
 /// <summary><c>claudecache serve</c>: runs the proxy.</summary>
 internal static class ServeCommand
 {
+    /// <summary>The command's help: what it reads, in order, so a user knows where a setting can go.</summary>
+    public const string Description =
+        "Run the caching proxy (the default command). Settings are read in this order, each overriding the previous: " +
+        "appsettings.json and appsettings.{Environment}.json next to the binary; appsettings.json and " +
+        "appsettings.{Environment}.json in the working directory; the --config file; CLAUDECACHE__* environment " +
+        "variables (e.g. CLAUDECACHE__PORT); these options. Relative paths (--db, --config, Costs:PricesFile, warming " +
+        "profiles) are relative to the working directory.";
+
     public static Command Create()
     {
         var port = new Option<int?>("--port") { Description = "Port to listen on (default 8787)." };
         var upstream = new Option<string?>("--upstream") { Description = "Base URL of the Anthropic API (default https://api.anthropic.com)." };
-        var db = new Option<string?>("--db") { Description = "SQLite file of the cache (default ./claudecache.db)." };
+        var db = new Option<string?>("--db") { Description = "SQLite file of the cache (default claudecache.db in the working directory)." };
         var bind = new Option<string?>("--bind") { Description = "Address to listen on (default 127.0.0.1)." };
         var redis = new Option<string?>("--redis") { Description = "Share the cache through Redis: a connection string (host:port, several cluster nodes, or a Sentinel with serviceName=...)." };
         var adminToken = new Option<string?>("--admin-token") { Description = "Token for /admin/* and the dashboard's data (16+ characters)." };
-        var config = new Option<string?>("--config") { Description = "A JSON configuration file (keys under \"ClaudeCache\")." };
-        var environment = new Option<string?>("--environment") { Description = "Development, Staging or Production (default: DOTNET_ENVIRONMENT, else Production); selects appsettings.{Environment}.json." };
-        var command = new Command("serve", "Run the caching proxy (the default command).") { port, upstream, db, bind, redis, adminToken, config, environment };
+        var config = new Option<string?>("--config") { Description = "A JSON configuration file (keys under \"ClaudeCache\"); read after the appsettings files." };
+        var environment = new Option<string?>("--environment") { Description = "Development, Staging or Production, case-insensitive (default: ASPNETCORE_ENVIRONMENT or DOTNET_ENVIRONMENT, else Production); selects appsettings.{Environment}.json. Any other name is refused." };
+        var command = new Command("serve", Description) { port, upstream, db, bind, redis, adminToken, config, environment };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var overrides = new Dictionary<string, string?>();
@@ -83,8 +91,9 @@ internal static class ServeCommand
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or FormatException or InvalidOperationException)
         {
-            // A missing or malformed configuration file, or a value that does not bind (e.g. "Port": "abc").
-            await Console.Error.WriteLineAsync("claudecache: " + ex.Message).ConfigureAwait(false);
+            // A missing or malformed configuration file, an unknown environment, or a value that does not bind
+            // (e.g. "Port": "abc").
+            await Console.Error.WriteLineAsync("claudecache: " + ConfigurationErrors.Describe(ex)).ConfigureAwait(false);
             return 2;
         }
     }

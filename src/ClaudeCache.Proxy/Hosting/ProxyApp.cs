@@ -20,6 +20,8 @@ public static class ProxyApp
     /// <summary>
     /// Creates the application. <paramref name="overrides"/> are configuration keys set last (the command line's
     /// options); <paramref name="configureServices"/> lets tests replace services (a fake clock).
+    /// Relative paths (the SQLite file, the prices file, warming profiles, <paramref name="configFile"/>) resolve
+    /// against the working directory at start, and its appsettings.json files are read after the binary's.
     /// </summary>
     public static WebApplication Create(
         string[] args,
@@ -28,17 +30,23 @@ public static class ProxyApp
         Action<IServiceCollection>? configureServices = null,
         string? environment = null)
     {
+        // Captured once at start: the directory the user ran the command from (`dotnet run` starts us there too, see
+        // RunWorkingDirectory in the .csproj). Relative paths resolve against it and its appsettings.json is read;
+        // the binary's folder (~/.dotnet/tools/... for a tool) holds only the shipped defaults.
+        var workingDirectory = Environment.CurrentDirectory;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             Args = args,
             ContentRootPath = AppContext.BaseDirectory,
-            EnvironmentName = environment,
+            EnvironmentName = HostEnvironments.Resolve(environment),
         });
 
-        // Rising precedence: appsettings.json < appsettings.{Environment}.json < --config file < environment < command line.
+        // Rising precedence: the binary's appsettings.json < its appsettings.{Environment}.json < the working
+        // directory's appsettings.json < its appsettings.{Environment}.json < --config file < environment < command line.
+        WorkingDirectory.AddSettings(builder.Configuration, workingDirectory, builder.Environment.EnvironmentName);
         if (configFile is not null)
         {
-            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile, workingDirectory), optional: false, reloadOnChange: false);
             builder.Configuration.AddEnvironmentVariables();
         }
 
@@ -48,7 +56,12 @@ public static class ProxyApp
         }
 
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+
+        // YARP logs a warning with a stack trace for every pass-through request that fails; PassThroughEndpoint
+        // reports those failures itself, once per kind of failure (UpstreamFailureLog).
+        builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder.HttpForwarder", LogLevel.Error);
         AddServices(builder.Services, builder.Configuration);
+        builder.Services.PostConfigure<ProxyOptions>(options => WorkingDirectory.ResolvePaths(options, workingDirectory));
         configureServices?.Invoke(builder.Services);
 
         var proxy = builder.Configuration.GetSection(ProxyOptions.SectionName).Get<ProxyOptions>() ?? new ProxyOptions();
@@ -77,6 +90,12 @@ public static class ProxyApp
 
         var app = builder.Build();
         app.UseMiddleware<ErrorEnvelopeMiddleware>();
+
+        // One line on start and one on stop whatever the log level (Production logs warnings only): a user who
+        // runs the proxy sees where it listens and which store it opened. Registered before the routes, so the
+        // stop line comes after the drain of answers in flight (token callbacks run in reverse order).
+        app.Lifetime.ApplicationStarted.Register(() => Console.Out.WriteLine(StartupBanner.Started(app)));
+        app.Lifetime.ApplicationStopped.Register(() => Console.Out.WriteLine(StartupBanner.Stopped()));
         MapRoutes(app);
         return app;
     }

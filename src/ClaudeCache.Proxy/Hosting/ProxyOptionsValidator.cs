@@ -1,3 +1,5 @@
+using ClaudeCache.Caching;
+using ClaudeCache.Entries;
 using ClaudeCache.Policy;
 using Microsoft.Extensions.Options;
 
@@ -54,7 +56,10 @@ internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
             errors.Add("ClaudeCache:Storage:MaxBytes must be at least 1 MiB.");
         }
 
-        if (options.Cache.Validate() is { } cacheError)
+        // Each key on its own line: the engine's own check names only the section.
+        var cacheErrors = CacheErrors(options.Cache).ToList();
+        errors.AddRange(cacheErrors);
+        if (cacheErrors.Count == 0 && options.Cache.Validate() is { } cacheError)
         {
             errors.Add(cacheError);
         }
@@ -108,4 +113,55 @@ internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    private static IEnumerable<string> CacheErrors(ResponseCacheOptions cache)
+    {
+        const string Section = "ClaudeCache:Cache";
+        if (cache.MemoryMaxBytes < 0)
+        {
+            yield return Invariant($"{Section}:MemoryMaxBytes must be 0 or more, not {cache.MemoryMaxBytes}.");
+        }
+
+        if (cache.DecodedMemoMaxBytes < 0)
+        {
+            yield return Invariant($"{Section}:DecodedMemoMaxBytes must be 0 or more, not {cache.DecodedMemoMaxBytes}.");
+        }
+
+        if (cache.MaxEntryBytes <= 0)
+        {
+            yield return Invariant($"{Section}:MaxEntryBytes must be positive, not {cache.MaxEntryBytes}.");
+        }
+
+        if (cache.WriteQueueCapacity <= 0)
+        {
+            yield return Invariant($"{Section}:WriteQueueCapacity must be positive, not {cache.WriteQueueCapacity}.");
+        }
+
+        if (cache.DictionaryTrainingEntries < 20)
+        {
+            yield return Invariant($"{Section}:DictionaryTrainingEntries must be at least 20, not {cache.DictionaryTrainingEntries}.");
+        }
+
+        if (cache.DictionaryMaxBytes is < 1024 or > EntryDictionary.MaxSize)
+        {
+            yield return Invariant($"{Section}:DictionaryMaxBytes must be between 1024 and {EntryDictionary.MaxSize}, not {cache.DictionaryMaxBytes}.");
+        }
+
+        if (cache.DictionaryRetrainInterval < TimeSpan.Zero || cache.DictionaryRetrainInterval > TimeSpan.FromDays(365))
+        {
+            yield return Invariant($"{Section}:DictionaryRetrainInterval must be between 00:00:00 and 365.00:00:00, not {cache.DictionaryRetrainInterval:c}.");
+        }
+
+        if (cache.DictionaryMaxAge <= TimeSpan.Zero)
+        {
+            yield return Invariant($"{Section}:DictionaryMaxAge must be positive, not {cache.DictionaryMaxAge:c}.");
+        }
+
+        if (cache.DictionariesKept < 1)
+        {
+            yield return Invariant($"{Section}:DictionariesKept must be at least 1, not {cache.DictionariesKept}.");
+        }
+    }
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using ClaudeCache.Proxy.Hosting;
+using ClaudeCache.Telemetry;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -10,8 +11,9 @@ namespace ClaudeCache.Proxy.Pipeline;
 /// Every other <c>/v1/...</c> request (models, batches, files) goes to the upstream untouched, through YARP's
 /// forwarder: streaming bodies, hop-by-hop rules and error mapping are its job, not ours.
 /// </summary>
-internal sealed class PassThroughEndpoint(IHttpForwarder forwarder, IOptions<ProxyOptions> options) : IDisposable
+internal sealed class PassThroughEndpoint(IHttpForwarder forwarder, IOptions<ProxyOptions> options, ILogger<PassThroughEndpoint> logger, TimeProvider timeProvider) : IDisposable
 {
+    private readonly UpstreamFailureLog _upstreamFailures = new(logger, timeProvider);
     private readonly string _upstream = options.Value.Upstream.TrimEnd('/') + "/";
     private readonly HttpMessageInvoker _invoker = new(new SocketsHttpHandler
     {
@@ -42,6 +44,11 @@ internal sealed class PassThroughEndpoint(IHttpForwarder forwarder, IOptions<Pro
         else if (error != ForwarderError.None && !context.Response.HasStarted)
         {
             var timedOut = error == ForwarderError.RequestTimedOut;
+            if (context.Features.Get<IForwarderErrorFeature>()?.Exception is { } exception)
+            {
+                _upstreamFailures.Report(exception, timedOut);
+            }
+
             context.Response.Clear();
             await ProxyErrors.WriteAsync(context, timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway,
                 timedOut ? Anthropic.ErrorTypes.Timeout : Anthropic.ErrorTypes.Api,
