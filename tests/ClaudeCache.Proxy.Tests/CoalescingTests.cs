@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using ClaudeCache.Proxy.Tests.Infrastructure;
+using ClaudeCache.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ClaudeCache.Proxy.Tests;
@@ -47,6 +48,30 @@ public sealed class CoalescingTests
         });
         var (after, _) = await Requests.SendAsync(client, body);
         Assert.Equal("HIT", after.Header("x-cache"));
+    }
+
+    [Fact]
+    public async Task FollowersOfAFailedCall_AreMisses_NotHits()
+    {
+        const int callers = 5;
+        await using var proxy = await ProxyHost.StartAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        proxy.Upstream.BeforeRespond = (_, ct) => release.Task.WaitAsync(ct);
+        proxy.Upstream.Responder = _ => FakeReply.ErrorReply(529, "overloaded_error", "Overloaded");
+        var body = Requests.Body("Analyse 9 Birch Lane while Anthropic is overloaded");
+
+        var requests = Enumerable.Range(0, callers).Select(_ => Requests.SendAsync(proxy.Client, body)).ToArray();
+        await WaitUntilAsync(() => Coalesced(proxy) >= callers - 1);
+        release.SetResult();
+        var results = await Task.WhenAll(requests);
+
+        Assert.Equal(1, proxy.Upstream.MessagesCalls);
+        Assert.All(results, r =>
+        {
+            Assert.Equal(529, (int)r.Response.StatusCode);
+            Assert.Equal("MISS", r.Response.Header("x-cache"));
+        });
+        Assert.Equal(callers - 1, results.Count(r => r.Response.Header("x-cache-coalesced") == "true"));
     }
 
     [Fact]
