@@ -31,7 +31,7 @@ public static class SizedRequests
     public static byte[] Conversation() => Write(writer =>
     {
         Header(writer, maxTokens: 2048);
-        writer.WriteString("system", Repeat(RealEstateText.AnalystSystem, 4));
+        writer.WriteString("system", Repeat(RealEstateText.AnalystSystem, 5));
         writer.WriteStartArray("messages");
         for (var turn = 0; turn < 8; turn++)
         {
@@ -138,7 +138,7 @@ public static class SizedRequests
     {
         // A table of comparable records, as tools return them: ~2.3 KB per result.
         var rows = new List<string>();
-        for (var r = 0; r < 29; r++)
+        for (var r = 0; r < 33; r++)
         {
             var (city, state, zip) = RealEstateText.Cities[(step + r) % RealEstateText.Cities.Length];
             rows.Add(string.Create(CultureInfo.InvariantCulture,

@@ -1,8 +1,9 @@
 using System.Net;
-using ClaudeCache.Policy;
+using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.Proxy.Tests.Infrastructure;
 using ClaudeCache.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace ClaudeCache.Proxy.Tests;
 
@@ -101,7 +102,7 @@ public sealed class StoreTests
     public async Task EachStrategy_ExpiresAfterItsTtl_OnTheClock(string strategy)
     {
         await using var proxy = await ProxyHost.StartAsync();
-        var options = proxy.Services.GetRequiredService<StrategyOptions>();
+        var options = proxy.Services.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value.Strategies;
         var ttl = strategy switch
         {
             "aggressive" => options.AggressiveTtl,

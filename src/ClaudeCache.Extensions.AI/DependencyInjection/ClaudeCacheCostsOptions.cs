@@ -11,6 +11,9 @@ public sealed class ClaudeCacheCostsOptions
     /// <summary>A price file that replaces or adds rows of the shipped table (see docs/pricing.md); none by default.</summary>
     public string? PricesFile { get; set; }
 
+    /// <summary>What running the cache costs per month (USD), for the ROI in <c>/admin/stats</c>. Default 0.</summary>
+    public decimal MonthlyInfrastructureCostUsd { get; set; }
+
     /// <summary>How often the ledger's counts are added to the store (and always on dispose). Default 2 seconds.</summary>
     public TimeSpan LedgerFlushInterval { get; set; } = TimeSpan.FromSeconds(2);
 

@@ -106,19 +106,20 @@ public static class ClaudeCacheEngineFactory
             "memory" => new MemoryLedgerStore(),
             var other => throw new ArgumentException($"Storage:Provider '{other}' is not built in: use CreateLedger(options, stores, ...).", nameof(options)),
         };
-        return new SavingsLedger(store, timeProvider, options.Costs.LedgerFlushInterval, loggerFactory.CreateLogger<SavingsLedger>());
+        return new SavingsLedger(store, timeProvider, options.Costs.LedgerFlushInterval, loggerFactory.CreateLogger<SavingsLedger>(), options.Costs.ToLedgerLimits());
     }
 
     /// <summary>
     /// The savings ledger over <paramref name="stores"/>' ledger store (the SQLite file, Redis — every instance adds to
     /// the same counts — or memory). Dispose it, before the stores, to flush its pending counts.
     /// </summary>
-    public static SavingsLedger CreateLedger(ClaudeCacheOptions options, ICacheStores stores, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    public static SavingsLedger CreateLedger(ClaudeCacheOptions options, ICacheStores stores, TimeProvider timeProvider, ILoggerFactory loggerFactory, ClaudeCacheMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(stores);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        return new SavingsLedger(stores.LedgerStore, timeProvider, options.Costs.LedgerFlushInterval, loggerFactory.CreateLogger<SavingsLedger>());
+        return new SavingsLedger(stores.LedgerStore, timeProvider, options.Costs.LedgerFlushInterval, loggerFactory.CreateLogger<SavingsLedger>(),
+            options.Costs.ToLedgerLimits(), metrics);
     }
 
     /// <summary>The tiered cache alone (what the chat middleware needs), over the built-in provider's stores, which it owns.</summary>
@@ -168,7 +169,7 @@ public static class ClaudeCacheEngineFactory
 
         // The proxy's ledger, over the cache's own store; flushed when the cache is disposed, and before the stores
         // close (the ledger writes through them).
-        var ledger = CreateLedger(options, stores, time, logs);
+        var ledger = CreateLedger(options, stores, time, logs, meters);
         cache.DisposeWith(ledger);
         cache.DisposeWith(stores);
 
@@ -177,6 +178,7 @@ public static class ClaudeCacheEngineFactory
             preparer, cache, flights, runner,
             new LedgerRecorder(ledger, costs, meters, time, options.Costs.Enabled),
             new PriceTableCostEstimator(costs, time),
+            options.PromptCaching,
             memo: new RequestMemo(options.Cache.RequestMemoMaxEntries, options.Cache.RequestMemoMaxBytes),
             timeProvider: time);
     }

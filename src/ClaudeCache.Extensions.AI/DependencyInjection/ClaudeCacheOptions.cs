@@ -2,12 +2,14 @@ using ClaudeCache.Caching;
 using ClaudeCache.Extensions.AI.Chat;
 using ClaudeCache.Keys;
 using ClaudeCache.Policy;
+using ClaudeCache.PromptCaching;
 
 namespace ClaudeCache.Extensions.AI.DependencyInjection;
 
 /// <summary>
-/// The in-process cache's configuration: section <c>ClaudeCache</c>, laid out as the proxy's, so one
-/// appsettings.json configures both (keys the library does not use, such as <c>Port</c>, are ignored).
+/// The engine's configuration, for the library and the proxy alike (the proxy composes its engine with
+/// <c>AddClaudeCache</c> and adds only its own settings, such as <c>Port</c>): section <c>ClaudeCache</c>, so one
+/// appsettings.json configures both.
 /// </summary>
 public sealed class ClaudeCacheOptions
 {
@@ -34,6 +36,9 @@ public sealed class ClaudeCacheOptions
 
     /// <summary>Cost accounting: the savings ledger in the cache's store, and its prices (as in the proxy).</summary>
     public ClaudeCacheCostsOptions Costs { get; set; } = new();
+
+    /// <summary>Planned <c>cache_control</c> breakpoints on upstream calls (docs/prompt-caching.md).</summary>
+    public PromptCachingOptions PromptCaching { get; set; } = new();
 
     /// <summary>The <see cref="ClaudeCachingChatClient"/> middleware's defaults.</summary>
     public ClaudeCacheChatOptions Chat { get; set; } = new();

@@ -1,9 +1,11 @@
+using ClaudeCache.Caching;
+using ClaudeCache.Entries;
 using ClaudeCache.Policy;
 using Microsoft.Extensions.Options;
 
 namespace ClaudeCache.Extensions.AI.DependencyInjection;
 
-/// <summary>Checks <see cref="ClaudeCacheOptions"/> when they are first used, naming each bad key.</summary>
+/// <summary>Checks <see cref="ClaudeCacheOptions"/> at start-up (or first use), naming each bad key: the library's and the proxy's engine alike.</summary>
 public sealed class ClaudeCacheOptionsValidator : IValidateOptions<ClaudeCacheOptions>
 {
     /// <inheritdoc />
@@ -32,7 +34,10 @@ public sealed class ClaudeCacheOptionsValidator : IValidateOptions<ClaudeCacheOp
             errors.Add("ClaudeCache:Storage:MaxBytes must be at least 1 MiB.");
         }
 
-        if (options.Cache.Validate() is { } cacheError)
+        // Each key on its own line: the engine's own check names only the section.
+        var cacheErrors = CacheErrors(options.Cache).ToList();
+        errors.AddRange(cacheErrors);
+        if (cacheErrors.Count == 0 && options.Cache.Validate() is { } cacheError)
         {
             errors.Add(cacheError);
         }
@@ -57,6 +62,13 @@ public sealed class ClaudeCacheOptionsValidator : IValidateOptions<ClaudeCacheOp
             errors.Add("ClaudeCache:Costs:LedgerFlushInterval must be positive.");
         }
 
+        if (options.Costs.MonthlyInfrastructureCostUsd < 0)
+        {
+            errors.Add("ClaudeCache:Costs:MonthlyInfrastructureCostUsd must not be negative.");
+        }
+
+        errors.AddRange(options.Costs.ToLedgerLimits().Validate("ClaudeCache:Costs"));
+
         var strategies = new StrategyOptionsValidator().Validate(name, options.Strategies);
         if (strategies.Failed)
         {
@@ -65,4 +77,60 @@ public sealed class ClaudeCacheOptionsValidator : IValidateOptions<ClaudeCacheOp
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
+
+    private static IEnumerable<string> CacheErrors(ResponseCacheOptions cache)
+    {
+        const string Section = "ClaudeCache:Cache";
+        if (cache.MemoryMaxBytes < 0)
+        {
+            yield return Invariant($"{Section}:MemoryMaxBytes must be 0 or more, not {cache.MemoryMaxBytes}.");
+        }
+
+        if (cache.DecodedMemoMaxBytes < 0)
+        {
+            yield return Invariant($"{Section}:DecodedMemoMaxBytes must be 0 or more, not {cache.DecodedMemoMaxBytes}.");
+        }
+
+        if (cache.MaxEntryBytes <= 0)
+        {
+            yield return Invariant($"{Section}:MaxEntryBytes must be positive, not {cache.MaxEntryBytes}.");
+        }
+
+        if (cache.WriteQueueCapacity <= 0)
+        {
+            yield return Invariant($"{Section}:WriteQueueCapacity must be positive, not {cache.WriteQueueCapacity}.");
+        }
+
+        if (cache.DictionaryTrainingEntries < 20)
+        {
+            yield return Invariant($"{Section}:DictionaryTrainingEntries must be at least 20, not {cache.DictionaryTrainingEntries}.");
+        }
+
+        if (cache.DictionaryMaxBytes is < 1024 or > EntryDictionary.MaxSize)
+        {
+            yield return Invariant($"{Section}:DictionaryMaxBytes must be between 1024 and {EntryDictionary.MaxSize}, not {cache.DictionaryMaxBytes}.");
+        }
+
+        if (cache.DictionaryRetrainInterval < TimeSpan.Zero || cache.DictionaryRetrainInterval > TimeSpan.FromDays(365))
+        {
+            yield return Invariant($"{Section}:DictionaryRetrainInterval must be between 00:00:00 and 365.00:00:00, not {cache.DictionaryRetrainInterval:c}.");
+        }
+
+        if (cache.DictionaryMaxAge <= TimeSpan.Zero)
+        {
+            yield return Invariant($"{Section}:DictionaryMaxAge must be positive, not {cache.DictionaryMaxAge:c}.");
+        }
+
+        if (cache.DictionariesKept < 1)
+        {
+            yield return Invariant($"{Section}:DictionariesKept must be at least 1, not {cache.DictionariesKept}.");
+        }
+
+        if (cache.RequestMemoMaxEntries < 0 || cache.RequestMemoMaxBytes < 0)
+        {
+            yield return Invariant($"{Section}:RequestMemoMaxEntries and {Section}:RequestMemoMaxBytes must be 0 (off) or more.");
+        }
+    }
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 }

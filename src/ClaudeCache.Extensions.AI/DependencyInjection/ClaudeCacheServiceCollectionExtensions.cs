@@ -58,7 +58,11 @@ public static class ClaudeCacheServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ClaudeCacheOptions>, StoreProviderValidator>());
         services.AddLogging();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new ClaudeCacheMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton(sp => new ClaudeCacheMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>())
+        {
+            // Read at each scrape, by which time the cache exists (it takes the metrics, so it cannot be passed here).
+            MemoryTier = () => sp.GetService<ResponseCache>()?.Memory,
+        });
 
         // The stores are created before the cache and disposed after it (the container disposes in reverse order of
         // creation), so the cache's last writes and the ledger's last flush still reach them.
@@ -91,7 +95,8 @@ public static class ClaudeCacheServiceCollectionExtensions
                 sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value,
                 sp.GetRequiredService<ICacheStores>(),
                 sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILoggerFactory>());
+                sp.GetRequiredService<ILoggerFactory>(),
+                sp.GetRequiredService<ClaudeCacheMetrics>());
             sp.GetRequiredService<ResponseCache>().DisposeWith(ledger);
             return ledger;
         });
@@ -113,6 +118,7 @@ public static class ClaudeCacheServiceCollectionExtensions
                 sp.GetRequiredService<FlightRunner>(),
                 sp.GetRequiredService<LedgerRecorder>(),
                 sp.GetRequiredService<ICostEstimator>(),
+                options.PromptCaching,
                 memo: new RequestMemo(options.Cache.RequestMemoMaxEntries, options.Cache.RequestMemoMaxBytes),
                 timeProvider: sp.GetRequiredService<TimeProvider>());
         });

@@ -1,6 +1,6 @@
 using ClaudeCache.Caching;
 using ClaudeCache.Costs;
-using ClaudeCache.Proxy.Hosting;
+using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.Proxy.Pipeline;
 using Microsoft.Extensions.Options;
 
@@ -36,7 +36,7 @@ internal static class AdminEndpoints
     }
 
     /// <summary><c>GET /admin/stats</c>: the analytics over a range, optionally filtered by one dimension.</summary>
-    private static async Task StatsAsync(HttpContext context, SavingsLedger ledger, ResponseCache cache, TimeProvider time, IOptions<ProxyOptions> options)
+    private static async Task StatsAsync(HttpContext context, SavingsLedger ledger, ResponseCache cache, TimeProvider time, IOptions<ClaudeCacheOptions> options)
     {
         if (!StatsQuery.TryParse(context.Request.Query, time.GetUtcNow(), out var query, out var error))
         {

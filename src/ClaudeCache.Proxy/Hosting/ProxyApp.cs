@@ -1,15 +1,12 @@
 using System.Net;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Caching;
-using ClaudeCache.Costs;
-using ClaudeCache.Pipeline;
-using ClaudeCache.Policy;
+using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.Proxy.Admin;
 using ClaudeCache.Proxy.Pipeline;
 using ClaudeCache.Telemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace ClaudeCache.Proxy.Hosting;
@@ -62,6 +59,7 @@ public static class ProxyApp
         builder.Logging.AddFilter("Yarp.ReverseProxy.Forwarder.HttpForwarder", LogLevel.Error);
         AddServices(builder.Services, builder.Configuration);
         builder.Services.PostConfigure<ProxyOptions>(options => WorkingDirectory.ResolvePaths(options, workingDirectory));
+        builder.Services.PostConfigure<ClaudeCacheOptions>(options => WorkingDirectory.ResolvePaths(options, workingDirectory));
         configureServices?.Invoke(builder.Services);
 
         var proxy = builder.Configuration.GetSection(ProxyOptions.SectionName).Get<ProxyOptions>() ?? new ProxyOptions();
@@ -100,61 +98,17 @@ public static class ProxyApp
         return app;
     }
 
-    /// <summary>Registers the engine and the proxy pipeline.</summary>
+    /// <summary>
+    /// Registers the engine — composed once, by <c>AddClaudeCache(...).AddRedisStore()</c>, exactly as the library
+    /// composes it (docs/request-path.md) — and the proxy's own parts on top: endpoints, admin, alerts, warming.
+    /// </summary>
     public static void AddServices(IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(ProxyOptions.SectionName);
         services.AddOptions<ProxyOptions>().Bind(section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new ClaudeCacheMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>())
-        {
-            // Read at each scrape, by which time the cache exists (it takes the metrics, so it cannot be passed here).
-            MemoryTier = () => sp.GetService<ResponseCache>()?.Memory,
-        });
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Strategies);
-        services.AddSingleton(sp => new CachePolicyResolver(sp.GetRequiredService<StrategyOptions>()));
-        services.AddSingleton(StoreComposition.Create);
-        services.AddSingleton(sp => new ResponseCache(
-            sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Cache,
-            sp.GetRequiredService<ICacheStores>().SecondTier,
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ClaudeCacheMetrics>(),
-            sp.GetRequiredService<ILogger<ResponseCache>>()));
-        services.AddSingleton<FlightRegistry>();
-        services.AddSingleton(sp => new FlightRunner(
-            sp.GetRequiredService<ResponseCache>(),
-            sp.GetRequiredService<FlightRegistry>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<ProxyOptions>>().Value.UpstreamTimeout,
-            sp.GetRequiredService<ILogger<FlightRunner>>())
-        {
-            Coalescer = sp.GetRequiredService<ICacheStores>().Coalescer,
-        });
+        services.AddClaudeCache(configuration).AddRedisStore();
         services.AddSingleton<UpstreamClient>();
-        services.AddSingleton(sp => new RequestPreparer(sp.GetRequiredService<CachePolicyResolver>(), sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Tenant));
-        services.AddSingleton(sp => sp.GetRequiredService<IOptions<ProxyOptions>>().Value.PromptCaching);
-        services.AddSingleton(sp =>
-        {
-            var cache = sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Cache;
-            return new RequestMemo(cache.RequestMemoMaxEntries, cache.RequestMemoMaxBytes);
-        });
-        services.AddSingleton<CacheEngine>();
-        services.AddSingleton(sp => PriceTable.LoadWithOverride(sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Costs.PricesFile));
-        services.AddSingleton(sp => new CostCalculator(sp.GetRequiredService<PriceTable>()));
-        services.AddSingleton<IValidateOptions<ProxyOptions>, CostsOptionsValidator>();
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<ProxyOptions>>().Value;
-            return new SavingsLedger(sp.GetRequiredService<ICacheStores>().LedgerStore, sp.GetRequiredService<TimeProvider>(), options.Costs.LedgerFlushInterval, sp.GetRequiredService<ILogger<SavingsLedger>>(),
-                options.Costs.ToLedgerLimits(), sp.GetRequiredService<ClaudeCacheMetrics>());
-        });
-        services.AddSingleton(sp => new LedgerRecorder(
-            sp.GetRequiredService<SavingsLedger>(),
-            sp.GetRequiredService<CostCalculator>(),
-            sp.GetRequiredService<ClaudeCacheMetrics>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<ProxyOptions>>().Value.Costs.Enabled));
         services.AddSingleton<AlertMonitor>();
         services.AddHostedService<Warming.ScheduledWarming>();
         services.AddSingleton<AdminTokenFilter>();
@@ -202,7 +156,7 @@ public static class ProxyApp
         // Start evaluating alert rules now, not on the first admin request.
         app.Services.GetRequiredService<AlertMonitor>();
 
-        // On Redis: connect in the background and subscribe the backplane (unsubscribed when the cache is disposed).
-        app.Services.GetRequiredService<ICacheStores>().Start(app.Services.GetRequiredService<ResponseCache>(), app.Lifetime.ApplicationStopping);
+        // On Redis: connect in the background and subscribe the backplane now (the cache starts its stores when it is made).
+        app.Services.GetRequiredService<ResponseCache>();
     }
 }

@@ -1,14 +1,12 @@
-using ClaudeCache.Caching;
-using ClaudeCache.Keys;
-using ClaudeCache.Policy;
-using ClaudeCache.PromptCaching;
 using ClaudeCache.Proxy.Admin;
 
 namespace ClaudeCache.Proxy.Hosting;
 
 /// <summary>
-/// The proxy's configuration: section <c>ClaudeCache</c> of appsettings.json, appsettings.{Environment}.json,
-/// a <c>--config</c> file, <c>CLAUDECACHE__…</c> environment variables and command-line options, in rising order.
+/// The proxy's own settings (listening, the upstream, the admin API, alerts, scheduled warming): section
+/// <c>ClaudeCache</c> of appsettings.json, appsettings.{Environment}.json, a <c>--config</c> file, <c>CLAUDECACHE__…</c>
+/// environment variables and command-line options, in rising order. The engine's settings in the same section (storage,
+/// cache, strategies, costs, prompt caching, upstream timeout) are <c>ClaudeCacheOptions</c>, bound by <c>AddClaudeCache</c>.
 /// </summary>
 public sealed class ProxyOptions
 {
@@ -24,28 +22,11 @@ public sealed class ProxyOptions
     /// <summary>Port to listen on (0 picks a free one).</summary>
     public int Port { get; set; } = 8787;
 
-    /// <summary>
-    /// Longest wait for the upstream's next byte (headers, then every read): beyond it a miss fails with 504.
-    /// </summary>
-    public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromMinutes(10);
-
     /// <summary>Longest wait to connect to the upstream: beyond it a miss fails with 502.</summary>
     public TimeSpan UpstreamConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Largest request body accepted (Anthropic's own limit for Messages is 32 MB).</summary>
     public long MaxRequestBodyBytes { get; set; } = 32L * 1024 * 1024;
-
-    /// <summary>The embedded store.</summary>
-    public StorageOptions Storage { get; set; } = new();
-
-    /// <summary>Memory tier and entry limits.</summary>
-    public ResponseCacheOptions Cache { get; set; } = new();
-
-    /// <summary>How entries are partitioned between callers.</summary>
-    public TenantOptions Tenant { get; set; } = new();
-
-    /// <summary>Prices, the ledger, ROI.</summary>
-    public CostsOptions Costs { get; set; } = new();
 
     /// <summary>
     /// The token that <c>/admin/*</c> and the dashboard's data require (<c>Authorization: Bearer T</c> or
@@ -55,12 +36,6 @@ public sealed class ProxyOptions
 
     /// <summary>Alert rules and the webhook.</summary>
     public AlertOptions Alerts { get; set; } = new();
-
-    /// <summary>Strategies, TTLs and the rules that choose them.</summary>
-    public StrategyOptions Strategies { get; set; } = new();
-
-    /// <summary>Automatic <c>cache_control</c> breakpoints on upstream calls (off by default; docs/prompt-caching.md).</summary>
-    public PromptCachingOptions PromptCaching { get; set; } = new();
 
     /// <summary>Scheduled warming profiles (docs/warming.md).</summary>
     public WarmingOptions Warming { get; set; } = new();

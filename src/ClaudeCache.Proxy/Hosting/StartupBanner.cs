@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Reflection;
+using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.Policy;
+using ClaudeCache.Storage.Redis;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -21,21 +23,23 @@ internal static class StartupBanner
     public static string Started(WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<ProxyOptions>>().Value;
+        var engine = app.Services.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value;
+        var redis = app.Services.GetRequiredService<IOptions<RedisStoreOptions>>().Value;
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        var ttl = options.Strategies;
+        var ttl = engine.Strategies;
         return string.Create(CultureInfo.InvariantCulture,
             $"claudecache {Version} ({app.Environment.EnvironmentName}) listening on {string.Join(", ", addresses)}; " +
-            $"upstream {options.Upstream}; store {Store(options.Storage)}; " +
+            $"upstream {options.Upstream}; store {Store(engine.Storage, redis)}; " +
             $"TTLs aggressive {ttl.AggressiveTtl:c}, standard {ttl.StandardTtl:c}, conservative {ttl.ConservativeTtl:c}, real-time {ttl.RealTimeTtl:c}, default {StrategyNames.ToHeader(ttl.DefaultStrategy)}; " +
             $"admin API {(string.IsNullOrEmpty(options.AdminToken) ? "off (no admin token)" : "on")}");
     }
 
     public static string Stopped() => "claudecache stopped";
 
-    private static string Store(StorageOptions storage) => storage.Provider switch
+    private static string Store(ClaudeCacheStorageOptions storage, RedisStoreOptions redis) => storage.Provider switch
     {
         "sqlite" => "sqlite " + storage.SqlitePath,
-        "redis" => "redis " + RedisEndpoints(storage.Redis.Configuration),
+        "redis" => "redis " + RedisEndpoints(redis.Configuration),
         _ => storage.Provider + " (nothing survives a restart)",
     };
 

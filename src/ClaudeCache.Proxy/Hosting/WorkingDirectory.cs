@@ -1,3 +1,4 @@
+using ClaudeCache.Extensions.AI.DependencyInjection;
 using Microsoft.Extensions.Configuration.Json;
 
 namespace ClaudeCache.Proxy.Hosting;
@@ -38,8 +39,8 @@ internal static class WorkingDirectory
         }
     }
 
-    /// <summary>Makes every file path of <paramref name="options"/> absolute, against <paramref name="directory"/>.</summary>
-    public static void ResolvePaths(ProxyOptions options, string directory)
+    /// <summary>Makes the engine's file paths (database, prices file) absolute, against <paramref name="directory"/>.</summary>
+    public static void ResolvePaths(ClaudeCacheOptions options, string directory)
     {
         if (!string.IsNullOrWhiteSpace(options.Storage.SqlitePath) && options.Storage.SqlitePath != ":memory:")
         {
@@ -50,7 +51,11 @@ internal static class WorkingDirectory
         {
             options.Costs.PricesFile = Path.GetFullPath(options.Costs.PricesFile, directory);
         }
+    }
 
+    /// <summary>Makes the warming profiles' file paths absolute, against <paramref name="directory"/>.</summary>
+    public static void ResolvePaths(ProxyOptions options, string directory)
+    {
         foreach (var profile in options.Warming.Profiles)
         {
             if (!string.IsNullOrWhiteSpace(profile.File))

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.Proxy.Hosting;
 using ClaudeCache.Telemetry;
 using Microsoft.Extensions.Options;
@@ -11,7 +12,7 @@ namespace ClaudeCache.Proxy.Pipeline;
 /// Every other <c>/v1/...</c> request (models, batches, files) goes to the upstream untouched, through YARP's
 /// forwarder: streaming bodies, hop-by-hop rules and error mapping are its job, not ours.
 /// </summary>
-internal sealed class PassThroughEndpoint(IHttpForwarder forwarder, IOptions<ProxyOptions> options, ILogger<PassThroughEndpoint> logger, TimeProvider timeProvider) : IDisposable
+internal sealed class PassThroughEndpoint(IHttpForwarder forwarder, IOptions<ProxyOptions> options, IOptions<ClaudeCacheOptions> engine, ILogger<PassThroughEndpoint> logger, TimeProvider timeProvider) : IDisposable
 {
     private readonly UpstreamFailureLog _upstreamFailures = new(logger, timeProvider);
     private readonly string _upstream = options.Value.Upstream.TrimEnd('/') + "/";
@@ -26,7 +27,7 @@ internal sealed class PassThroughEndpoint(IHttpForwarder forwarder, IOptions<Pro
         ConnectTimeout = options.Value.UpstreamConnectTimeout,
     });
 
-    private readonly ForwarderRequestConfig _config = new() { ActivityTimeout = options.Value.UpstreamTimeout };
+    private readonly ForwarderRequestConfig _config = new() { ActivityTimeout = engine.Value.UpstreamTimeout };
 
     public void Dispose() => _invoker.Dispose();
 

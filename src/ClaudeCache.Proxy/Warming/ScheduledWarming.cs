@@ -1,3 +1,4 @@
+using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.Proxy.Hosting;
 using ClaudeCache.Warming;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -16,6 +17,7 @@ namespace ClaudeCache.Proxy.Warming;
 internal sealed partial class ScheduledWarming : IHostedService, IAsyncDisposable
 {
     private readonly ProxyOptions _options;
+    private readonly TimeSpan _upstreamTimeout;
     private readonly TimeProvider _time;
     private readonly IServer _server;
     private readonly IHostApplicationLifetime _lifetime;
@@ -27,9 +29,10 @@ internal sealed partial class ScheduledWarming : IHostedService, IAsyncDisposabl
     private CancellationTokenRegistration _started;
     private HttpClient? _client;
 
-    public ScheduledWarming(IOptions<ProxyOptions> options, TimeProvider time, IServer server, IHostApplicationLifetime lifetime, ILogger<ScheduledWarming> logger)
+    public ScheduledWarming(IOptions<ProxyOptions> options, IOptions<ClaudeCacheOptions> engine, TimeProvider time, IServer server, IHostApplicationLifetime lifetime, ILogger<ScheduledWarming> logger)
     {
         _options = options.Value;
+        _upstreamTimeout = engine.Value.UpstreamTimeout;
         _time = time;
         _server = server;
         _lifetime = lifetime;
@@ -105,7 +108,7 @@ internal sealed partial class ScheduledWarming : IHostedService, IAsyncDisposabl
 
         var baseAddress = Loopback(address);
         // Longer than the proxy's own upstream timeout: the proxy answers 504 first, and that is the error to report.
-        _client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = _options.UpstreamTimeout + TimeSpan.FromMinutes(1) };
+        _client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = _upstreamTimeout + TimeSpan.FromMinutes(1) };
         var warming = _options.Warming;
         for (var i = 0; i < warming.Profiles.Count; i++)
         {
