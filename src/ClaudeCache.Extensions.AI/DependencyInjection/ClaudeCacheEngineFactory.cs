@@ -1,11 +1,11 @@
 using ClaudeCache.Caching;
 using ClaudeCache.Costs;
-using ClaudeCache.Pipeline;
-using ClaudeCache.Policy;
 using ClaudeCache.Storage.Sqlite;
 using ClaudeCache.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace ClaudeCache.Extensions.AI.DependencyInjection;
 
@@ -158,28 +158,28 @@ public static class ClaudeCacheEngineFactory
         }
     }
 
+    /// <summary>
+    /// The one composition, <c>AddClaudeCache</c>'s, in a container of its own: the engine an application without
+    /// dependency injection gets is the one the proxy and DI users get. The caller owns the engine's cache, which
+    /// flushes the ledger and closes the stores when disposed (the container itself holds nothing else to dispose).
+    /// </summary>
     private static CacheEngine Compose(ClaudeCacheOptions options, ICacheStores stores, TimeProvider time, ILoggerFactory logs, ClaudeCacheMetrics? metrics)
     {
-        var meters = metrics ?? new ClaudeCacheMetrics(null);
-        var cache = CreateCache(options, stores, time, logs, meters);
-        var flights = new FlightRegistry();
-        var runner = new FlightRunner(cache, flights, time, options.UpstreamTimeout, logs.CreateLogger<FlightRunner>()) { Coalescer = stores.Coalescer };
-        var preparer = new RequestPreparer(new CachePolicyResolver(options.Strategies), options.Tenant);
-        var costs = CreateCostCalculator(options);
+        var services = new ServiceCollection();
+        services.AddSingleton(time);
+        services.AddSingleton(logs);
+        services.AddSingleton(stores);
+        if (metrics is not null)
+        {
+            services.AddSingleton(metrics);
+        }
 
-        // The proxy's ledger, over the cache's own store; flushed when the cache is disposed, and before the stores
-        // close (the ledger writes through them).
-        var ledger = CreateLedger(options, stores, time, logs, meters);
-        cache.DisposeWith(ledger);
-        cache.DisposeWith(stores);
-
-        // Results of GetOrCallAsync carry their cost (a miss) or saving (a hit) at the same prices.
-        return new CacheEngine(
-            preparer, cache, flights, runner,
-            new LedgerRecorder(ledger, costs, meters, time, options.Costs.Enabled),
-            new PriceTableCostEstimator(costs, time),
-            options.PromptCaching,
-            memo: new RequestMemo(options.Cache.RequestMemoMaxEntries, options.Cache.RequestMemoMaxBytes),
-            timeProvider: time);
+        // The options as given (already validated above), not bound from configuration.
+        services.AddSingleton(Options.Create(options));
+        services.AddClaudeCache();
+        var provider = services.BuildServiceProvider();
+        var engine = provider.GetRequiredService<CacheEngine>();
+        engine.Cache.DisposeWith(stores);
+        return engine;
     }
 }
