@@ -13,9 +13,16 @@ internal sealed class PooledConnection : IDisposable
     private SqliteCommand? _remove;
     private SqliteCommand? _touch;
 
-    internal PooledConnection(SqliteConnection connection) => Connection = connection;
+    internal PooledConnection(SqliteConnection connection, int generation)
+    {
+        Connection = connection;
+        Generation = generation;
+    }
 
     internal SqliteConnection Connection { get; }
+
+    /// <summary>The pool generation it was opened in; a connection of an older one is closed when returned.</summary>
+    internal int Generation { get; }
 
     internal SqliteCommand GetCommand => _get ??= Prepare(SqliteSchema.Get, "$key");
 
@@ -25,8 +32,19 @@ internal sealed class PooledConnection : IDisposable
 
     internal SqliteCommand TouchCommand => _touch ??= Prepare(SqliteSchema.Touch, "$key", "$now");
 
-    public void Dispose()
+    public void Dispose() => Close(skipCheckpoint: false);
+
+    /// <summary>
+    /// Closes the connection. <paramref name="skipCheckpoint"/> stops SQLite from checkpointing on close, which
+    /// writes the WAL index: required once the <c>-shm</c> file has faulted (see <see cref="SqliteFileGuard"/>).
+    /// </summary>
+    internal void Close(bool skipCheckpoint)
     {
+        if (skipCheckpoint && Connection.State == System.Data.ConnectionState.Open)
+        {
+            SqliteNative.SkipCheckpointOnClose(Connection);
+        }
+
         _get?.Dispose();
         _upsert?.Dispose();
         _remove?.Dispose();
