@@ -32,19 +32,8 @@ internal sealed class PooledConnection : IDisposable
 
     internal SqliteCommand TouchCommand => _touch ??= Prepare(SqliteSchema.Touch, "$key", "$now");
 
-    public void Dispose() => Close(skipCheckpoint: false);
-
-    /// <summary>
-    /// Closes the connection. <paramref name="skipCheckpoint"/> stops SQLite from checkpointing on close, which
-    /// writes the WAL index: required once the <c>-shm</c> file has faulted (see <see cref="SqliteFileGuard"/>).
-    /// </summary>
-    internal void Close(bool skipCheckpoint)
+    public void Dispose()
     {
-        if (skipCheckpoint && Connection.State == System.Data.ConnectionState.Open)
-        {
-            SqliteNative.SkipCheckpointOnClose(Connection);
-        }
-
         _get?.Dispose();
         _upsert?.Dispose();
         _remove?.Dispose();

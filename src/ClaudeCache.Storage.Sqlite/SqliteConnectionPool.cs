@@ -14,6 +14,8 @@ internal sealed class SqliteConnectionPool : IDisposable
     private readonly string _connectionString;
     private readonly TimeSpan _busyTimeout;
     private readonly int _maxIdle;
+    private static readonly ConcurrentBag<PooledConnection> Abandoned = [];
+
     private readonly Func<bool> _skipCheckpointOnClose;
     private readonly ConcurrentQueue<PooledConnection> _idle = new();
     private int _idleCount;
@@ -142,9 +144,21 @@ internal sealed class SqliteConnectionPool : IDisposable
 
     private void Close(PooledConnection connection)
     {
+        if (_skipCheckpointOnClose())
+        {
+            // The WAL index has faulted. A close without checkpoint does not touch it, but once the last of this
+            // process's connections closes, a connection of another pool on the file (the ledger's) may take the
+            // exclusive lock and checkpoint on its own close, touching the faulted mapping. So the connection stays
+            // open, referenced for the life of the process (collected, its handle would close it), holding its shared
+            // lock; the operating system releases it at exit.
+            SqliteNative.SkipCheckpointOnClose(connection.Connection);
+            Abandoned.Add(connection);
+            return;
+        }
+
         try
         {
-            connection.Close(_skipCheckpointOnClose());
+            connection.Dispose();
         }
         finally
         {

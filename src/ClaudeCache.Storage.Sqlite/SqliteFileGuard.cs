@@ -43,4 +43,36 @@ internal sealed class SqliteFileGuard
 
         return mapped && file.Length < WalIndexRegion ? StoreFault.WalIndexTruncated : StoreFault.None;
     }
+
+    /// <summary>
+    /// Whether another process holds the WAL index open: SQLite keeps a shared lock on its byte 128 (the "DMS"
+    /// lock) for as long as it uses the file, and a process that can lock it exclusively is the only user, which is
+    /// how SQLite itself decides. Call only when this process has no connection left on the file: closing the
+    /// descriptor opened here drops every lock this process holds on it.
+    /// </summary>
+    internal bool WalIndexInUseElsewhere()
+    {
+        if (OperatingSystem.IsMacOS())
+        {
+            return true; // no byte-range locks through .NET there: leave the files alone
+        }
+
+        try
+        {
+            using var file = new FileStream(WalIndexPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            file.Lock(DmsLockOffset, 1);
+            file.Unlock(DmsLockOffset, 1);
+            return false;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return true; // locked by another process, or not ours to touch
+        }
+    }
+
+    private const long DmsLockOffset = 128; // UNIX_SHM_DMS in SQLite's os_unix.c
 }

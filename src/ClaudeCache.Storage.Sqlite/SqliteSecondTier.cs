@@ -497,7 +497,9 @@ public sealed class SqliteSecondTier : ISecondTier, ITierStatistics, IDictionary
             _initialized = false;
             _pool.Recycle();
             SqliteConnection.ClearAllPools();
-            if (!File.Exists(_options.Path))
+            // SQLite does not checkpoint or delete the WAL of a moved file when closing, and a new file at the path
+            // would replay it as its own: remove it, unless another process is already using the new file.
+            if (!_guard.WalIndexInUseElsewhere())
             {
                 TryDelete(_options.Path + "-wal");
                 TryDelete(_guard.WalIndexPath);
