@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using ClaudeCache.Proxy.Tests.Infrastructure;
+using ClaudeCache.Telemetry;
 using ClaudeCache.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Data.Sqlite;
 
 namespace ClaudeCache.Proxy.Tests;
@@ -71,6 +73,25 @@ public sealed class StoreFaultTests
         Assert.False(proxy.HasExited, $"The proxy died (exit {proxy.ExitCode}): {proxy.Output}");
         Assert.Equal(1, Count(proxy.Output, "SqliteSecondTier[2105]"));
         Assert.Equal(0, await proxy.StopAsync()); // closing the connections must not touch the mapping either
+    }
+
+    [Fact]
+    public async Task DatabaseDeletedUnderTheProxy_IsCountedAsAStoreErrorAndLaterAnswersAreStoredInANewFile()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        var metrics = proxy.Services.GetRequiredService<ClaudeCacheMetrics>();
+        Assert.Equal(HttpStatusCode.OK, (await Requests.SendAsync(proxy.Client, Requests.Body("before the delete"))).Response.StatusCode);
+        await proxy.SettleAsync();
+        File.Delete(proxy.DatabasePath);
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await Requests.SendAsync(proxy.Client, Requests.Body($"after the delete {i}"))).Response.StatusCode);
+        }
+
+        await proxy.SettleAsync();
+        Assert.Equal(1, metrics.StoreErrors); // the one operation that found the file gone
+        await StoredAsync(proxy.DatabasePath, 5); // no answer after the delete was lost
     }
 
     /// <summary>
