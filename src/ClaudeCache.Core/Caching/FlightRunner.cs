@@ -28,7 +28,10 @@ public sealed partial class FlightRunner(
     /// </summary>
     public IDistributedCoalescer? Coalescer { get; set; }
 
-    /// <summary>How long a lease lasts: the longest a dead holder can keep others waiting.</summary>
+    /// <summary>
+    /// How long a lease lasts: the longest a dead holder can keep others waiting. A live holder renews it every third
+    /// of it for as long as its call runs, so an answer may take longer than one lease.
+    /// </summary>
     public TimeSpan DistributedLease { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -160,8 +163,10 @@ public sealed partial class FlightRunner(
             lease = await coalescer.TryAcquireAsync(hex, DistributedLease, CancellationToken.None).ConfigureAwait(false);
             if (lease is null)
             {
-                // Another instance is calling: wait for its answer in the shared tier (at most one lease).
-                await coalescer.WaitForReleaseOrValueAsync(hex, DistributedLease, CancellationToken.None).ConfigureAwait(false);
+                // Another instance is calling: wait for its answer in the shared tier. The holder renews its lease while
+                // it receives, so wait as long as its call may run; a holder that dies stops renewing, and its lease
+                // runs out within one lease, which ends the wait.
+                await coalescer.WaitForReleaseOrValueAsync(hex, upstreamTimeout + DistributedLease, CancellationToken.None).ConfigureAwait(false);
                 if (await cache.GetAsync(intent.Key, CancellationToken.None).ConfigureAwait(false) is { } stored)
                 {
                     return ReplayStored(flight, stored);
