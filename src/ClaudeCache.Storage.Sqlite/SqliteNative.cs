@@ -20,7 +20,27 @@ internal static partial class SqliteNative
     /// immutable file (EPERM, root included) and a read-only mount (EROFS). Always true on Windows, which has no
     /// <c>-shm</c> mapping to fault on.
     /// </summary>
-    internal static bool CanWrite(string path) => OperatingSystem.IsWindows() || Access(path, WriteOk) == 0;
+    internal static bool CanWrite(string path)
+    {
+        if (OperatingSystem.IsWindows() || !s_accessAvailable)
+        {
+            return true;
+        }
+
+        try
+        {
+            return Access(path, WriteOk) == 0;
+        }
+        catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // No C library under that name here: the check is off, as before it existed.
+            s_accessAvailable = false;
+            return true;
+        }
+    }
+
+    private static volatile bool s_accessAvailable = true;
+    private static volatile bool s_fileControlAvailable = true;
 
     /// <summary>
     /// Whether SQLite sees the file of <paramref name="connection"/> as deleted or replaced (another inode at its
@@ -28,8 +48,22 @@ internal static partial class SqliteNative
     /// </summary>
     internal static bool HasMoved(SqliteConnection connection)
     {
-        var moved = 0;
-        return FileControl(connection.Handle!.DangerousGetHandle(), "main", FileControlHasMoved, ref moved) == 0 && moved != 0;
+        if (!s_fileControlAvailable)
+        {
+            return false;
+        }
+
+        try
+        {
+            var moved = 0;
+            return FileControl(connection.Handle!.DangerousGetHandle(), "main", FileControlHasMoved, ref moved) == 0 && moved != 0;
+        }
+        catch (Exception exception) when (exception is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // SQLitePCLRaw runs on another native SQLite than its bundled e_sqlite3: the check is off.
+            s_fileControlAvailable = false;
+            return false;
+        }
     }
 
     /// <summary>
