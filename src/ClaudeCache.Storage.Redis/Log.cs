@@ -33,4 +33,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2230, Level = LogLevel.Warning, Message = "Releasing a Redis lock failed; it expires with its lease")]
     public static partial void LockReleaseFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2231, Level = LogLevel.Warning, Message = "Renewing a Redis lock's lease failed; retrying at the next third of the lease")]
+    public static partial void LockRenewalFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2232, Level = LogLevel.Warning, Message = "A Redis lock's lease expired before it was renewed and another instance holds it now; that instance may call upstream for the same request")]
+    public static partial void LockLost(ILogger logger);
 }

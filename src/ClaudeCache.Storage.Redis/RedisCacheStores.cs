@@ -37,7 +37,7 @@ public sealed class RedisCacheStores : ICacheStores
         Connection = new RedisConnection(options, _loggers.CreateLogger<RedisConnection>());
         _tier = new RedisSecondTier(Connection, timeProvider, _loggers.CreateLogger<RedisSecondTier>());
         LedgerStore = new RedisLedgerStore(Connection);
-        Coalescer = options.Lock ? new RedisLock(Connection, _loggers.CreateLogger<RedisLock>()) : null;
+        Coalescer = options.Lock ? new RedisLock(Connection, _loggers.CreateLogger<RedisLock>(), timeProvider) : null;
     }
 
     /// <summary>The one connection every component shares.</summary>

@@ -19,4 +19,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2104, Level = LogLevel.Warning, Message = "Writing {Count} access times failed; eviction order may be less accurate")]
     public static partial void AccessFlushFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 2105, Level = LogLevel.Error, Message = "The cache store is off: fault {Fault} on {Path}. SQLite maps this file into memory, and touching it now would crash the process; requests are served without the store until it recovers")]
+    public static partial void WalIndexFaulted(ILogger logger, StoreFault fault, string path);
+
+    [LoggerMessage(EventId = 2106, Level = LogLevel.Information, Message = "The cache store is back: fault {Fault} on {Path} has cleared")]
+    public static partial void FileFaultEnded(ILogger logger, StoreFault fault, string path);
+
+    [LoggerMessage(EventId = 2107, Level = LogLevel.Warning, Message = "The cache database {Path} was deleted or replaced while open; its connections are closed and the file is created again")]
+    public static partial void DatabaseMoved(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 2108, Level = LogLevel.Warning, Message = "Could not delete {Path}, left by a deleted cache database")]
+    public static partial void StaleFileNotDeleted(ILogger logger, string path, Exception exception);
 }

@@ -13,9 +13,16 @@ internal sealed class PooledConnection : IDisposable
     private SqliteCommand? _remove;
     private SqliteCommand? _touch;
 
-    internal PooledConnection(SqliteConnection connection) => Connection = connection;
+    internal PooledConnection(SqliteConnection connection, int generation)
+    {
+        Connection = connection;
+        Generation = generation;
+    }
 
     internal SqliteConnection Connection { get; }
+
+    /// <summary>The pool generation it was opened in; a connection of an older one is closed when returned.</summary>
+    internal int Generation { get; }
 
     internal SqliteCommand GetCommand => _get ??= Prepare(SqliteSchema.Get, "$key");
 

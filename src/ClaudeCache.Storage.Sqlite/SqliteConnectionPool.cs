@@ -14,13 +14,24 @@ internal sealed class SqliteConnectionPool : IDisposable
     private readonly string _connectionString;
     private readonly TimeSpan _busyTimeout;
     private readonly int _maxIdle;
+    private static readonly ConcurrentBag<PooledConnection> Abandoned = [];
+
+    private readonly Func<bool> _skipCheckpointOnClose;
     private readonly ConcurrentQueue<PooledConnection> _idle = new();
     private int _idleCount;
+    private int _openCount;
+    private int _generation;
     private volatile bool _disposed;
 
-    internal SqliteConnectionPool(string path, TimeSpan busyTimeout)
+    /// <param name="path">The database file.</param>
+    /// <param name="busyTimeout">How long a statement waits for another connection's lock.</param>
+    /// <param name="skipCheckpointOnClose">
+    /// Asked before each close: true when closing must not checkpoint (the WAL index has faulted).
+    /// </param>
+    internal SqliteConnectionPool(string path, TimeSpan busyTimeout, Func<bool> skipCheckpointOnClose)
     {
         _busyTimeout = busyTimeout;
+        _skipCheckpointOnClose = skipCheckpointOnClose;
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -37,6 +48,12 @@ internal sealed class SqliteConnectionPool : IDisposable
         _maxIdle = Math.Max(4, Environment.ProcessorCount * 2);
     }
 
+    /// <summary>Connections open now, idle or rented: while there are any, this process may hold the WAL index mapped.</summary>
+    internal int OpenCount => Volatile.Read(ref _openCount);
+
+    /// <summary>Bumped by <see cref="Recycle"/>; connections of an older generation are closed when returned.</summary>
+    internal int Generation => Volatile.Read(ref _generation);
+
     /// <summary>Takes an idle connection or opens a new one. Throws when the file cannot be opened.</summary>
     internal PooledConnection Rent()
     {
@@ -50,9 +67,20 @@ internal sealed class SqliteConnectionPool : IDisposable
         var connection = new SqliteConnection(_connectionString);
         try
         {
+            var generation = Generation;
             connection.Open();
-            SqliteSchema.ConfigureConnection(connection, _busyTimeout);
-            return new PooledConnection(connection);
+            Interlocked.Increment(ref _openCount);
+            try
+            {
+                SqliteSchema.ConfigureConnection(connection, _busyTimeout);
+            }
+            catch
+            {
+                Interlocked.Decrement(ref _openCount);
+                throw;
+            }
+
+            return new PooledConnection(connection, generation);
         }
         catch
         {
@@ -67,16 +95,16 @@ internal sealed class SqliteConnectionPool : IDisposable
     /// </summary>
     internal void Return(PooledConnection connection, bool healthy = true)
     {
-        if (!healthy || _disposed)
+        if (!healthy || _disposed || connection.Generation != Generation)
         {
-            connection.Dispose();
+            Close(connection);
             return;
         }
 
         if (Interlocked.Increment(ref _idleCount) > _maxIdle)
         {
             Interlocked.Decrement(ref _idleCount);
-            connection.Dispose();
+            Close(connection);
             return;
         }
 
@@ -87,6 +115,16 @@ internal sealed class SqliteConnectionPool : IDisposable
         {
             Drain();
         }
+    }
+
+    /// <summary>
+    /// Closes every idle connection and makes the rented ones close when returned: for a database file that was
+    /// deleted or replaced, whose open connections still point at the old one.
+    /// </summary>
+    internal void Recycle()
+    {
+        Interlocked.Increment(ref _generation);
+        Drain();
     }
 
     public void Dispose()
@@ -100,7 +138,31 @@ internal sealed class SqliteConnectionPool : IDisposable
         while (_idle.TryDequeue(out var pooled))
         {
             Interlocked.Decrement(ref _idleCount);
-            pooled.Dispose();
+            Close(pooled);
+        }
+    }
+
+    private void Close(PooledConnection connection)
+    {
+        if (_skipCheckpointOnClose())
+        {
+            // The WAL index has faulted. A close without checkpoint does not touch it, but once the last of this
+            // process's connections closes, a connection of another pool on the file (the ledger's) may take the
+            // exclusive lock and checkpoint on its own close, touching the faulted mapping. So the connection stays
+            // open, referenced for the life of the process (collected, its handle would close it), holding its shared
+            // lock; the operating system releases it at exit.
+            SqliteNative.SkipCheckpointOnClose(connection.Connection);
+            Abandoned.Add(connection);
+            return;
+        }
+
+        try
+        {
+            connection.Dispose();
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _openCount);
         }
     }
 }

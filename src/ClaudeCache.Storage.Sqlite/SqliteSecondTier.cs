@@ -30,6 +30,16 @@ namespace ClaudeCache.Storage.Sqlite;
 /// dies loses at most those notes, which only makes eviction slightly less exact.
 /// </para>
 /// <para>
+/// <b>File faults.</b> Before each operation the store checks the files (see <see cref="SqliteFileGuard"/>): a
+/// <c>-shm</c> that cannot be written or was truncated would make SQLite's next access of its memory-mapped WAL
+/// index raise SIGBUS and kill the process, so the operation fails with an <see cref="IOException"/> instead,
+/// without touching SQLite, until the file is writable again (truncation lasts until restart: this process's
+/// mapping cannot be repaired). A database file deleted or replaced while open would silently take every later
+/// write with it; the operation that notices fails, the store closes its connections and re-creates the file on the
+/// next one. Each fault is logged once when it starts and once when it ends; each failed operation is counted by
+/// the response cache as a store error.
+/// </para>
+/// <para>
 /// <b>Writes</b> are serialised in-process by one lock, so concurrent writers queue in memory instead of in
 /// SQLite's busy handler, which sleeps in steps of up to 100 ms. Writers in other processes still wait up to
 /// <see cref="SqliteStoreOptions.BusyTimeout"/>.
@@ -51,6 +61,8 @@ public sealed class SqliteSecondTier : ISecondTier, ITierStatistics, IDictionary
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly SqliteConnectionPool _pool;
+    private readonly SqliteFileGuard _guard;
+    private readonly Lock _recovery = new();
     private readonly AccessTracker _access = new();
     private readonly SemaphoreSlim _initLock = new(1, 1);
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -63,6 +75,7 @@ public sealed class SqliteSecondTier : ISecondTier, ITierStatistics, IDictionary
     private long _approximateTotalBytes;
     private int _cleanupScheduled;
     private int _flushScheduled;
+    private int _walIndexFault;
     private Task _backgroundCleanup = Task.CompletedTask;
     private Task _backgroundFlush = Task.CompletedTask;
 
@@ -77,7 +90,8 @@ public sealed class SqliteSecondTier : ISecondTier, ITierStatistics, IDictionary
         _options = options;
         _timeProvider = timeProvider;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _pool = new SqliteConnectionPool(options.Path, options.BusyTimeout);
+        _guard = new SqliteFileGuard(options.Path);
+        _pool = new SqliteConnectionPool(options.Path, options.BusyTimeout, () => InspectWalIndex() != StoreFault.None);
         _writeTriggerBytes = options.MaxBytes + (options.MaxBytes / 10);
         if (options.CleanupInterval != Timeout.InfiniteTimeSpan)
         {
@@ -102,7 +116,7 @@ public sealed class SqliteSecondTier : ISecondTier, ITierStatistics, IDictionary
         await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
 
         var now = Now();
-        var connection = _pool.Rent();
+        var connection = Rent();
         byte[]? payload;
         long lastAccess;
         try
@@ -268,7 +282,7 @@ public sealed class SqliteSecondTier : ISecondTier, ITierStatistics, IDictionary
                 return 0;
             });
         }
-        catch (SqliteException exception)
+        catch (Exception exception) when (exception is SqliteException or IOException)
         {
             Log.AccessFlushFailed(_logger, count, exception);
         }
@@ -354,7 +368,7 @@ public sealed class SqliteSecondTier : ISecondTier, ITierStatistics, IDictionary
 
     private T Use<T>(Func<PooledConnection, T> work)
     {
-        var connection = _pool.Rent();
+        var connection = Rent();
         T result;
         try
         {
@@ -400,4 +414,110 @@ public sealed class SqliteSecondTier : ISecondTier, ITierStatistics, IDictionary
     }
 
     private long Now() => _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>The current fault of the files, without acting on it; the ledger store on the same file asks too.</summary>
+    internal StoreFault InspectWalIndex() => _guard.InspectWalIndex(mapped: _pool.OpenCount > 0);
+
+    /// <summary>
+    /// A connection that is safe to use: the WAL index is checked first (a fault there must not reach SQLite), then
+    /// the connection's file (deleted or replaced).
+    /// </summary>
+    private PooledConnection Rent()
+    {
+        ThrowIfWalIndexFaulted();
+        while (true)
+        {
+            var connection = _pool.Rent();
+            bool moved;
+            try
+            {
+                moved = SqliteNative.HasMoved(connection.Connection);
+            }
+            catch
+            {
+                _pool.Return(connection, healthy: false);
+                throw;
+            }
+
+            if (!moved)
+            {
+                return connection;
+            }
+
+            _pool.Return(connection, healthy: false);
+            if (connection.Generation == _pool.Generation)
+            {
+                RecoverFromMovedDatabase(connection.Generation);
+            }
+
+            // Otherwise an idle connection of before a recovery: the next one is on the new file.
+        }
+    }
+
+    /// <summary>Throws while the WAL index has faulted; logs when a fault starts and when it ends.</summary>
+    private void ThrowIfWalIndexFaulted()
+    {
+        var fault = InspectWalIndex();
+        var previous = (StoreFault)Interlocked.Exchange(ref _walIndexFault, (int)fault);
+        if (fault == StoreFault.None)
+        {
+            if (previous != StoreFault.None)
+            {
+                Log.FileFaultEnded(_logger, previous, _guard.WalIndexPath);
+            }
+
+            return;
+        }
+
+        if (previous != fault)
+        {
+            Log.WalIndexFaulted(_logger, fault, _guard.WalIndexPath);
+        }
+
+        throw new IOException(fault == StoreFault.WalIndexTruncated
+            ? $"The WAL index '{_guard.WalIndexPath}' was truncated under this process's mapping; the cache store is off until restart."
+            : $"The WAL index '{_guard.WalIndexPath}' cannot be written; the cache store is off until it can.");
+    }
+
+    /// <summary>
+    /// The database file was deleted or replaced: closes every connection on the old file (the ledger's pooled ones
+    /// too), removes the old file's WAL and index when nothing replaced it, so that the new file does not replay
+    /// them, and throws so that the operation is counted as failed. The next operation creates the file again.
+    /// </summary>
+    private void RecoverFromMovedDatabase(int generation)
+    {
+        lock (_recovery)
+        {
+            if (generation != _pool.Generation)
+            {
+                return; // another thread recovered already
+            }
+
+            Log.DatabaseMoved(_logger, _options.Path);
+            _initialized = false;
+            _pool.Recycle();
+            SqliteConnection.ClearAllPools();
+            // SQLite does not checkpoint or delete the WAL of a moved file when closing, and a new file at the path
+            // would replay it as its own: remove it, unless another process is already using the new file.
+            if (!_guard.WalIndexInUseElsewhere())
+            {
+                TryDelete(_options.Path + "-wal");
+                TryDelete(_guard.WalIndexPath);
+            }
+        }
+
+        throw new IOException($"The cache database '{_options.Path}' was deleted or replaced while open; it is created again on the next operation.");
+    }
+
+    private void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            Log.StaleFileNotDeleted(_logger, path, exception);
+        }
+    }
 }

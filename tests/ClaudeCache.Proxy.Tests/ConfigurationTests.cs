@@ -11,6 +11,9 @@ public sealed class ConfigurationTests
     [InlineData("ClaudeCache:Storage:Provider", "floppy", "ClaudeCache:Storage:Provider")]
     [InlineData("ClaudeCache:Strategies:StandardTtl", "-01:00:00", "StandardTtl")]
     [InlineData("ClaudeCache:Port", "abc", "abc")]
+    [InlineData("ClaudeCache:UpstreamTimeouts:StreamIdle", "00:00:00", "ClaudeCache:UpstreamTimeouts:StreamIdle")]
+    [InlineData("ClaudeCache:Cache:RequestMemoMaxBytes", "-1", "ClaudeCache:Cache:RequestMemoMaxBytes")]
+    [InlineData("ClaudeCache:Costs:MonthlyInfrastructureCostUsd", "-5", "ClaudeCache:Costs:MonthlyInfrastructureCostUsd")]
     public async Task BadConfiguration_StopsWithAClearMessage_AndExitCode2(string key, string value, string mentioned)
     {
         var overrides = new Dictionary<string, string?> { [key] = value, ["ClaudeCache:Storage:SqlitePath"] = Infrastructure.TempFiles.NewDatabasePath() };

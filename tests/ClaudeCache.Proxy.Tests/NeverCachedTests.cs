@@ -121,7 +121,19 @@ public sealed class NeverCachedTests
         await using var proxy = await ProxyHost.StartAsync(settings: new Dictionary<string, string?> { ["ClaudeCache:UpstreamTimeout"] = "00:00:00.300" });
         proxy.Upstream.Responder = _ => FakeReply.TextReply("late") with { Latency = TimeSpan.FromSeconds(5) };
 
-        var (response, body) = await Requests.SendAsync(proxy.Client, Requests.Body("Hurry"));
+        // The timeout runs on the proxy's clock (a test clock here): once the upstream has the request, move it on.
+        var call = Requests.SendAsync(proxy.Client, Requests.Body("Hurry"));
+        using (var received = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken))
+        {
+            received.CancelAfter(TimeSpan.FromSeconds(10));
+            while (proxy.Upstream.MessagesCalls == 0)
+            {
+                await Task.Delay(10, received.Token);
+            }
+        }
+
+        proxy.Clock.Advance(TimeSpan.FromMilliseconds(301));
+        var (response, body) = await call;
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
         Assert.Equal("true", response.Header("x-should-retry"));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ClaudeCache.Storage.Redis;
+using Microsoft.Extensions.Time.Testing;
 
 namespace ClaudeCache.Tests.Storage.Redis;
 
@@ -9,6 +10,9 @@ public sealed class RedisLockTests(RedisServerFixture fixture) : IAsyncLifetime
     private RedisConnection _second = null!;
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    /// <summary>A holder whose process stopped: its clock never ticks, so it never renews its lease.</summary>
+    private RedisLock DeadHolder => new(_first, timeProvider: new FakeTimeProvider());
 
     public async ValueTask InitializeAsync()
     {
@@ -55,7 +59,7 @@ public sealed class RedisLockTests(RedisServerFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task Release_AfterTheLeaseExpiredAndAnotherInstanceTookIt_LeavesTheirLock()
     {
-        var a = new RedisLock(_first);
+        var a = DeadHolder;
         var b = new RedisLock(_second);
         var key = TestRedis.NewKey();
         var stale = await a.TryAcquireAsync(key, TimeSpan.FromMilliseconds(100), Token);
@@ -76,17 +80,38 @@ public sealed class RedisLockTests(RedisServerFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Wait_HolderThatNeverReleases_BlocksNoLongerThanItsLease()
+    public async Task Wait_HolderThatDiedWithoutReleasing_BlocksNoLongerThanItsLease()
     {
         var key = TestRedis.NewKey();
         var lease = TimeSpan.FromMilliseconds(400);
-        Assert.NotNull(await new RedisLock(_first).TryAcquireAsync(key, lease, Token));
+        Assert.NotNull(await DeadHolder.TryAcquireAsync(key, lease, Token));
         var stopwatch = Stopwatch.StartNew();
 
         var hasValue = await new RedisLock(_second).WaitForReleaseOrValueAsync(key, TimeSpan.FromSeconds(5), Token);
 
         Assert.False(hasValue);
         Assert.InRange(stopwatch.Elapsed, TimeSpan.FromMilliseconds(300), lease + TimeSpan.FromMilliseconds(400));
+    }
+
+    [Fact]
+    public async Task HeldLock_IsRenewedPastItsLease_UntilDisposed()
+    {
+        var key = TestRedis.NewKey();
+        var lease = TimeSpan.FromMilliseconds(300);
+        var held = await new RedisLock(_first).TryAcquireAsync(key, lease, Token);
+        Assert.NotNull(held);
+        var stopwatch = Stopwatch.StartNew();
+
+        // Four leases long: without renewal the key expires after the first and another instance takes it.
+        var waiting = new RedisLock(_second).WaitForReleaseOrValueAsync(key, lease * 4, Token);
+        Assert.False(await waiting);
+        Assert.True(stopwatch.Elapsed >= lease * 4, $"the wait ended after {stopwatch.Elapsed}: the lease ran out");
+        Assert.Null(await new RedisLock(_second).TryAcquireAsync(key, lease, Token));
+        Assert.True(((RedisLockHandle)held).Renewals >= 3);
+
+        await held.DisposeAsync();
+
+        Assert.NotNull(await new RedisLock(_second).TryAcquireAsync(key, lease, Token));
     }
 
     [Fact]

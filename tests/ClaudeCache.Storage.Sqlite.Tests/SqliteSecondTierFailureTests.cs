@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ClaudeCache.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace ClaudeCache.Tests.Storage.Sqlite;
@@ -136,6 +137,44 @@ public sealed class SqliteSecondTierFailureTests : IAsyncLifetime
         Assert.Equal(5, exception.SqliteErrorCode); // SQLITE_BUSY
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
         Assert.Null(await store.GetAsync("x", Token)); // readers are not blocked by the writer (WAL)
+    }
+
+    [Fact]
+    public async Task DatabaseDeletedWhileOpen_TheNextOperationFailsAndTheFileIsCreatedAgainForLaterEntries()
+    {
+        var store = _harness.Open();
+        await store.SetAsync("before", StoreHarness.Payload(100), _harness.Now.AddHours(1), Token);
+        File.Delete(_harness.DatabasePath);
+
+        // Without the check, this write and every later one went to the deleted file: lost without a trace.
+        var exception = await Assert.ThrowsAsync<IOException>(async () => await store.GetAsync("before", Token));
+        Assert.Contains("deleted or replaced", exception.Message, StringComparison.Ordinal);
+        await store.SetAsync("after", StoreHarness.Payload(100, seed: 9), _harness.Now.AddHours(1), Token);
+
+        Assert.True(File.Exists(_harness.DatabasePath));
+        var reader = _harness.Open();
+        Assert.Equal(StoreHarness.Payload(100, seed: 9), await reader.GetAsync("after", Token));
+        Assert.Null(await reader.GetAsync("before", Token)); // went with the deleted file
+    }
+
+    [Fact]
+    public async Task DatabaseReplacedWhileOpen_LaterEntriesGoToTheNewFile()
+    {
+        var store = _harness.Open();
+        await store.SetAsync("before", StoreHarness.Payload(100), _harness.Now.AddHours(1), Token);
+        var other = Path.Combine(_harness.Directory, "other.db");
+        await using (var creator = new SqliteSecondTier(new SqliteStoreOptions { Path = other, CleanupInterval = Timeout.InfiniteTimeSpan }, _harness.Time))
+        {
+            await creator.SetAsync("theirs", StoreHarness.Payload(50), _harness.Now.AddHours(1), Token);
+        }
+
+        File.Move(other, _harness.DatabasePath, overwrite: true);
+
+        await Assert.ThrowsAsync<IOException>(async () => await store.GetAsync("theirs", Token));
+        Assert.Equal(StoreHarness.Payload(50), await store.GetAsync("theirs", Token));
+        await store.SetAsync("after", StoreHarness.Payload(100, seed: 9), _harness.Now.AddHours(1), Token);
+        var reader = _harness.Open();
+        Assert.Equal(StoreHarness.Payload(100, seed: 9), await reader.GetAsync("after", Token));
     }
 
     /// <summary>

@@ -31,8 +31,29 @@ public sealed partial class FlightRunner(
     /// </summary>
     public IDistributedCoalescer? Coalescer { get; set; }
 
-    /// <summary>How long a lease lasts: the longest a dead holder can keep others waiting.</summary>
+    /// <summary>
+    /// How long a lease lasts: the longest a dead holder can keep others waiting. A live holder renews it every third
+    /// of it for as long as its call runs, so an answer may take longer than one lease.
+    /// </summary>
     public TimeSpan DistributedLease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The first-byte and idle bounds of an upstream call, by form, under the total timeout given to the constructor.
+    /// Validated when set.
+    /// </summary>
+    /// <exception cref="ArgumentException">A bound is zero or negative.</exception>
+    public UpstreamTimeouts Timeouts
+    {
+        get => _timeouts;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            value.Validate();
+            _timeouts = value;
+        }
+    }
+
+    private UpstreamTimeouts _timeouts = new();
 
     /// <summary>Called once per flight with its outcome, after the answer was stored (the cost ledger listens).</summary>
     public Action<Flight, StoreIntent, FlightOutcome>? Completed { get; set; }
@@ -59,10 +80,39 @@ public sealed partial class FlightRunner(
     /// </summary>
     public async Task DrainAsync(TimeSpan timeout)
     {
-        var deadline = timeProvider.GetTimestamp() + (long)(timeout.TotalSeconds * timeProvider.TimestampFrequency);
-        while (Running > 0 && timeProvider.GetTimestamp() < deadline)
+        Task drained;
+        lock (_drainGate)
         {
-            await Task.Delay(5).ConfigureAwait(false);
+            if (Running == 0)
+            {
+                return;
+            }
+
+            _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            drained = _drained.Task;
+        }
+
+        // Woken by the last flight to end, not by polling; the bound runs on the TimeProvider.
+        await drained.WaitAsync(timeout, timeProvider).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private readonly Lock _drainGate = new();
+    private TaskCompletionSource? _drained;
+
+    private void FlightEnded()
+    {
+        if (Interlocked.Decrement(ref _running) != 0)
+        {
+            return;
+        }
+
+        lock (_drainGate)
+        {
+            if (Running == 0 && _drained is { } drained)
+            {
+                _drained = null;
+                drained.SetResult();
+            }
         }
     }
 
@@ -92,8 +142,14 @@ public sealed partial class FlightRunner(
         }
 
         flight.SetOutcome(outcome);
-        Completed?.Invoke(flight, intent, outcome);
-        Interlocked.Decrement(ref _running);
+        try
+        {
+            Completed?.Invoke(flight, intent, outcome);
+        }
+        finally
+        {
+            FlightEnded();
+        }
     }
 
     private async Task<FlightOutcome> CallCoalescedAsync(Flight flight, UpstreamSend send, StoreIntent intent, bool registered)
@@ -110,8 +166,10 @@ public sealed partial class FlightRunner(
             lease = await coalescer.TryAcquireAsync(hex, DistributedLease, CancellationToken.None).ConfigureAwait(false);
             if (lease is null)
             {
-                // Another instance is calling: wait for its answer in the shared tier (at most one lease).
-                await coalescer.WaitForReleaseOrValueAsync(hex, DistributedLease, CancellationToken.None).ConfigureAwait(false);
+                // Another instance is calling: wait for its answer in the shared tier. The holder renews its lease while
+                // it receives, so wait as long as its call may run; a holder that dies stops renewing, and its lease
+                // runs out within one lease, which ends the wait.
+                await coalescer.WaitForReleaseOrValueAsync(hex, upstreamTimeout + DistributedLease, CancellationToken.None).ConfigureAwait(false);
                 if (await cache.GetAsync(intent.Key, CancellationToken.None).ConfigureAwait(false) is { } stored)
                 {
                     return ReplayStored(flight, stored);
@@ -183,45 +241,60 @@ public sealed partial class FlightRunner(
 
     private async Task<FlightOutcome> CallAsync(Flight flight, UpstreamSend send, StoreIntent intent, bool registered, IAsyncDisposable? lease)
     {
-        using var timeout = new CancellationTokenSource(upstreamTimeout);
+        var timeouts = Timeouts;
+        var (firstByte, idle) = flight.Streaming
+            ? (timeouts.StreamFirstByte, timeouts.StreamIdle)
+            : (timeouts.MessageFirstByte, timeouts.MessageIdle);
+
+        // Two clocks on the TimeProvider: the whole call, and the current silence (first byte, then between reads).
+        using var total = new CancellationTokenSource(upstreamTimeout, timeProvider);
+        using var silence = new CancellationTokenSource(firstByte, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(total.Token, silence.Token);
+        var timeout = linked.Token;
         HttpResponseMessage response;
         try
         {
-            response = await send(timeout.Token).ConfigureAwait(false);
+            response = await send(timeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException)
         {
-            var timedOut = timeout.IsCancellationRequested;
+            var timedOut = linked.IsCancellationRequested;
             _upstreamFailures.Report(ex, timedOut);
-            Unregister(flight, intent, registered);
-            return FailLocally(flight, timedOut ? HttpStatusCode.GatewayTimeout : HttpStatusCode.BadGateway, timedOut
-                ? "The upstream API did not answer in time."
-                : "The upstream API could not be reached.");
+            return TimedOutOrUnreachable(flight, intent, registered, timedOut);
         }
 
         using (response)
         {
             var isEventStream = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
-            flight.SetHead(new FlightHead((int)response.StatusCode, CopyHeaders(response, isEventStream), isEventStream));
+            var head = new FlightHead((int)response.StatusCode, CopyHeaders(response, isEventStream), isEventStream);
 
-            // Step 8: copy bytes as they arrive, recording them; the idle timeout restarts on every read.
+            // Step 8: copy bytes as they arrive, recording them. The head is handed to the callers with the first
+            // bytes of the body, not before: until then nothing has reached a caller, so a silent upstream can still
+            // be answered with a clean 504 instead of a broken stream.
             var parser = isEventStream ? new SseEventParser() : null;
             var accumulator = isEventStream ? new StreamAccumulator() : null;
             var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            var headSent = false;
             try
             {
-                var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
+                var body = await response.Content.ReadAsStreamAsync(timeout).ConfigureAwait(false);
                 await using (body.ConfigureAwait(false))
                 {
                     while (true)
                     {
-                        timeout.CancelAfter(upstreamTimeout);
-                        var read = await body.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+                        var read = await body.ReadAsync(buffer, timeout).ConfigureAwait(false);
+                        if (!headSent)
+                        {
+                            flight.SetHead(head);
+                            headSent = true;
+                        }
+
                         if (read == 0)
                         {
                             break;
                         }
 
+                        silence.CancelAfter(idle);
                         flight.Body.Append(buffer.AsSpan(0, read));
                         if (parser is not null)
                         {
@@ -236,11 +309,26 @@ public sealed partial class FlightRunner(
             }
             catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException)
             {
-                // The upstream broke off mid-body: callers see the same truncation; nothing is stored.
-                Log.UpstreamBrokeOff(_logger, ex);
+                var timedOut = linked.IsCancellationRequested;
+                if (!headSent)
+                {
+                    _upstreamFailures.Report(ex, timedOut);
+                    return TimedOutOrUnreachable(flight, intent, registered, timedOut);
+                }
+
+                // The upstream broke off or went silent mid-body: callers see the same truncation; nothing is stored.
+                if (timedOut)
+                {
+                    Log.UpstreamWentSilent(_logger, total.IsCancellationRequested ? upstreamTimeout : idle, total.IsCancellationRequested);
+                }
+                else
+                {
+                    Log.UpstreamBrokeOff(_logger, ex);
+                }
+
                 Unregister(flight, intent, registered);
-                flight.Body.Complete(ex);
-                return new FlightOutcome(null, "upstream broke off");
+                flight.Body.Complete(timedOut ? new TimeoutException("The upstream API went silent mid-answer.", ex) : ex);
+                return new FlightOutcome(null, timedOut ? "upstream timed out" : "upstream broke off");
             }
             finally
             {
@@ -343,6 +431,14 @@ public sealed partial class FlightRunner(
 
     private const int StatusCodes200 = 200;
 
+    private FlightOutcome TimedOutOrUnreachable(Flight flight, StoreIntent intent, bool registered, bool timedOut)
+    {
+        Unregister(flight, intent, registered);
+        return FailLocally(flight, timedOut ? HttpStatusCode.GatewayTimeout : HttpStatusCode.BadGateway, timedOut
+            ? "The upstream API did not answer in time."
+            : "The upstream API could not be reached.");
+    }
+
     private static FlightOutcome FailLocally(Flight flight, HttpStatusCode status, string message)
     {
         var type = status == HttpStatusCode.GatewayTimeout ? ErrorTypes.Timeout : ErrorTypes.Api;
@@ -397,6 +493,9 @@ public sealed partial class FlightRunner(
 
         [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Upstream answer judged: {Reason}")]
         public static partial void Judged(ILogger logger, string reason);
+
+        [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Upstream went silent mid-answer for {Timeout} (total timeout: {Total}); the answer is aborted and not stored")]
+        public static partial void UpstreamWentSilent(ILogger logger, TimeSpan timeout, bool total);
 
         [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Upstream call failed unexpectedly")]
         public static partial void FlightFailed(ILogger logger, Exception exception);

@@ -22,6 +22,9 @@ public sealed class ClaudeCacheOptions
     /// </summary>
     public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>First-byte and idle bounds of upstream calls, by form (docs/decisions/0009-upstream-timeouts.md).</summary>
+    public UpstreamTimeouts UpstreamTimeouts { get; set; } = new();
+
     /// <summary>The second tier.</summary>
     public ClaudeCacheStorageOptions Storage { get; set; } = new();
 

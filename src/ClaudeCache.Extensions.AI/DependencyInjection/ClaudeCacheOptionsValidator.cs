@@ -18,6 +18,8 @@ public sealed class ClaudeCacheOptionsValidator : IValidateOptions<ClaudeCacheOp
             errors.Add("ClaudeCache:UpstreamTimeout must be positive.");
         }
 
+        errors.AddRange(options.UpstreamTimeouts.Problems().Select(p => "ClaudeCache:" + p.Replace("UpstreamTimeouts.", "UpstreamTimeouts:", StringComparison.Ordinal)));
+
         // 'redis' comes from its own package (AddRedisStore), which validates ClaudeCache:Storage:Redis.
         if (options.Storage.Provider is not ("sqlite" or "memory" or "redis"))
         {

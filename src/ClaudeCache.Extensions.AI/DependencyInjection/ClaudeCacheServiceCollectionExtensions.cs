@@ -82,6 +82,7 @@ public static class ClaudeCacheServiceCollectionExtensions
             sp.GetRequiredService<ILogger<FlightRunner>>())
         {
             Coalescer = sp.GetRequiredService<ICacheStores>().Coalescer,
+            Timeouts = sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value.UpstreamTimeouts,
         });
         services.TryAddSingleton(sp =>
         {

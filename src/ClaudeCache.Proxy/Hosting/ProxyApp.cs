@@ -109,6 +109,9 @@ public static class ProxyApp
         services.AddSingleton<IValidateOptions<ProxyOptions>, ProxyOptionsValidator>();
         services.AddClaudeCache(configuration).AddRedisStore();
         services.AddSingleton<UpstreamClient>();
+        // Answers in flight at shutdown are still stored (they were paid for): drained after Kestrel stops, before the
+        // stores close, without blocking a thread.
+        services.AddHostedService<FlightDrainService>();
         services.AddSingleton<AlertMonitor>();
         services.AddHostedService<Warming.ScheduledWarming>();
         services.AddSingleton<AdminTokenFilter>();
@@ -149,9 +152,6 @@ public static class ProxyApp
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapAdminEndpoints();
-        // Answers in flight at shutdown are still stored (they were paid for): wait for them before the store closes.
-        var runner = app.Services.GetRequiredService<FlightRunner>();
-        app.Lifetime.ApplicationStopped.Register(() => runner.DrainAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult());
 
         // Start evaluating alert rules now, not on the first admin request.
         app.Services.GetRequiredService<AlertMonitor>();
