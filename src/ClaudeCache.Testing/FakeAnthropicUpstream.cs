@@ -36,6 +36,12 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
     /// </summary>
     public Func<ReceivedRequest, CancellationToken, Task>? BeforeRespond { get; set; }
 
+    /// <summary>
+    /// The simulated prompt cache (on by default): requests that carry <c>cache_control</c> report cache reads and
+    /// writes in their usage; requests without it are answered as if it were off.
+    /// </summary>
+    public PromptCacheSimulator PromptCache { get; } = new();
+
     /// <summary>Requests to <c>POST /v1/messages</c> (any query string), rejected ones included.</summary>
     public int MessagesCalls => Volatile.Read(ref _messagesCalls);
 
@@ -157,8 +163,29 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
             return;
         }
 
+        // The prompt cache is looked up on arrival, before any gate or latency: requests that arrive together on a
+        // cold prefix all miss, as they do at Anthropic.
+        var cachePlan = PromptCache.Plan(request);
+        if (cachePlan?.Error is string cacheProblem)
+        {
+            await ResponseWriter.ErrorAsync(context, 400, "invalid_request_error", cacheProblem, requestId);
+            return;
+        }
+
         await GateAsync(context, request);
         var reply = Responder(request);
+        if (cachePlan is not null && reply.Error is null)
+        {
+            reply = cachePlan.Apply(reply);
+
+            // An entry is usable once the response that writes it has begun.
+            context.Response.OnStarting(() =>
+            {
+                PromptCache.Commit(cachePlan);
+                return Task.CompletedTask;
+            });
+        }
+
         if (reply.Latency > TimeSpan.Zero)
         {
             await Task.Delay(reply.Latency, context.RequestAborted);
