@@ -21,6 +21,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
     private int _messagesCalls;
     private int _countTokensCalls;
     private int _totalCalls;
+    private FakeUsageTotals _usage = new(0, 0, 0, 0, 0, 0);
 
     private FakeAnthropicUpstream(WebApplication app) => _app = app;
 
@@ -50,6 +51,18 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
 
     /// <summary>Every request the server received, on any route.</summary>
     public int TotalCalls => Volatile.Read(ref _totalCalls);
+
+    /// <summary>The usage reported so far, summed over every message answered (what the calls would have billed).</summary>
+    public FakeUsageTotals UsageTotals
+    {
+        get
+        {
+            lock (_receivedLock)
+            {
+                return _usage;
+            }
+        }
+    }
 
     /// <summary>A snapshot of every request received, in arrival order.</summary>
     public IReadOnlyList<ReceivedRequest> Received
@@ -92,6 +105,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         lock (_receivedLock)
         {
             _received.Clear();
+            _usage = new FakeUsageTotals(0, 0, 0, 0, 0, 0);
         }
     }
 
@@ -184,6 +198,11 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
                 PromptCache.Commit(cachePlan);
                 return Task.CompletedTask;
             });
+        }
+
+        if (reply.Error is null)
+        {
+            AddUsage(reply.Usage);
         }
 
         if (reply.Latency > TimeSpan.Zero)
@@ -318,6 +337,20 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         }
 
         return new ReceivedRequest(http.Method, http.Path.Value ?? "/", http.QueryString.Value ?? string.Empty, headers, buffer.ToArray());
+    }
+
+    private void AddUsage(FakeUsage usage)
+    {
+        lock (_receivedLock)
+        {
+            _usage = new FakeUsageTotals(
+                _usage.Replies + 1,
+                _usage.InputTokens + usage.InputTokens,
+                _usage.CacheCreation5m + usage.CacheCreation5m,
+                _usage.CacheCreation1h + usage.CacheCreation1h,
+                _usage.CacheRead + usage.CacheRead,
+                _usage.OutputTokens + usage.OutputTokens);
+        }
     }
 
     private void Record(ReceivedRequest request)

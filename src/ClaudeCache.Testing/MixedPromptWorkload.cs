@@ -45,7 +45,7 @@ public sealed class MixedPromptWorkload
 
     /// <summary>
     /// The workload for <paramref name="seed"/>, in send order. <paramref name="scale"/> multiplies the number of chat
-    /// sessions, agent runs, bursts and one-offs (1: about 250 requests over about 45 simulated minutes).
+    /// sessions, agent runs, bursts and one-offs (1: about 200 requests over about 45 simulated minutes).
     /// </summary>
     public static IReadOnlyList<PromptWorkloadItem> Generate(int seed, int scale = 1)
     {
@@ -62,7 +62,7 @@ public sealed class MixedPromptWorkload
             (Model, System: Prose(3000, "You are the mortgage desk assistant of Keystone Lending.")),
             (FastModel, System: Prose(2600, "You answer tenant questions for Parkside Property Management.")),
         };
-        for (int i = 0; i < 18 * scale; i++)
+        for (int i = 0; i < 24 * scale; i++)
         {
             var (model, system) = apps[i % apps.Length];
             Chat(model, system, Minutes(0, 40));
@@ -70,12 +70,12 @@ public sealed class MixedPromptWorkload
 
         string agentSystem = Prose(1200, "You are an autonomous property research agent.");
         string tools = Tools();
-        for (int i = 0; i < 4 * scale; i++)
+        for (int i = 0; i < 6 * scale; i++)
         {
             Agent(agentSystem, tools, Minutes(0, 40));
         }
 
-        for (int i = 0; i < 3 * scale; i++)
+        for (int i = 0; i < 4 * scale; i++)
         {
             FanOut(Minutes(0, 40));
         }
@@ -85,7 +85,7 @@ public sealed class MixedPromptWorkload
             Add(Minutes(0, 45), "oneoff", Body(Model, null, null, [("user", [Text(Prose(2500, "Please review this one-off report."))])], Stream()));
         }
 
-        Repeats(15 * scale);
+        Repeats(20 * scale);
 
         var ordered = _steps.OrderBy(s => s.At).ThenBy(s => s.Order).ToList();
         var items = new List<PromptWorkloadItem>();
@@ -114,7 +114,7 @@ public sealed class MixedPromptWorkload
         }
     }
 
-    /// <summary>An agent run: a task, then 3–8 steps of 1–8 parallel tool calls and their results.</summary>
+    /// <summary>An agent run: a task, then 3–8 steps of 1–8 parallel tool calls and their results (the first step one call).</summary>
     private void Agent(string system, string tools, TimeSpan at)
     {
         var turns = new List<(string Role, string[] Blocks)> { ("user", [Text(Question() + " Research it thoroughly.")]) };
@@ -124,7 +124,7 @@ public sealed class MixedPromptWorkload
         for (int step = 0; step < steps; step++)
         {
             bool big = step == bigStep;
-            int calls = big ? 8 : _random.Next(1, 9);
+            int calls = big ? 8 : step == 0 ? 1 : _random.Next(1, 9);
             var uses = new List<string> { Text("I will call " + calls.ToString(CultureInfo.InvariantCulture) + " tools.") };
             var results = new List<string>();
             for (int call = 0; call < calls; call++)

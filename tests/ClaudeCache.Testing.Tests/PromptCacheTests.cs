@@ -471,4 +471,23 @@ public sealed class PromptCacheTests
         Assert.Equal(Total(plain), Total(marked));
         Assert.Equal(Tokens(Block(LongSystem)), PromptTokens.ForText(JsonSerializer.Serialize(Block(LongSystem))));
     }
+
+    [Fact]
+    public async Task UsageTotals_SumWhatTheFakeReported_AndPriceTheInput()
+    {
+        await using var fake = await StartAsync();
+        var body = Body(Ask("Question?"), system: [Block(LongSystem, FiveMinutes)]);
+
+        var (_, a) = await SendAsync(fake, body);
+        var (_, b) = await SendAsync(fake, body);
+
+        var totals = fake.UsageTotals;
+        Assert.Equal(2, totals.Replies);
+        Assert.Equal(Usage(a).Input + Usage(b).Input, totals.InputTokens);
+        Assert.Equal((long)Usage(a).Write5m, totals.CacheCreation5m);
+        Assert.Equal((long)Usage(b).Read, totals.CacheRead);
+        Assert.Equal(totals.InputTokens + (1.25 * totals.CacheCreation5m) + (0.1 * totals.CacheRead), totals.InputCost, 6);
+        fake.ResetCounters();
+        Assert.Equal(0, fake.UsageTotals.Replies);
+    }
 }
