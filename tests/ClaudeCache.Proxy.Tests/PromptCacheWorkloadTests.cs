@@ -63,7 +63,7 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
         using var client = new HttpClient { BaseAddress = fake.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Add("x-api-key", "sk-ant-test-key-1");
         client.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
-        var run = await ReplayAsync(automatic ? "direct, automatic caching" : "direct, no cache_control", items, client,
+        var run = await ReplayAsync(automatic ? "direct, automatic caching" : "direct, no cache_control", items, fake, client,
             body => automatic ? body[..^1] + ",\"cache_control\":{\"type\":\"ephemeral\"}}" : body, [],
             at => clock.AdjustTime(Start + at), () => Task.CompletedTask);
         return run with { Totals = fake.UsageTotals };
@@ -77,7 +77,7 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
         fake.PromptCache.Clock = clock;
         await using var proxy = await ProxyHost.StartAsync(fake, clock: new FakeTimeProvider(Start));
         (string, string)[] headers = autoBreakpoints ? [("x-cache-prompt-breakpoints", "auto")] : [];
-        var run = await ReplayAsync(autoBreakpoints ? "proxy, breakpoints: auto" : "proxy, default settings", items, proxy.Client, body => body, headers,
+        var run = await ReplayAsync(autoBreakpoints ? "proxy, breakpoints: auto" : "proxy, default settings", items, fake, proxy.Client, body => body, headers,
             at =>
             {
                 clock.AdjustTime(Start + at);
@@ -91,6 +91,7 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
     private static async Task<Run> ReplayAsync(
         string name,
         IReadOnlyList<PromptWorkloadItem> items,
+        FakeAnthropicUpstream fake,
         HttpClient client,
         Func<string, string> rewrite,
         (string Name, string Value)[] headers,
@@ -102,6 +103,7 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
         foreach (var step in items.GroupBy(i => i.Step).OrderBy(g => g.Key))
         {
             setTime(step.First().At);
+            HoldUntilAllArrive(fake, step.Count());
             var results = await Task.WhenAll(step.Select(async item =>
             {
                 using var request = Requests.Post(rewrite(item.Body), "v1/messages", headers);
@@ -127,6 +129,31 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
         }
 
         return new Run(name, new FakeUsageTotals(0, 0, 0, 0, 0, 0), markerErrors, otherErrors, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// A burst's requests are answered only once all of them reached the fake, so all of them look the prompt cache
+    /// up cold, as concurrent requests do, whatever the scheduling of this machine: the numbers are the same every run.
+    /// </summary>
+    private static void HoldUntilAllArrive(FakeAnthropicUpstream fake, int count)
+    {
+        if (count == 1)
+        {
+            fake.BeforeRespond = null;
+            return;
+        }
+
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int arrived = 0;
+        fake.BeforeRespond = (_, ct) =>
+        {
+            if (Interlocked.Increment(ref arrived) == count)
+            {
+                all.TrySetResult();
+            }
+
+            return all.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        };
     }
 
     private sealed record Run(string Name, FakeUsageTotals Totals, int MarkerErrors, int OtherErrors, double Seconds);
