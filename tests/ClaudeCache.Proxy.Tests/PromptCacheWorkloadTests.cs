@@ -50,7 +50,9 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
         Assert.Equal(0, automatic.MarkerErrors);
         Assert.Equal(0, proxyAuto.MarkerErrors);
         Assert.True(automatic.Totals.InputCost < none.Totals.InputCost, "automatic caching must cost less than none");
+        Assert.Equal(items.Count - items.Count(i => i.Kind == "repeat"), proxyDefault.Totals.Replies);
         Assert.True(proxyDefault.Totals.InputCost < none.Totals.InputCost, "the response cache answers the exact repeats");
+        Assert.True(proxyAuto.Totals.InputCost < none.Totals.InputCost, "automatic breakpoints must cost less than none");
         Assert.True(automatic.Totals.CacheRead > 0);
     }
 

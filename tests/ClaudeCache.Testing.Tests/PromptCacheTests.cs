@@ -490,4 +490,17 @@ public sealed class PromptCacheTests
         fake.ResetCounters();
         Assert.Equal(0, fake.UsageTotals.Replies);
     }
+
+    [Fact]
+    public async Task ScriptedUsageWithCacheFigures_IsKept()
+    {
+        await using var fake = await StartAsync();
+        fake.Responder = _ => FakeReply.TextReply("Scripted.", usage: new FakeUsage(40, 9, CacheRead: 30));
+        var body = Body(Ask("Question?"), system: [Block(LongSystem, FiveMinutes)]);
+
+        var (_, a) = await SendAsync(fake, body);
+
+        Assert.Equal((40, 0, 0, 30), Usage(a));
+        Assert.Equal(1, fake.PromptCache.EntryCount);
+    }
 }
