@@ -106,8 +106,9 @@ public sealed class PromptCacheSimulator
 
             return PlanCore(prefix, ScopeOf(request), total, warmOnly);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // Text .NET cannot read (a lone surrogate escape): answered as without the simulator, never a 500.
             return null;
         }
     }
@@ -219,13 +220,15 @@ public sealed class PromptCacheSimulator
         }
 
         if (root.TryGetProperty("thinking", out var thinking) && thinking.ValueKind == JsonValueKind.Object
-            && thinking.TryGetProperty("type", out var thinkingType) && !thinkingType.ValueEquals("disabled"))
+            && thinking.TryGetProperty("type", out var thinkingType)
+            && !(thinkingType.ValueKind == JsonValueKind.String && thinkingType.ValueEquals("disabled")))
         {
             return "max_tokens: 0 is not supported with extended thinking";
         }
 
         if (root.TryGetProperty("tool_choice", out var choice) && choice.ValueKind == JsonValueKind.Object
-            && choice.TryGetProperty("type", out var choiceType) && (choiceType.ValueEquals("any") || choiceType.ValueEquals("tool")))
+            && choice.TryGetProperty("type", out var choiceType) && choiceType.ValueKind == JsonValueKind.String
+            && (choiceType.ValueEquals("any") || choiceType.ValueEquals("tool")))
         {
             return "max_tokens: 0 is not supported with a forced tool_choice";
         }

@@ -163,7 +163,7 @@ internal sealed class PromptPrefix
 
         bool empty = block.ValueKind == JsonValueKind.String
             ? block.GetString()!.Length == 0
-            : type == "text" && block.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String && text.GetString()!.Length == 0;
+            : type == "text" && block.ValueKind == JsonValueKind.Object && block.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String && text.GetString()!.Length == 0;
         _cacheable.Add(!empty && type is not ("thinking" or "redacted_thinking"));
 
         if (block.ValueKind != JsonValueKind.Object)
@@ -193,6 +193,7 @@ internal sealed class PromptPrefix
     {
         if (marker.ValueKind != JsonValueKind.Object
             || !marker.TryGetProperty("type", out var type)
+            || type.ValueKind != JsonValueKind.String
             || !type.ValueEquals("ephemeral"))
         {
             Error ??= "cache_control.type: Input should be 'ephemeral'";
@@ -202,11 +203,11 @@ internal sealed class PromptPrefix
         bool oneHour = false;
         if (marker.TryGetProperty("ttl", out var ttl))
         {
-            if (ttl.ValueEquals("1h"))
+            if (ttl.ValueKind == JsonValueKind.String && ttl.ValueEquals("1h"))
             {
                 oneHour = true;
             }
-            else if (!ttl.ValueEquals("5m"))
+            else if (ttl.ValueKind != JsonValueKind.String || !ttl.ValueEquals("5m"))
             {
                 Error ??= "cache_control.ttl: Input should be '5m' or '1h'";
                 return;

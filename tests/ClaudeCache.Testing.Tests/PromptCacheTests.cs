@@ -503,4 +503,36 @@ public sealed class PromptCacheTests
         Assert.Equal((40, 0, 0, 30), Usage(a));
         Assert.Equal(1, fake.PromptCache.EntryCount);
     }
+
+    [Theory]
+    [InlineData("\"yes\"")]
+    [InlineData("""{"type":"persistent"}""")]
+    [InlineData("""{"type":3}""")]
+    [InlineData("""{"type":"ephemeral","ttl":"2h"}""")]
+    [InlineData("""{"type":"ephemeral","ttl":60}""")]
+    public async Task MalformedMarker_Is400(string marker)
+    {
+        await using var fake = await StartAsync();
+        var body = Body(Ask("Question?"), system: [Block(LongSystem)]);
+        body["system"]![0]!["cache_control"] = JsonNode.Parse(marker);
+
+        var (status, json) = await SendAsync(fake, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith("cache_control.", ErrorMessage(json), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnreadableText_IsAnsweredAsWithoutTheSimulator()
+    {
+        await using var fake = await StartAsync();
+        byte[] body = Encoding.UTF8.GetBytes(
+            """{"model":"claude-sonnet-4-5","max_tokens":16,"system":"\ud800","messages":[{"role":"user","content":"hi"}],"cache_control":{"type":"ephemeral"}}""");
+        using var http = Wire.Client(fake);
+
+        using var response = await http.SendAsync(Wire.Post("v1/messages", body), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, fake.PromptCache.EntryCount);
+    }
 }
