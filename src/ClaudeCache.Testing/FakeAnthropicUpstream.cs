@@ -21,6 +21,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
     private int _messagesCalls;
     private int _countTokensCalls;
     private int _totalCalls;
+    private FakeUsageTotals _usage = new(0, 0, 0, 0, 0, 0);
 
     private FakeAnthropicUpstream(WebApplication app) => _app = app;
 
@@ -36,6 +37,12 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
     /// </summary>
     public Func<ReceivedRequest, CancellationToken, Task>? BeforeRespond { get; set; }
 
+    /// <summary>
+    /// The simulated prompt cache (on by default): requests that carry <c>cache_control</c> report cache reads and
+    /// writes in their usage; requests without it are answered as if it were off.
+    /// </summary>
+    public PromptCacheSimulator PromptCache { get; } = new();
+
     /// <summary>Requests to <c>POST /v1/messages</c> (any query string), rejected ones included.</summary>
     public int MessagesCalls => Volatile.Read(ref _messagesCalls);
 
@@ -44,6 +51,18 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
 
     /// <summary>Every request the server received, on any route.</summary>
     public int TotalCalls => Volatile.Read(ref _totalCalls);
+
+    /// <summary>The usage reported so far, summed over every message answered (what the calls would have billed).</summary>
+    public FakeUsageTotals UsageTotals
+    {
+        get
+        {
+            lock (_receivedLock)
+            {
+                return _usage;
+            }
+        }
+    }
 
     /// <summary>A snapshot of every request received, in arrival order.</summary>
     public IReadOnlyList<ReceivedRequest> Received
@@ -86,6 +105,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         lock (_receivedLock)
         {
             _received.Clear();
+            _usage = new FakeUsageTotals(0, 0, 0, 0, 0, 0);
         }
     }
 
@@ -157,8 +177,34 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
             return;
         }
 
+        // The prompt cache is looked up on arrival, before any gate or latency: requests that arrive together on a
+        // cold prefix all miss, as they do at Anthropic.
+        var cachePlan = PromptCache.Plan(request);
+        if (cachePlan?.Error is string cacheProblem)
+        {
+            await ResponseWriter.ErrorAsync(context, 400, "invalid_request_error", cacheProblem, requestId);
+            return;
+        }
+
         await GateAsync(context, request);
         var reply = Responder(request);
+        if (cachePlan is not null && reply.Error is null)
+        {
+            reply = cachePlan.Apply(reply);
+
+            // An entry is usable once the response that writes it has begun.
+            context.Response.OnStarting(() =>
+            {
+                PromptCache.Commit(cachePlan);
+                return Task.CompletedTask;
+            });
+        }
+
+        if (reply.Error is null)
+        {
+            AddUsage(reply.Usage);
+        }
+
         if (reply.Latency > TimeSpan.Zero)
         {
             await Task.Delay(reply.Latency, context.RequestAborted);
@@ -291,6 +337,20 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         }
 
         return new ReceivedRequest(http.Method, http.Path.Value ?? "/", http.QueryString.Value ?? string.Empty, headers, buffer.ToArray());
+    }
+
+    private void AddUsage(FakeUsage usage)
+    {
+        lock (_receivedLock)
+        {
+            _usage = new FakeUsageTotals(
+                _usage.Replies + 1,
+                _usage.InputTokens + usage.InputTokens,
+                _usage.CacheCreation5m + usage.CacheCreation5m,
+                _usage.CacheCreation1h + usage.CacheCreation1h,
+                _usage.CacheRead + usage.CacheRead,
+                _usage.OutputTokens + usage.OutputTokens);
+        }
     }
 
     private void Record(ReceivedRequest request)
