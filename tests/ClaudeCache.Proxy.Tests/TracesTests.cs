@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using ClaudeCache.Proxy.Tests.Infrastructure;
@@ -175,22 +176,25 @@ public sealed class TracesTests
         }
     }
 
-    [Fact]
-    public async Task UpstreamError_IsTheChatSpansErrorType()
+    [Theory]
+    [InlineData("overloaded", "overloaded_error")]
+    [InlineData("mid-stream error", "stream_error")]
+    [InlineData("unreachable", "unreachable")]
+    public async Task FailedUpstreamCall_IsAChatSpanWithItsErrorType(string failure, string errorType)
     {
         var spans = new SpanCollection();
-        await using var proxy = await StartTracedAsync(spans);
-        proxy.Upstream.Responder = _ => FakeReply.Overloaded();
+        var settings = failure == "unreachable" ? new Dictionary<string, string?> { ["ClaudeCache:Upstream"] = $"http://127.0.0.1:{FreePort()}" } : null;
+        await using var proxy = await StartTracedAsync(spans, settings);
+        proxy.Upstream.Responder = failure == "overloaded" ? _ => FakeReply.Overloaded() : r => DefaultResponder.Reply(r) with { MidStreamErrorAfterEvents = 3 };
 
-        var (response, _) = await Requests.SendAsync(proxy.Client, Requests.Body(Unique("Value 3 Ash Close")));
+        var (response, _) = await Requests.SendAsync(proxy.Client, Requests.Body(Unique("Value 3 Ash Close"), stream: failure == "mid-stream error"));
 
-        Assert.Equal(529, (int)response.StatusCode);
         var cache = await WaitForAsync(spans, s => IsCacheSpanOf(s, response.Header("x-cache-key")));
         var upstream = await WaitForAsync(spans, s => s.ParentSpanId == cache.SpanId && s.TraceId == cache.TraceId);
-        Assert.Equal("overloaded_error", upstream.GetTagItem("error.type"));
+        Assert.Equal(errorType, upstream.GetTagItem("error.type"));
         Assert.Equal(ActivityStatusCode.Error, upstream.Status);
-        Assert.Null(upstream.GetTagItem("gen_ai.usage.input_tokens"));
-        Assert.Equal(529, cache.GetTagItem(ClaudeCacheTracing.ResponseStatusCode));
+        Assert.Null(upstream.GetTagItem("gen_ai.usage.output_tokens"));
+        Assert.Equal((int)response.StatusCode, cache.GetTagItem(ClaudeCacheTracing.ResponseStatusCode));
     }
 
     [Fact]
@@ -212,15 +216,23 @@ public sealed class TracesTests
         Assert.Equal(0, proxy.Upstream.MessagesCalls);
     }
 
-    [Fact]
-    public async Task WithoutAnOtlpEndpoint_NoTracerProviderIsRegistered()
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("OTEL_TRACES_EXPORTER", "none")]
+    [InlineData("OTEL_SDK_DISABLED", "true")]
+    public async Task WithoutAnOtlpEndpoint_OrWithTracesSwitchedOff_NoTracerProviderIsRegistered(string? variable, string? value)
     {
-        await using var proxy = await ProxyHost.StartAsync(settings: new Dictionary<string, string?>
+        // Empty, whatever the machine's environment says; or set, and switched off by the SDK's own variables.
+        var settings = new Dictionary<string, string?>
         {
-            // Empty, whatever the machine's environment says.
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "",
-            ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = "",
-        });
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = variable is null ? "" : "http://127.0.0.1:4318",
+        };
+        if (variable is not null)
+        {
+            settings[variable] = value;
+        }
+
+        await using var proxy = await ProxyHost.StartAsync(settings: settings);
 
         Assert.Null(proxy.Services.GetService<TracerProvider>());
     }
@@ -229,9 +241,11 @@ public sealed class TracesTests
     public async Task WithAnOtlpEndpoint_SpansAreExportedToIt()
     {
         await using var collector = await FakeCollector.StartAsync();
+        var baseAddress = collector.BaseAddress.ToString().TrimEnd('/');
         await using var proxy = await ProxyHost.StartAsync(settings: new Dictionary<string, string?>
         {
-            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.BaseAddress.ToString().TrimEnd('/'),
+            // The base: over HTTP the exporter posts to {endpoint}/v1/traces.
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = baseAddress,
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_BSP_SCHEDULE_DELAY"] = "50",
         });
@@ -247,9 +261,16 @@ public sealed class TracesTests
         await CoalescingTests.WaitUntilAsync(() => collector.Received.Any(b => b.Contains("chat claude-sonnet-4-5", StringComparison.Ordinal)));
     }
 
-    private static Task<ProxyHost> StartTracedAsync(SpanCollection spans) =>
-        ProxyHost.StartAsync(configureServices: services => services.AddOpenTelemetry()
+    private static Task<ProxyHost> StartTracedAsync(SpanCollection spans, IDictionary<string, string?>? settings = null) =>
+        ProxyHost.StartAsync(settings: settings, configureServices: services => services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddSource(ClaudeCacheTracing.SourceName).AddInMemoryExporter(spans)));
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     private static string Unique(string text) => $"{text} ({Guid.NewGuid():N})";
 

@@ -2,9 +2,8 @@ namespace ClaudeCache.Proxy.Hosting;
 
 /// <summary>
 /// Whether the proxy exports traces: only when an OTLP endpoint is configured (the standard
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> or <c>OTEL_EXPORTER_OTLP_TRACES_ENDPOINT</c>, from the environment or any other
-/// configuration source). Otherwise no tracer provider exists, nothing listens to the product's activity source, and
-/// a request builds no span at all.
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, from the environment or any other configuration source). Otherwise no tracer
+/// provider exists, nothing listens to the product's activity source, and a request builds no span at all.
 /// </summary>
 internal static class OtlpTraces
 {
@@ -18,7 +17,8 @@ internal static class OtlpTraces
             return false;
         }
 
-        return !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
-            || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]);
+        // Only the general endpoint: with the exporter registered as here, the traces-only OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+        // alone did not get spans to a collector at that address, so it does not switch tracing on.
+        return !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
     }
 }
