@@ -70,19 +70,16 @@ public sealed partial class CacheEngine
     /// <summary>Step 1's memo of prepared requests.</summary>
     public RequestMemo Memo { get; }
 
-    /// <summary>
-    /// Answers one request: a 400 for bad input, a stored answer, or a flight to follow (joined or started). Dispose
-    /// the outcome once its response is written: that records it in the ledger.
-    /// </summary>
-    public async ValueTask<CacheOutcome> HandleAsync(CacheRequest request, CancellationToken cancellationToken)
+    // The steps themselves; HandleAsync (CacheEngine.Tracing.cs) wraps them in a span when one is listened to.
+    private async ValueTask<CacheOutcome> HandleCoreAsync(CacheRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
         var started = _time.GetTimestamp();
 
         // Step 1: bytes already seen with the same key-relevant headers skip steps 2–4.
         var facts = _preparer.Facts(request.Path, request.Endpoint, request.Headers);
         var fingerprint = Memo.Enabled ? request.Fingerprint ?? BodyFingerprint.Of(request.Body) : 0;
         var prepared = Memo.TryGet(fingerprint, facts, request.Body);
+        Telemetry.CacheSpans.MemoHit(prepared is not null);
         if (prepared is null)
         {
             // Steps 2–4: parse, validate, policy, key.

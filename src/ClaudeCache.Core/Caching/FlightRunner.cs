@@ -156,7 +156,7 @@ public sealed partial class FlightRunner(
     {
         if (!registered || !intent.Store || Coalescer is not { } coalescer)
         {
-            return await CallAsync(flight, send, intent, registered, lease: null).ConfigureAwait(false);
+            return await TracedCallAsync(flight, send, intent, registered, lease: null).ConfigureAwait(false);
         }
 
         var hex = intent.Key.ToHex();
@@ -194,7 +194,7 @@ public sealed partial class FlightRunner(
 
         try
         {
-            return await CallAsync(flight, send, intent, registered, lease).ConfigureAwait(false);
+            return await TracedCallAsync(flight, send, intent, registered, lease).ConfigureAwait(false);
         }
         finally
         {

@@ -24,5 +24,6 @@ public sealed record PreparedRequest(CacheKey Key, CachePolicy Policy, RequestEn
         Policy.Ttl,
         ContextType,
         Policy.Namespace,
-        Replaces: Policy.Store && !Policy.Lookup);
+        Replaces: Policy.Store && !Policy.Lookup,
+        Model: Model);
 }

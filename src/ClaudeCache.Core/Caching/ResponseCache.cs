@@ -139,6 +139,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
                 return null;
             }
 
+            CacheSpans.FoundIn(memory: true);
             return memoised;
         }
 
@@ -187,6 +188,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
         }
 
         _decoded?.Add(key.GetHashCode(), payload, entry);
+        CacheSpans.FoundIn(fromMemory);
         return entry;
     }
 

@@ -13,6 +13,7 @@ namespace ClaudeCache.Caching;
 /// <param name="ContextType">The request's context type, or empty.</param>
 /// <param name="Namespace">The request's namespace, or empty.</param>
 /// <param name="Replaces">True for a refresh (no-cache): other instances must drop their memory copies.</param>
+/// <param name="Model">The model the request names (for the upstream call's trace span), or empty.</param>
 public sealed record StoreIntent(
     CacheKey Key,
     ResponseKind Kind,
@@ -21,4 +22,5 @@ public sealed record StoreIntent(
     TimeSpan Ttl,
     string ContextType,
     string Namespace,
-    bool Replaces = false);
+    bool Replaces = false,
+    string Model = "");

@@ -122,10 +122,19 @@ public sealed class CacheOutcome : IDisposable
         return headers;
     }
 
+    /// <summary>The request's trace span, ended on dispose (null when untraced).</summary>
+    internal System.Diagnostics.Activity? Span { get; set; }
+
     /// <summary>Records the request in the ledger (once): a stored hit now; a flight when it is judged, without waiting for it.</summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _recorded, 1) != 0 || _ledger is null || Request is null)
+        if (Interlocked.Exchange(ref _recorded, 1) != 0)
+        {
+            return;
+        }
+
+        Span?.Dispose();
+        if (_ledger is null || Request is null)
         {
             return;
         }

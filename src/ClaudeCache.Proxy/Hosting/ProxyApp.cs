@@ -7,6 +7,7 @@ using ClaudeCache.Proxy.Pipeline;
 using ClaudeCache.Telemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Microsoft.Extensions.Options;
 
 namespace ClaudeCache.Proxy.Hosting;
@@ -116,7 +117,7 @@ public static class ProxyApp
         services.AddHostedService<Warming.ScheduledWarming>();
         services.AddSingleton<AdminTokenFilter>();
         services.AddHttpClient(AlertMonitor.WebhookClientName, client => client.Timeout = TimeSpan.FromSeconds(5));
-        services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("claudecache")).WithMetrics(metrics => metrics
+        var telemetry = services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("claudecache")).WithMetrics(metrics => metrics
             .AddMeter(ClaudeCacheMetrics.MeterName)
             .AddPrometheusExporter(o =>
             {
@@ -124,6 +125,11 @@ public static class ProxyApp
                 // One meter: an otel_scope_name label on every series says nothing.
                 o.ScopeInfoEnabled = false;
             }));
+        if (OtlpTraces.IsConfigured(configuration))
+        {
+            // The exporter reads the standard OTEL_EXPORTER_OTLP_* variables itself (protocol, headers, timeout).
+            telemetry.WithTracing(tracing => tracing.AddSource(ClaudeCacheTracing.SourceName).AddOtlpExporter());
+        }
         services.AddSingleton<MessagesEndpoint>();
         services.AddSingleton<PassThroughEndpoint>();
         services.AddHttpForwarder();

@@ -52,7 +52,8 @@ public sealed class ProxyHost : IAsyncDisposable
         FakeAnthropicUpstream? upstream = null,
         string? databasePath = null,
         IDictionary<string, string?>? settings = null,
-        FakeTimeProvider? clock = null)
+        FakeTimeProvider? clock = null,
+        Action<IServiceCollection>? configureServices = null)
     {
         var ownsUpstream = upstream is null;
         upstream ??= await FakeAnthropicUpstream.StartAsync();
@@ -71,7 +72,11 @@ public sealed class ProxyHost : IAsyncDisposable
             overrides[key] = value;
         }
 
-        var app = ProxyApp.Create([], overrides, configureServices: services => services.AddSingleton<TimeProvider>(clock));
+        var app = ProxyApp.Create([], overrides, configureServices: services =>
+        {
+            services.AddSingleton<TimeProvider>(clock);
+            configureServices?.Invoke(services);
+        });
         await app.StartAsync();
         return new ProxyHost(app, upstream, ownsUpstream, databasePath, clock);
     }

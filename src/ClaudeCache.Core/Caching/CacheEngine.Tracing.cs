@@ -1,0 +1,45 @@
+using ClaudeCache.Pipeline;
+using ClaudeCache.Telemetry;
+
+namespace ClaudeCache.Caching;
+
+public sealed partial class CacheEngine
+{
+    /// <summary>
+    /// Answers one request: a 400 for bad input, a stored answer, or a flight to follow (joined or started). Dispose
+    /// the outcome once its response is written: that records it in the ledger (and ends its trace span).
+    /// </summary>
+    public ValueTask<CacheOutcome> HandleAsync(CacheRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        // Untraced (no listener): the steps alone, without a span or its tags built.
+        return ClaudeCacheTracing.Source.HasListeners() ? HandleTracedAsync(request, cancellationToken) : HandleCoreAsync(request, cancellationToken);
+    }
+
+    // Async so that the span is the current activity only inside: the steps' inner facts (memo, tier) and the leader's
+    // flight (which captures it when started) see it; the caller's own current activity is left as it was.
+    private async ValueTask<CacheOutcome> HandleTracedAsync(CacheRequest request, CancellationToken cancellationToken)
+    {
+        var span = CacheSpans.Start();
+        if (span is null)
+        {
+            return await HandleCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+
+        CacheOutcome outcome;
+        try
+        {
+            outcome = await HandleCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            CacheSpans.Fail(span, ex);
+            throw;
+        }
+
+        CacheSpans.Describe(span, outcome);
+        // Ended when the outcome is disposed: the span covers writing the response, a live answer's whole stream too.
+        outcome.Span = span;
+        return outcome;
+    }
+}

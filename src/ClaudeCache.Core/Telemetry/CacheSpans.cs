@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using ClaudeCache.Pipeline;
+using ClaudeCache.Policy;
+
+namespace ClaudeCache.Telemetry;
+
+/// <summary>
+/// The cache span of one request: started around <see cref="Caching.CacheEngine.HandleAsync"/>, described from its
+/// <see cref="CacheOutcome"/>, ended when the outcome is disposed (its response written). Facts only the inner steps
+/// know (the memo, the tier a lookup read) are set on the current span while it is the current activity.
+/// </summary>
+internal static class CacheSpans
+{
+    /// <summary>Starts the span (null when nobody listens or the sampler drops it); it becomes the current activity.</summary>
+    public static Activity? Start() => ClaudeCacheTracing.Source.StartActivity(ClaudeCacheTracing.CacheSpanName, ActivityKind.Internal);
+
+    /// <summary>Step 1's verdict, on the request's cache span when there is one.</summary>
+    public static void MemoHit(bool hit) => Current()?.SetTag(ClaudeCacheTracing.MemoHit, hit);
+
+    /// <summary>Which tier a lookup found the entry in, on the request's cache span when there is one.</summary>
+    public static void FoundIn(bool memory) => Current()?.SetTag(ClaudeCacheTracing.Tier, memory ? ClaudeCacheTracing.TierMemory : ClaudeCacheTracing.TierSecond);
+
+    /// <summary>Tags the span with the outcome, once it is decided.</summary>
+    public static void Describe(Activity span, CacheOutcome outcome)
+    {
+        span.SetTag(ClaudeCacheTracing.ResponseStatusCode, outcome.StatusCode);
+        if (outcome.Request is not { } request)
+        {
+            span.SetTag(ClaudeCacheTracing.Status, "REJECTED");
+            return;
+        }
+
+        span.SetTag(ClaudeCacheTracing.Status, outcome.Status.ToHeader());
+        span.SetTag(ClaudeCacheTracing.Strategy, StrategyNames.ToHeader(request.Policy.Strategy));
+        span.SetTag(ClaudeCacheTracing.KeyPrefix, request.Key.ToHex()[..ClaudeCacheTracing.KeyPrefixLength]);
+        span.SetTag(ClaudeCacheTracing.Coalesced, outcome.Coalesced);
+        if (outcome.Flight is not null)
+        {
+            // A lookup hit was tagged with its tier by the lookup itself; a flight's answer came from one of these.
+            span.SetTag(ClaudeCacheTracing.Tier, outcome.Head?.FromCache == true ? ClaudeCacheTracing.TierInstance
+                : outcome.Coalesced ? ClaudeCacheTracing.TierFlight
+                : ClaudeCacheTracing.TierUpstream);
+        }
+    }
+
+    /// <summary>Ends the span of a request that threw (a caller that left, a failing front end).</summary>
+    public static void Fail(Activity span, Exception exception)
+    {
+        span.SetTag(ClaudeCacheTracing.ErrorType, exception.GetType().FullName);
+        span.SetStatus(ActivityStatusCode.Error);
+        span.Dispose();
+    }
+
+    // Only our own cache span: an inner step must never tag the front end's span (ASP.NET's, HttpClient's) or the
+    // upstream span of a flight.
+    private static Activity? Current() =>
+        Activity.Current is { } current && ReferenceEquals(current.Source, ClaudeCacheTracing.Source) && current.Kind == ActivityKind.Internal
+            ? current
+            : null;
+}
