@@ -125,7 +125,8 @@ public sealed class RequestMemo
         for (var i = 0; i < chunks.Length; i++)
         {
             var size = (int)Math.Min(ChunkBytes, reader.Length);
-            chunks[i] = GC.AllocateUninitializedArray<byte>(size);
+            // On the pinned-object heap: kept bodies live long, and there they are never copied from generation to generation.
+            chunks[i] = GC.AllocateUninitializedArray<byte>(size, pinned: true);
             reader.Slice(0, size).CopyTo(chunks[i]);
             reader = reader.Slice(size);
         }
