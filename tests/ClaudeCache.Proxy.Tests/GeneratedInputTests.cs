@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using ClaudeCache.Proxy.Tests.Infrastructure;
+using ClaudeCache.Tests.Shared.Generators;
 using CsCheck;
 
 namespace ClaudeCache.Proxy.Tests;

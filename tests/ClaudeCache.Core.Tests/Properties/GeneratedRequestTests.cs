@@ -4,6 +4,7 @@ using ClaudeCache.Anthropic;
 using ClaudeCache.Caching;
 using ClaudeCache.Keys;
 using ClaudeCache.Policy;
+using ClaudeCache.Tests.Shared.Generators;
 using CsCheck;
 
 namespace ClaudeCache.Tests.Properties;

@@ -2,12 +2,11 @@ using System.Globalization;
 using System.Text;
 using CsCheck;
 
-namespace ClaudeCache.Proxy.Tests.Infrastructure;
+namespace ClaudeCache.Tests.Shared.Generators;
 
 /// <summary>
 /// Generated request bodies, as bytes: valid Messages requests, the same with any field swapped for any JSON value,
 /// random JSON, random bytes, and valid bodies carrying lone surrogate escapes or bytes that are not UTF-8.
-/// The same generator as the Core tests' (test projects share no source): keep the two in step.
 /// </summary>
 internal static class RequestBodyGen
 {
