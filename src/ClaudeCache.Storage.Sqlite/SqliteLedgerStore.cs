@@ -25,9 +25,9 @@ public sealed class SqliteLedgerStore : ILedgerStore
             PRIMARY KEY (minute, class, slot)) WITHOUT ROWID;
         """;
 
-    private const string UpsertRow = """
-        INSERT INTO ledger VALUES ($minute, $model, $strategy, $context, $tenant, $outcome, $requests, $unknown,
-            $input, $output, $w5m, $w1h, $read, $ainput, $aoutput, $cost, $avoided, $latency)
+    // A row for a (minute, dimensions) already present adds its counts to it: new rows and retention's folds alike.
+    private const string AddToExistingRow = """
+
         ON CONFLICT (minute, model, strategy, context, tenant, outcome) DO UPDATE SET
             requests = requests + excluded.requests, price_unknown = price_unknown + excluded.price_unknown,
             input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
@@ -39,6 +39,11 @@ public sealed class SqliteLedgerStore : ILedgerStore
             cost_nanos = cost_nanos + excluded.cost_nanos, avoided_nanos = avoided_nanos + excluded.avoided_nanos,
             latency_micros = latency_micros + excluded.latency_micros
         """;
+
+    private const string UpsertRow = """
+        INSERT INTO ledger VALUES ($minute, $model, $strategy, $context, $tenant, $outcome, $requests, $unknown,
+            $input, $output, $w5m, $w1h, $read, $ainput, $aoutput, $cost, $avoided, $latency)
+        """ + AddToExistingRow;
 
     private const string UpsertLatency = """
         INSERT INTO ledger_latency VALUES ($minute, $class, $slot, $count)
@@ -55,16 +60,8 @@ public sealed class SqliteLedgerStore : ILedgerStore
         FROM ledger WHERE minute < $fold AND minute % 1440 <> 0
         GROUP BY minute / 1440, model, strategy, context, tenant, outcome
         HAVING true
-        ON CONFLICT (minute, model, strategy, context, tenant, outcome) DO UPDATE SET
-            requests = requests + excluded.requests, price_unknown = price_unknown + excluded.price_unknown,
-            input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
-            cache_write_5m_tokens = cache_write_5m_tokens + excluded.cache_write_5m_tokens,
-            cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
-            cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
-            avoided_input_tokens = avoided_input_tokens + excluded.avoided_input_tokens,
-            avoided_output_tokens = avoided_output_tokens + excluded.avoided_output_tokens,
-            cost_nanos = cost_nanos + excluded.cost_nanos, avoided_nanos = avoided_nanos + excluded.avoided_nanos,
-            latency_micros = latency_micros + excluded.latency_micros;
+        """ + AddToExistingRow + """
+        ;
         DELETE FROM ledger WHERE minute < $fold AND minute % 1440 <> 0;
         INSERT INTO ledger_latency
         SELECT minute / 1440 * 1440, class, slot, SUM(count) FROM ledger_latency

@@ -100,12 +100,10 @@ public sealed class RedisLockTests(RedisServerFixture fixture) : IAsyncLifetime
         var lease = TimeSpan.FromMilliseconds(300);
         var held = await new RedisLock(_first).TryAcquireAsync(key, lease, Token);
         Assert.NotNull(held);
-        var stopwatch = Stopwatch.StartNew();
 
         // Four leases long: without renewal the key expires after the first and another instance takes it.
         var waiting = new RedisLock(_second).WaitForReleaseOrValueAsync(key, lease * 4, Token);
         Assert.False(await waiting);
-        Assert.True(stopwatch.Elapsed >= lease * 4, $"the wait ended after {stopwatch.Elapsed}: the lease ran out");
         Assert.Null(await new RedisLock(_second).TryAcquireAsync(key, lease, Token));
         Assert.True(((RedisLockHandle)held).Renewals >= 3);
 

@@ -23,7 +23,6 @@ public sealed class GeneratedRequestTests(ITestOutputHelper output)
     private static readonly StrategyResolver Resolver = new(new StrategyOptions());
 
     // Throws on a lone surrogate that made it into a string.
-    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private static readonly RequestHeaders Headers = new("sk-ant-test", "", "2023-06-01", "", "", "", "", "");
 
@@ -47,7 +46,7 @@ public sealed class GeneratedRequestTests(ITestOutputHelper output)
             using (document)
             {
                 var root = document.RootElement;
-                var readable = EveryStringReadable(root);
+                var readable = ReadableText.EveryStringReadable(root);
                 foreach (var endpoint in new[] { RequestEndpoint.Messages, RequestEndpoint.CountTokens })
                 {
                     var prepared = Preparer.Prepare("/v1/messages", endpoint, root, Headers, out var error);
@@ -72,44 +71,5 @@ public sealed class GeneratedRequestTests(ITestOutputHelper output)
 
         output.WriteLine($"{tried} preparations, {rejected} rejected");
         Assert.InRange(rejected, 1, tried - 1);
-    }
-
-    // The independent oracle: read every string and property name the way any consumer would.
-    private static bool EveryStringReadable(JsonElement value)
-    {
-        try
-        {
-            Walk(value);
-            return true;
-        }
-        catch (Exception e) when (e is InvalidOperationException or EncoderFallbackException)
-        {
-            return false;
-        }
-
-        static void Walk(JsonElement value)
-        {
-            switch (value.ValueKind)
-            {
-                case JsonValueKind.String:
-                    _ = Strict.GetByteCount(value.GetString()!);
-                    break;
-                case JsonValueKind.Array:
-                    foreach (var item in value.EnumerateArray())
-                    {
-                        Walk(item);
-                    }
-
-                    break;
-                case JsonValueKind.Object:
-                    foreach (var property in value.EnumerateObject())
-                    {
-                        _ = Strict.GetByteCount(property.Name);
-                        Walk(property.Value);
-                    }
-
-                    break;
-            }
-        }
     }
 }
