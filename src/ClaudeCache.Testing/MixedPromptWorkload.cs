@@ -45,7 +45,9 @@ public sealed class MixedPromptWorkload
 
     /// <summary>
     /// The workload for <paramref name="seed"/>, in send order. <paramref name="scale"/> multiplies the number of chat
-    /// sessions, agent runs, bursts and one-offs (1: about 200 requests over about 45 simulated minutes).
+    /// sessions, agent runs, bursts, repeats and one-offs (1: about 480 requests over about an hour of simulated time:
+    /// 24 chats of 4–16 turns over 3 apps' system prompts, 6 agent runs of 12–28 steps, 6 bursts of 8, 40 exact
+    /// repeats and 30 one-off long prompts — the mix issue 11 was measured on).
     /// </summary>
     public static IReadOnlyList<PromptWorkloadItem> Generate(int seed, int scale = 1)
     {
@@ -65,27 +67,27 @@ public sealed class MixedPromptWorkload
         for (int i = 0; i < 24 * scale; i++)
         {
             var (model, system) = apps[i % apps.Length];
-            Chat(model, system, Minutes(0, 40));
+            Chat(model, system, Minutes(0, 45));
         }
 
         string agentSystem = Prose(1200, "You are an autonomous property research agent.");
         string tools = Tools();
         for (int i = 0; i < 6 * scale; i++)
         {
-            Agent(agentSystem, tools, Minutes(0, 40));
+            Agent(agentSystem, tools, Minutes(0, 45));
         }
 
-        for (int i = 0; i < 4 * scale; i++)
+        for (int i = 0; i < 6 * scale; i++)
         {
-            FanOut(Minutes(0, 40));
+            FanOut(Minutes(0, 55));
         }
 
-        for (int i = 0; i < 12 * scale; i++)
+        for (int i = 0; i < 30 * scale; i++)
         {
-            Add(Minutes(0, 45), "oneoff", Body(Model, null, null, [("user", [Text(Prose(2500, "Please review this one-off report."))])], Stream()));
+            Add(Minutes(0, 60), "oneoff", Body(Model, null, null, [("user", [Text(Prose(2500, "Please review this one-off report."))])], Stream()));
         }
 
-        Repeats(20 * scale);
+        Repeats(40 * scale);
 
         var ordered = _steps.OrderBy(s => s.At).ThenBy(s => s.Order).ToList();
         var items = new List<PromptWorkloadItem>();
@@ -97,11 +99,11 @@ public sealed class MixedPromptWorkload
         return items;
     }
 
-    /// <summary>A chat session: 2–6 turns, each repeating the conversation so far with the fake's actual replies.</summary>
+    /// <summary>A chat session: 4–16 turns, each repeating the conversation so far with the fake's actual replies.</summary>
     private void Chat(string model, string system, TimeSpan at)
     {
         var turns = new List<(string Role, string[] Blocks)>();
-        int count = _random.Next(2, 7);
+        int count = _random.Next(4, 17);
         for (int turn = 0; turn < count; turn++)
         {
             string question = Question();
@@ -114,12 +116,12 @@ public sealed class MixedPromptWorkload
         }
     }
 
-    /// <summary>An agent run: a task, then 3–8 steps of 1–8 parallel tool calls and their results (the first step one call).</summary>
+    /// <summary>An agent run: a task, then 12–28 steps of 1–8 parallel tool calls and their results (the first step one call).</summary>
     private void Agent(string system, string tools, TimeSpan at)
     {
         var turns = new List<(string Role, string[] Blocks)> { ("user", [Text(Question() + " Research it thoroughly.")]) };
         Add(at, "agent", Body(Model, system, tools, turns, Stream()));
-        int steps = _random.Next(3, 9);
+        int steps = _random.Next(12, 29);
         int bigStep = _random.Next(steps);
         for (int step = 0; step < steps; step++)
         {

@@ -5,6 +5,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using ClaudeCache.Proxy.Tests.Infrastructure;
 using ClaudeCache.Testing;
+using ClaudeCache.PromptCaching;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ClaudeCache.Proxy.Tests;
@@ -28,14 +30,15 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
 
         var none = await DirectAsync(items, automatic: false);
         var automatic = await DirectAsync(items, automatic: true);
-        var proxyDefault = await ThroughProxyAsync(items, autoBreakpoints: false);
-        var proxyAuto = await ThroughProxyAsync(items, autoBreakpoints: true);
+        var proxyDefault = await ThroughProxyAsync(items, "proxy, default settings", mode: null);
+        var proxyAlways = await ThroughProxyAsync(items, "proxy, breakpoints: always", mode: "always");
+        var proxyOff = await ThroughProxyAsync(items, "proxy, breakpoints: off", mode: "off");
 
         var table = new StringBuilder();
         table.AppendLine(CultureInfo.InvariantCulture, $"Mixed prompt workload, seed {Seed}: {items.Count} requests, {items.Max(i => i.Step) + 1} steps");
         table.AppendLine("| scenario | upstream calls | input | 5m writes | 1h writes | reads | input cost | vs none | marker 400s | other errors | seconds |");
         table.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var run in (Run[])[none, automatic, proxyDefault, proxyAuto])
+        foreach (var run in (Run[])[none, automatic, proxyOff, proxyAlways, proxyDefault])
         {
             var t = run.Totals;
             table.AppendLine(CultureInfo.InvariantCulture,
@@ -43,16 +46,28 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
                 + $"{t.InputCost:N0} | {t.InputCost / none.Totals.InputCost:P1} | {run.MarkerErrors} | {run.OtherErrors} | {run.Seconds:F1} |");
         }
 
+        table.AppendLine();
+        table.AppendLine("Input cost per scenario, vs the same requests sent directly without cache_control:");
+        table.AppendLine("| scenario | " + string.Join(" | ", none.CostByKind.Keys) + " |");
+        table.AppendLine("|---|" + string.Concat(none.CostByKind.Keys.Select(_ => "---:|")));
+        table.AppendLine($"| {none.Name} (input cost) | " + string.Join(" | ", none.CostByKind.Values.Select(v => v.ToString("N0", CultureInfo.InvariantCulture))) + " |");
+        foreach (var run in (Run[])[automatic, proxyOff, proxyAlways, proxyDefault])
+        {
+            table.AppendLine($"| {run.Name} | " + string.Join(" | ", none.CostByKind.Select(k =>
+                (run.CostByKind.GetValueOrDefault(k.Key) / k.Value).ToString("P1", CultureInfo.InvariantCulture))) + " |");
+        }
+
         output.WriteLine(table.ToString());
 
         Assert.Equal(0, none.Totals.CacheCreation5m + none.Totals.CacheCreation1h + none.Totals.CacheRead);
-        Assert.All((Run[])[none, automatic, proxyDefault, proxyAuto], run => Assert.Equal(0, run.OtherErrors));
+        Assert.All((Run[])[none, automatic, proxyOff, proxyAlways, proxyDefault], run => Assert.Equal(0, run.OtherErrors));
         Assert.Equal(0, automatic.MarkerErrors);
-        Assert.Equal(0, proxyAuto.MarkerErrors);
+        Assert.Equal(0, proxyAlways.MarkerErrors);
+        Assert.Equal(0, proxyDefault.MarkerErrors);
         Assert.True(automatic.Totals.InputCost < none.Totals.InputCost, "automatic caching must cost less than none");
-        Assert.Equal(items.Count - items.Count(i => i.Kind == "repeat"), proxyDefault.Totals.Replies);
-        Assert.True(proxyDefault.Totals.InputCost < none.Totals.InputCost, "the response cache answers the exact repeats");
-        Assert.True(proxyAuto.Totals.InputCost < none.Totals.InputCost, "automatic breakpoints must cost less than none");
+        Assert.Equal(items.Count - items.Count(i => i.Kind == "repeat"), proxyOff.Totals.Replies);
+        Assert.True(proxyOff.Totals.InputCost < none.Totals.InputCost, "the response cache answers the exact repeats");
+        Assert.True(proxyAlways.Totals.InputCost < none.Totals.InputCost, "structural breakpoints must cost less than none");
         Assert.True(automatic.Totals.CacheRead > 0);
     }
 
@@ -66,20 +81,21 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
         client.DefaultRequestHeaders.Add("x-api-key", "sk-ant-test-key-1");
         client.DefaultRequestHeaders.Add("anthropic-version", "2023-06-01");
         var run = await ReplayAsync(automatic ? "direct, automatic caching" : "direct, no cache_control", items, fake, client,
-            body => automatic ? body[..^1] + ",\"cache_control\":{\"type\":\"ephemeral\"}}" : body, [],
+            body => automatic ? body[..^1] + ",\"cache_control\":{\"type\":\"ephemeral\"}}" : body, [], () => 0,
             at => clock.AdjustTime(Start + at), () => Task.CompletedTask);
         return run with { Totals = fake.UsageTotals };
     }
 
-    /// <summary>Through a real proxy (default settings) on a fresh fake, optionally asking for automatic breakpoints.</summary>
-    private static async Task<Run> ThroughProxyAsync(IReadOnlyList<PromptWorkloadItem> items, bool autoBreakpoints)
+    /// <summary>Through a real proxy (default settings) on a fresh fake, with an <c>x-cache-prompt-breakpoints</c> mode or none.</summary>
+    private static async Task<Run> ThroughProxyAsync(IReadOnlyList<PromptWorkloadItem> items, string name, string? mode)
     {
         await using var fake = await FakeAnthropicUpstream.StartAsync();
         var clock = new FakeTimeProvider(Start);
         fake.PromptCache.Clock = clock;
         await using var proxy = await ProxyHost.StartAsync(fake, clock: new FakeTimeProvider(Start));
-        (string, string)[] headers = autoBreakpoints ? [("x-cache-prompt-breakpoints", "auto")] : [];
-        var run = await ReplayAsync(autoBreakpoints ? "proxy, breakpoints: auto" : "proxy, default settings", items, fake, proxy.Client, body => body, headers,
+        (string, string)[] headers = mode is null ? [] : [("x-cache-prompt-breakpoints", mode)];
+        var planner = proxy.Services.GetRequiredService<PromptCachePlanner>();
+        var run = await ReplayAsync(name, items, fake, proxy.Client, body => body, headers, () => planner.Waiting,
             at =>
             {
                 clock.AdjustTime(Start + at);
@@ -97,24 +113,27 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
         HttpClient client,
         Func<string, string> rewrite,
         (string Name, string Value)[] headers,
+        Func<long> heldByProxy,
         Action<TimeSpan> setTime,
         Func<Task> settle)
     {
         var watch = Stopwatch.StartNew();
         int markerErrors = 0, otherErrors = 0;
+        var costs = new SortedDictionary<string, double>(StringComparer.Ordinal);
         foreach (var step in items.GroupBy(i => i.Step).OrderBy(g => g.Key))
         {
             setTime(step.First().At);
-            HoldUntilAllArrive(fake, step.Count());
+            HoldUntilAllArrive(fake, step.Count(), heldByProxy);
             var results = await Task.WhenAll(step.Select(async item =>
             {
                 using var request = Requests.Post(rewrite(item.Body), "v1/messages", headers);
                 request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(item.IsStreaming ? "text/event-stream" : "application/json"));
                 using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
                 string text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-                return (response.StatusCode, text);
+                bool answeredByCache = response.Headers.TryGetValues("x-cache", out var cache) && cache.First() is "HIT" or "STALE";
+                return (item.Kind, response.StatusCode, text, answeredByCache);
             }));
-            foreach (var (status, text) in results)
+            foreach (var (kind, status, text, answeredByCache) in results)
             {
                 if (status == HttpStatusCode.BadRequest && text.Contains("cache_control", StringComparison.Ordinal))
                 {
@@ -124,20 +143,29 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
                 {
                     otherErrors++;
                 }
+                else if (!answeredByCache)
+                {
+                    costs[kind] = costs.GetValueOrDefault(kind) + ResponseUsage.InputCost(text);
+                }
+                else
+                {
+                    costs.TryAdd(kind, 0);
+                }
             }
 
             // Answers are stored in the background: a repeat must find its original stored, however fast it comes.
             await settle();
         }
 
-        return new Run(name, new FakeUsageTotals(0, 0, 0, 0, 0, 0), markerErrors, otherErrors, watch.Elapsed.TotalSeconds);
+        return new Run(name, new FakeUsageTotals(0, 0, 0, 0, 0, 0), costs, markerErrors, otherErrors, watch.Elapsed.TotalSeconds);
     }
 
     /// <summary>
-    /// A burst's requests are answered only once all of them reached the fake, so all of them look the prompt cache
-    /// up cold, as concurrent requests do, whatever the scheduling of this machine: the numbers are the same every run.
+    /// A burst's requests are answered only once all of them reached the fake — or are held by the proxy waiting for
+    /// another's cold prefix — so all of them look the prompt cache up as concurrent requests do, whatever the
+    /// scheduling of this machine: the numbers are the same every run.
     /// </summary>
-    private static void HoldUntilAllArrive(FakeAnthropicUpstream fake, int count)
+    private static void HoldUntilAllArrive(FakeAnthropicUpstream fake, int count, Func<long> heldByProxy)
     {
         if (count == 1)
         {
@@ -145,18 +173,52 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
             return;
         }
 
-        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int arrived = 0;
-        fake.BeforeRespond = (_, ct) =>
+        fake.BeforeRespond = async (_, ct) =>
         {
-            if (Interlocked.Increment(ref arrived) == count)
+            Interlocked.Increment(ref arrived);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(10));
+            while (Volatile.Read(ref arrived) + heldByProxy() < count)
             {
-                all.TrySetResult();
+                await Task.Delay(1, timeout.Token);
             }
-
-            return all.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
         };
     }
 
-    private sealed record Run(string Name, FakeUsageTotals Totals, int MarkerErrors, int OtherErrors, double Seconds);
+    private sealed record Run(string Name, FakeUsageTotals Totals, SortedDictionary<string, double> CostByKind, int MarkerErrors, int OtherErrors, double Seconds);
+}
+
+/// <summary>The input cost of one answer, read from the usage it reports (JSON body, or the stream's <c>message_start</c>).</summary>
+internal static class ResponseUsage
+{
+    /// <summary>Input + 1.25 × 5-minute writes + 2 × 1-hour writes + 0.1 × reads, in units of the input-token price.</summary>
+    public static double InputCost(string answer)
+    {
+        var usage = Usage(answer);
+        double Tokens(string name) => usage.TryGetProperty(name, out var value) ? value.GetInt64() : 0;
+        double oneHour = usage.TryGetProperty("cache_creation", out var creation) && creation.TryGetProperty("ephemeral_1h_input_tokens", out var h) ? h.GetInt64() : 0;
+        double written = Tokens("cache_creation_input_tokens");
+        return Tokens("input_tokens") + ((written - oneHour) * 1.25) + (oneHour * 2.0) + (Tokens("cache_read_input_tokens") * 0.1);
+    }
+
+    private static System.Text.Json.JsonElement Usage(string answer)
+    {
+        if (answer.TrimStart().StartsWith('{'))
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(answer);
+            return json.RootElement.GetProperty("usage").Clone();
+        }
+
+        foreach (var line in answer.Split('\n'))
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal) && line.Contains("\"message_start\"", StringComparison.Ordinal))
+            {
+                using var json = System.Text.Json.JsonDocument.Parse(line["data: ".Length..]);
+                return json.RootElement.GetProperty("message").GetProperty("usage").Clone();
+            }
+        }
+
+        throw new InvalidOperationException("The stream has no message_start event.");
+    }
 }

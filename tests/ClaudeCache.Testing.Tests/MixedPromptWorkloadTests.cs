@@ -21,7 +21,7 @@ public sealed class MixedPromptWorkloadTests
     [Fact]
     public void Items_AreInSendOrder_WithEveryKindAndBothStreamingModes()
     {
-        Assert.InRange(Items.Count, 150, 400);
+        Assert.InRange(Items.Count, 400, 600);
         Assert.Equal(Items.OrderBy(i => i.Step).Select(i => i.At), Items.Select(i => i.At).Order());
         Assert.Equal(["agent", "chat", "fanout", "oneoff", "repeat"], Items.Select(i => i.Kind).Distinct().Order());
         Assert.Contains(Items, i => i.IsStreaming);

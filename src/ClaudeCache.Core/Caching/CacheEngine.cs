@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using ClaudeCache.Anthropic;
 using ClaudeCache.Costs;
 using ClaudeCache.Pipeline;
 using ClaudeCache.PromptCaching;
@@ -19,7 +18,7 @@ public sealed partial class CacheEngine
     private readonly ResponseCache _cache;
     private readonly FlightRegistry _flights;
     private readonly FlightRunner _runner;
-    private readonly PromptCachingOptions _promptCaching;
+    private readonly PromptCachePlanner? _promptCache;
     private readonly TimeProvider _time;
 
     /// <summary>Composes the engine (the container does it: <c>AddClaudeCache</c>).</summary>
@@ -29,7 +28,7 @@ public sealed partial class CacheEngine
     /// <param name="runner">Steps 8–10 of a call.</param>
     /// <param name="ledger">Records every request answered (null: nothing is recorded).</param>
     /// <param name="costEstimator">Prices <see cref="CacheCallResult"/>s (null: no prices).</param>
-    /// <param name="promptCaching">Planned <c>cache_control</c> breakpoints on upstream calls.</param>
+    /// <param name="promptCache">Plans <c>cache_control</c> breakpoints on upstream calls (null: bodies go as received).</param>
     /// <param name="memo">Step 1's memo of prepared requests (null: a default-sized one).</param>
     /// <param name="timeProvider">The clock latencies are measured with.</param>
     public CacheEngine(
@@ -39,7 +38,7 @@ public sealed partial class CacheEngine
         FlightRunner runner,
         LedgerRecorder? ledger = null,
         ICostEstimator? costEstimator = null,
-        PromptCachingOptions? promptCaching = null,
+        PromptCachePlanner? promptCache = null,
         RequestMemo? memo = null,
         TimeProvider? timeProvider = null)
     {
@@ -53,7 +52,7 @@ public sealed partial class CacheEngine
         _runner = runner;
         Ledger = ledger;
         CostEstimator = costEstimator;
-        _promptCaching = promptCaching ?? new PromptCachingOptions();
+        _promptCache = promptCache;
         Memo = memo ?? new RequestMemo(ResponseCacheOptions.DefaultRequestMemoEntries, ResponseCacheOptions.DefaultRequestMemoBytes);
         _time = timeProvider ?? ledger?.Time ?? TimeProvider.System;
     }
@@ -69,6 +68,9 @@ public sealed partial class CacheEngine
 
     /// <summary>Step 1's memo of prepared requests.</summary>
     public RequestMemo Memo { get; }
+
+    /// <summary>Step 7's prompt-cache planner, when breakpoints are planned.</summary>
+    public PromptCachePlanner? PromptCache => _promptCache;
 
     // The steps themselves; HandleAsync (CacheEngine.Tracing.cs) wraps them in a span when one is listened to.
     private async ValueTask<CacheOutcome> HandleCoreAsync(CacheRequest request, CancellationToken cancellationToken)
@@ -99,8 +101,7 @@ public sealed partial class CacheEngine
         }
 
         // Step 7: join an identical call in flight, or lead one (the runner does steps 8–10).
-        var send = request.CreateSender(UpstreamBody(request, prepared));
-        var ticket = JoinOrStart(prepared, send);
+        var ticket = JoinOrStart(prepared, () => UpstreamCall(request, prepared, facts.Partition));
         var policy = prepared.Policy;
         var status = !ticket.IsLeader ? CacheStatus.Hit : !policy.Store ? CacheStatus.Bypass : policy.Lookup ? CacheStatus.Miss : CacheStatus.Refresh;
         var coalesced = !ticket.IsLeader;
@@ -119,7 +120,7 @@ public sealed partial class CacheEngine
                 }
 
                 // It could not answer in this caller's form: call alone (and pay for it).
-                flight = CallAlone(prepared, send);
+                flight = CallAlone(prepared, UpstreamCall(request, prepared, facts.Partition));
                 status = policy.Store ? CacheStatus.Miss : CacheStatus.Bypass;
                 ledgerOutcome = status.ToLedger();
                 coalesced = false;
@@ -153,36 +154,36 @@ public sealed partial class CacheEngine
     }
 
     /// <summary>
-    /// Step 7's body: a copy of the caller's bytes (the call outlives the request), with planned <c>cache_control</c>
-    /// breakpoints when they are on (<c>PromptCaching:AutoBreakpoints</c>, or <c>x-cache-prompt-breakpoints</c>). The
-    /// key came from the caller's body and ignores <c>cache_control</c>, so it never changes.
+    /// Step 7's call, made only by the leader of a flight: a copy of the caller's bytes (the call outlives the
+    /// request), with the prompt-cache planner's <c>cache_control</c> breakpoints (<c>PromptCaching</c>, or
+    /// <c>x-cache-prompt-breakpoints</c>). The key came from the caller's body and ignores <c>cache_control</c>, so it
+    /// never changes.
     /// </summary>
-    private ReadOnlyMemory<byte> UpstreamBody(CacheRequest request, PreparedRequest prepared)
+    private (UpstreamSend Send, PromptCacheCall? Call) UpstreamCall(CacheRequest request, PreparedRequest prepared, string partition)
     {
         var body = request.Body.ToArray();
-        var header = request.Headers.PromptBreakpoints;
-        var on = string.IsNullOrEmpty(header) ? _promptCaching.AutoBreakpoints : header.Equals(PromptBreakpointModes.Auto, StringComparison.OrdinalIgnoreCase);
-        if (!on || prepared.Endpoint != RequestEndpoint.Messages)
+        if (_promptCache is null)
         {
-            return body;
+            return (request.CreateSender(body), null);
         }
 
-        return BreakpointPlanner.Plan(body, prepared.Endpoint, _promptCaching.ToBreakpointOptions()) ?? body;
+        var call = _promptCache.Plan(body, prepared.Endpoint, partition, request.Headers.PromptBreakpoints);
+        return (call.Wrap(request.CreateSender(call.Body)), call.Marked ? call : null);
     }
 
     /// <summary>Joins the identical call in flight, or starts one. Requests that may not be stored never join: they call alone.</summary>
-    private FlightTicket JoinOrStart(PreparedRequest request, UpstreamSend send)
+    private FlightTicket JoinOrStart(PreparedRequest request, Func<(UpstreamSend Send, PromptCacheCall? Call)> call)
     {
         var candidate = new Flight(request.WantsStream);
         if (!request.Policy.Store)
         {
-            _runner.Start(candidate, send, request.Intent, registered: false);
+            Start(candidate, call(), request.Intent, registered: false);
             return new FlightTicket(candidate, IsLeader: true);
         }
 
         if (_flights.TryJoinOrLead(request.Key, candidate, out var flight))
         {
-            _runner.Start(flight, send, request.Intent, registered: true);
+            Start(flight, call(), request.Intent, registered: true);
             return new FlightTicket(flight, IsLeader: true);
         }
 
@@ -190,11 +191,18 @@ public sealed partial class CacheEngine
         return new FlightTicket(flight, IsLeader: false);
     }
 
+    private void Start(Flight flight, (UpstreamSend Send, PromptCacheCall? Call) call, StoreIntent intent, bool registered)
+    {
+        flight.PromptCache = call.Call;
+        call.Call?.Judge(flight);
+        _runner.Start(flight, call.Send, intent, registered);
+    }
+
     /// <summary>Calls alone, storing nothing: for a caller whose shared flight could not answer in its form.</summary>
-    private Flight CallAlone(PreparedRequest request, UpstreamSend send)
+    private Flight CallAlone(PreparedRequest request, (UpstreamSend Send, PromptCacheCall? Call) call)
     {
         var flight = new Flight(request.WantsStream);
-        _runner.Start(flight, send, request.Intent with { Store = false }, registered: false);
+        Start(flight, call, request.Intent with { Store = false }, registered: false);
         return flight;
     }
 }

@@ -19,6 +19,9 @@ public sealed class Flight
     /// <summary>The upstream status and headers, once they arrive.</summary>
     public Task<FlightHead> Head => _head.Task;
 
+    /// <summary>The prompt-cache planner's decisions for the call, when it placed breakpoints.</summary>
+    public PromptCaching.PromptCacheCall? PromptCache { get; internal set; }
+
     /// <summary>The response body as it arrives.</summary>
     public ChunkBuffer Body { get; } = new();
 

@@ -119,6 +119,15 @@ public sealed class CacheOutcome : IDisposable
             headers.Add(new(CacheHeaderNames.Age, "0"));
         }
 
+        if (!Coalesced && Flight?.PromptCache is { } call)
+        {
+            headers.Add(new(CacheHeaderNames.PromptBreakpoints, call.Breakpoints.ToString(CultureInfo.InvariantCulture)));
+            if (call.Waited is { } waited)
+            {
+                headers.Add(new(CacheHeaderNames.PromptWait, ((long)waited.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)));
+            }
+        }
+
         return headers;
     }
 

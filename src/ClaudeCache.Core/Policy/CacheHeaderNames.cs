@@ -15,7 +15,10 @@ public static class CacheHeaderNames
     /// <summary>Request: the namespace, folded into the key (≤ 64 of <c>[A-Za-z0-9._:-]</c>).</summary>
     public const string Namespace = "x-cache-namespace";
 
-    /// <summary>Request: <c>auto</c> or <c>off</c>, planned prompt-cache breakpoints on this request's upstream call.</summary>
+    /// <summary>
+    /// Request: <c>auto</c> (learned, the default), <c>always</c> or <c>off</c>: the prompt-cache breakpoints of this
+    /// request's upstream call. Response (on the caller whose call went upstream): how many breakpoints were placed.
+    /// </summary>
     public const string PromptBreakpoints = "x-cache-prompt-breakpoints";
 
     /// <summary>Response: HIT, MISS, REFRESH or BYPASS (<see cref="Pipeline.CacheStatusNames.ToHeader"/>).</summary>
@@ -32,6 +35,12 @@ public static class CacheHeaderNames
 
     /// <summary>Response: the request id (a fresh one on every answer the cache gives itself).</summary>
     public const string RequestId = "request-id";
+
+    /// <summary>
+    /// Response: milliseconds the upstream call waited for another call writing the same cold prompt prefix, so
+    /// that it read the prefix instead of writing it again.
+    /// </summary>
+    public const string PromptWait = "x-cache-prompt-wait";
 
     /// <summary>Response: the age of a stored answer, in seconds.</summary>
     public const string Age = "age";

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using ClaudeCache.Anthropic;
 
@@ -74,130 +73,51 @@ public static class BreakpointPlanner
                 return null;
             }
 
-            var plan = Choose(root);
-            return plan.Count == 0 ? null : BreakpointWriter.Write(root, plan, options, requestBody.Length);
+            var plan = Choose(PromptOutline.Read(root, string.Empty), options.OneHourTtl);
+            return plan.Count == 0 ? null : BreakpointWriter.Write(root, plan, requestBody.Length);
         }
     }
 
-    /// <summary>Where the breakpoints go; <see cref="BreakpointPlan.None"/> when nothing is worth caching.</summary>
-    internal static BreakpointPlan Choose(JsonElement root)
+    /// <summary>The estimated tokens of a prefix of <paramref name="bytes"/> UTF-8 bytes.</summary>
+    internal static long Tokens(long bytes) => bytes / BytesPerToken;
+
+    /// <summary>Whether a breakpoint at <paramref name="point"/> can write an entry for <paramref name="model"/>.</summary>
+    internal static bool Qualifies(PromptPoint? point, string? model) =>
+        point is { Cacheable: true } p && Tokens(p.PrefixBytes) >= MinimumCacheablePrefix.For(model);
+
+    /// <summary>
+    /// Every structural breakpoint: the last tool, the last system block, the last user turn, and for a conversation
+    /// longer than the lookback an earlier user turn that chains the windows; each only when its prefix reaches the
+    /// model's minimum.
+    /// </summary>
+    private static BreakpointPlan Choose(PromptOutline outline, bool oneHour)
     {
-        var model = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-        long minimumBytes = (long)MinimumCacheablePrefix.For(model) * BytesPerToken;
-        long prefixBytes = 0;
-        var plan = BreakpointPlan.None;
-
-        // Tools come first in the prefix.
-        if (root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array && tools.GetArrayLength() > 0)
+        var marks = new List<BreakpointMark>(MaxBreakpoints);
+        foreach (var point in (PromptPoint?[])[outline.ToolsEnd, outline.SystemEnd])
         {
-            foreach (var tool in tools.EnumerateArray())
+            if (Qualifies(point, outline.Model))
             {
-                prefixBytes += Size(tool);
-            }
-
-            if (prefixBytes >= minimumBytes && tools[tools.GetArrayLength() - 1].ValueKind == JsonValueKind.Object)
-            {
-                plan = plan with { Tool = tools.GetArrayLength() - 1 };
+                marks.Add(point!.Value.Mark(oneHour));
             }
         }
 
-        // Then the system prompt.
-        if (root.TryGetProperty("system", out var system))
-        {
-            var last = -1;
-            if (system.ValueKind == JsonValueKind.String)
-            {
-                prefixBytes += Size(system);
-                last = IsCacheable(system) ? 0 : -1;
-            }
-            else if (system.ValueKind == JsonValueKind.Array && system.GetArrayLength() > 0)
-            {
-                foreach (var block in system.EnumerateArray())
-                {
-                    prefixBytes += Size(block);
-                }
-
-                last = IsCacheable(system[system.GetArrayLength() - 1]) ? system.GetArrayLength() - 1 : -1;
-            }
-
-            if (last >= 0 && prefixBytes >= minimumBytes)
-            {
-                plan = plan with { System = last };
-            }
-        }
-
-        // Then the conversation.
-        if (root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
-        {
-            plan = ChooseInMessages(messages, prefixBytes, minimumBytes, plan);
-        }
-
-        return plan;
-    }
-
-    private static BreakpointPlan ChooseInMessages(JsonElement messages, long prefixBytes, long minimumBytes, BreakpointPlan plan)
-    {
-        // The end of each user turn: its message index, its last block's position (in lookback blocks), the prefix
-        // up to it, and whether its last block can carry cache_control.
-        var turns = new List<(int Message, int Position, long PrefixBytes, bool Cacheable)>();
-        var position = -1;
-        var previousWasTool = false;
-        var index = 0;
-        foreach (var message in messages.EnumerateArray())
-        {
-            if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("content", out var content))
-            {
-                index++;
-                continue;
-            }
-
-            JsonElement? lastBlock = null;
-            if (content.ValueKind == JsonValueKind.String)
-            {
-                prefixBytes += Size(content);
-                position++;
-                previousWasTool = false;
-                lastBlock = content;
-            }
-            else if (content.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var block in content.EnumerateArray())
-                {
-                    prefixBytes += Size(block);
-                    // A run of consecutive tool_use or tool_result blocks counts as one block of lookback.
-                    var isTool = IsToolBlock(block);
-                    if (!(isTool && previousWasTool))
-                    {
-                        position++;
-                    }
-
-                    previousWasTool = isTool;
-                    lastBlock = block;
-                }
-            }
-
-            if (lastBlock is { } end && message.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String && role.ValueEquals("user"u8))
-            {
-                turns.Add((index, position, prefixBytes, IsCacheable(end)));
-            }
-
-            index++;
-        }
-
+        var turns = outline.UserTurns;
         if (turns.Count == 0)
         {
-            return plan;
+            return new BreakpointPlan(marks);
         }
 
         var final = turns[^1];
-        if (final.Cacheable && final.PrefixBytes >= minimumBytes)
+        if (Qualifies(final, outline.Model))
         {
-            plan = plan with { LastUserTurn = final.Message };
+            marks.Add(final.Mark(oneHour));
         }
 
         // Beyond the lookback, the last breakpoint cannot reach an entry written many blocks earlier: a second one
         // on the earliest user turn still inside its window (or, failing that, the latest before it) chains them.
-        if (final.Position >= LookbackBlocks)
+        // Every block counts, so the chain holds whichever way Anthropic counts runs of tool blocks.
+        var firstMessage = (outline.SystemEnd ?? outline.ToolsEnd)?.Position + 1 ?? 0;
+        if (final.Position - firstMessage >= LookbackBlocks)
         {
             var lookback = -1;
             for (var i = 0; i < turns.Count - 1; i++)
@@ -214,13 +134,13 @@ public static class BreakpointPlanner
                 lookback = turns.Count - 2;
             }
 
-            if (lookback >= 0 && turns[lookback].Cacheable && turns[lookback].PrefixBytes >= minimumBytes)
+            if (lookback >= 0 && Qualifies(turns[lookback], outline.Model))
             {
-                plan = plan with { LookbackUserTurn = turns[lookback].Message };
+                marks.Add(turns[lookback].Mark(oneHour));
             }
         }
 
-        return plan;
+        return new BreakpointPlan(marks);
     }
 
     /// <summary>Whether the request already places any breakpoint, top-level or on a block (nested ones included).</summary>
@@ -279,39 +199,4 @@ public static class BreakpointPlanner
 
         return false;
     }
-
-    private static bool IsToolBlock(JsonElement block) =>
-        block.ValueKind == JsonValueKind.Object
-        && block.TryGetProperty("type", out var type)
-        && (type.ValueEquals("tool_use"u8) || type.ValueEquals("tool_result"u8));
-
-    // Anthropic rejects cache_control on empty text and on thinking blocks.
-    private static bool IsCacheable(JsonElement block)
-    {
-        if (block.ValueKind == JsonValueKind.String)
-        {
-            return block.GetString()!.Length > 0;
-        }
-
-        if (block.ValueKind != JsonValueKind.Object)
-        {
-            return false;
-        }
-
-        if (!block.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String)
-        {
-            return false;
-        }
-
-        if (type.ValueEquals("thinking"u8) || type.ValueEquals("redacted_thinking"u8))
-        {
-            return false;
-        }
-
-        return !type.ValueEquals("text"u8)
-            || (block.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String && text.GetString()!.Length > 0);
-    }
-
-    // The element's bytes as sent: the estimate's unit.
-    private static int Size(JsonElement element) => JsonMarshal.GetRawUtf8Value(element).Length;
 }

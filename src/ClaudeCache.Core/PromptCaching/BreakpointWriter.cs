@@ -15,7 +15,7 @@ internal static class BreakpointWriter
     // never into HTML). Values are copied as their original bytes.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static byte[] Write(JsonElement root, BreakpointPlan plan, BreakpointOptions options, int sizeHint)
+    public static byte[] Write(JsonElement root, BreakpointPlan plan, int sizeHint)
     {
         var buffer = new ArrayBufferWriter<byte>(sizeHint + 128);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
@@ -23,24 +23,24 @@ internal static class BreakpointWriter
             writer.WriteStartObject();
             foreach (var property in root.EnumerateObject())
             {
-                if (property.NameEquals("tools") && plan.Tool >= 0)
+                var section = property.NameEquals("tools") ? PromptSection.Tools
+                    : property.NameEquals("system") ? PromptSection.System
+                    : property.NameEquals("messages") ? PromptSection.Messages
+                    : (PromptSection?)null;
+                if (section is not { } marked || !plan.Touches(marked))
                 {
-                    writer.WritePropertyName(property.Name);
-                    WriteArray(writer, property.Value, plan.Tool, options);
+                    Copy(writer, property);
+                    continue;
                 }
-                else if (property.NameEquals("system") && plan.System >= 0)
+
+                writer.WritePropertyName(property.Name);
+                if (marked == PromptSection.Messages)
                 {
-                    writer.WritePropertyName(property.Name);
-                    WriteBlocks(writer, property.Value, options);
-                }
-                else if (property.NameEquals("messages") && (plan.LastUserTurn >= 0 || plan.LookbackUserTurn >= 0))
-                {
-                    writer.WritePropertyName(property.Name);
-                    WriteMessages(writer, property.Value, plan, options);
+                    WriteMessages(writer, property.Value, plan);
                 }
                 else
                 {
-                    Copy(writer, property);
+                    WriteBlocks(writer, property.Value, plan, marked, -1);
                 }
             }
 
@@ -50,13 +50,14 @@ internal static class BreakpointWriter
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteMessages(Utf8JsonWriter writer, JsonElement messages, BreakpointPlan plan, BreakpointOptions options)
+    private static void WriteMessages(Utf8JsonWriter writer, JsonElement messages, BreakpointPlan plan)
     {
         writer.WriteStartArray();
         var index = 0;
         foreach (var message in messages.EnumerateArray())
         {
-            if (!plan.MarksMessage(index++))
+            var current = index++;
+            if (!plan.Touches(PromptSection.Messages, current))
             {
                 Copy(writer, message);
                 continue;
@@ -68,7 +69,7 @@ internal static class BreakpointWriter
                 if (property.NameEquals("content"))
                 {
                     writer.WritePropertyName(property.Name);
-                    WriteBlocks(writer, property.Value, options);
+                    WriteBlocks(writer, property.Value, plan, PromptSection.Messages, current);
                 }
                 else
                 {
@@ -82,32 +83,35 @@ internal static class BreakpointWriter
         writer.WriteEndArray();
     }
 
-    // A block array with the breakpoint on its last block, or a string as one text block carrying it.
-    private static void WriteBlocks(Utf8JsonWriter writer, JsonElement blocks, BreakpointOptions options)
+    // Tools, system blocks or one message's content, with the planned breakpoints; a string becomes one text block
+    // carrying its breakpoint. Tools and system blocks are found by their index, message blocks by their block index.
+    private static void WriteBlocks(Utf8JsonWriter writer, JsonElement blocks, BreakpointPlan plan, PromptSection section, int message)
     {
         if (blocks.ValueKind == JsonValueKind.String)
         {
+            var mark = section == PromptSection.Messages ? plan.Find(section, message, -1) : plan.Find(section, 0, -1);
             writer.WriteStartArray();
             writer.WriteStartObject();
             writer.WriteString("type"u8, "text"u8);
             writer.WritePropertyName("text"u8);
             Copy(writer, blocks);
-            WriteCacheControl(writer, options);
+            if (mark is { } m)
+            {
+                WriteCacheControl(writer, m.OneHour);
+            }
+
             writer.WriteEndObject();
             writer.WriteEndArray();
             return;
         }
 
-        WriteArray(writer, blocks, blocks.GetArrayLength() - 1, options);
-    }
-
-    private static void WriteArray(Utf8JsonWriter writer, JsonElement array, int marked, BreakpointOptions options)
-    {
         writer.WriteStartArray();
         var index = 0;
-        foreach (var item in array.EnumerateArray())
+        foreach (var item in blocks.EnumerateArray())
         {
-            if (index++ != marked)
+            var current = index++;
+            var mark = section == PromptSection.Messages ? plan.Find(section, message, current) : plan.Find(section, current, -1);
+            if (mark is not { } m)
             {
                 Copy(writer, item);
                 continue;
@@ -119,19 +123,19 @@ internal static class BreakpointWriter
                 Copy(writer, property);
             }
 
-            WriteCacheControl(writer, options);
+            WriteCacheControl(writer, m.OneHour);
             writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
     }
 
-    private static void WriteCacheControl(Utf8JsonWriter writer, BreakpointOptions options)
+    private static void WriteCacheControl(Utf8JsonWriter writer, bool oneHour)
     {
         writer.WritePropertyName("cache_control"u8);
         writer.WriteStartObject();
         writer.WriteString("type"u8, "ephemeral"u8);
-        if (options.OneHourTtl)
+        if (oneHour)
         {
             writer.WriteString("ttl"u8, "1h"u8);
         }

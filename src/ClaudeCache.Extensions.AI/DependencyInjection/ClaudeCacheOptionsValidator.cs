@@ -71,6 +71,22 @@ public sealed class ClaudeCacheOptionsValidator : IValidateOptions<ClaudeCacheOp
 
         errors.AddRange(options.Costs.ToLedgerLimits().Validate("ClaudeCache:Costs"));
 
+        var prompt = options.PromptCaching;
+        if (prompt.MaxColdPrefixWait < TimeSpan.Zero || prompt.MaxColdPrefixWait > TimeSpan.FromSeconds(30))
+        {
+            errors.Add("ClaudeCache:PromptCaching:MaxColdPrefixWait must be between 00:00:00 and 00:00:30.");
+        }
+
+        if (prompt.RecordMaxEntries < 16)
+        {
+            errors.Add("ClaudeCache:PromptCaching:RecordMaxEntries must be at least 16.");
+        }
+
+        if (prompt.ValveWindow < 1)
+        {
+            errors.Add("ClaudeCache:PromptCaching:ValveWindow must be at least 1.");
+        }
+
         var strategies = new StrategyOptionsValidator().Validate(name, options.Strategies);
         if (strategies.Failed)
         {

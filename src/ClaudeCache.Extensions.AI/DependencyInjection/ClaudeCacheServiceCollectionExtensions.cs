@@ -1,6 +1,7 @@
 using ClaudeCache.Caching;
 using ClaudeCache.Costs;
 using ClaudeCache.Pipeline;
+using ClaudeCache.PromptCaching;
 using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.Extensions.AI.Http;
 using ClaudeCache.Policy;
@@ -109,6 +110,9 @@ public static class ClaudeCacheServiceCollectionExtensions
             sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value.Costs.Enabled));
         // Results of GetOrCallAsync carry their cost or saving at the ledger's prices (replaceable: register another).
         services.TryAddSingleton<ICostEstimator>(sp => new PriceTableCostEstimator(sp.GetRequiredService<CostCalculator>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new PromptCachePlanner(
+            sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value.PromptCaching,
+            sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value;
@@ -119,7 +123,7 @@ public static class ClaudeCacheServiceCollectionExtensions
                 sp.GetRequiredService<FlightRunner>(),
                 sp.GetRequiredService<LedgerRecorder>(),
                 sp.GetRequiredService<ICostEstimator>(),
-                options.PromptCaching,
+                sp.GetRequiredService<PromptCachePlanner>(),
                 memo: new RequestMemo(options.Cache.RequestMemoMaxEntries, options.Cache.RequestMemoMaxBytes),
                 timeProvider: sp.GetRequiredService<TimeProvider>());
         });
