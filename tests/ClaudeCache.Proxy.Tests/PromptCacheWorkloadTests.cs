@@ -24,7 +24,7 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
     private static readonly DateTimeOffset Start = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public async Task MixedWorkload_InputCostPerScenario_AutomaticCachingBeatsNone_AutoBreakpointsNever400()
+    public async Task MixedWorkload_ProxyDefaults_CostAtMostAQuarterOfNone_And60PercentOfAutomaticCaching_NoScenarioWorse_Never400()
     {
         var items = MixedPromptWorkload.Generate(Seed);
 
@@ -33,12 +33,13 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
         var proxyDefault = await ThroughProxyAsync(items, "proxy, default settings", mode: null);
         var proxyAlways = await ThroughProxyAsync(items, "proxy, breakpoints: always", mode: "always");
         var proxyOff = await ThroughProxyAsync(items, "proxy, breakpoints: off", mode: "off");
+        var otherReading = await ThroughProxyAsync(items, "proxy, default settings, tool runs count as one block", mode: null, toolRunsAsOneBlock: true);
 
         var table = new StringBuilder();
         table.AppendLine(CultureInfo.InvariantCulture, $"Mixed prompt workload, seed {Seed}: {items.Count} requests, {items.Max(i => i.Step) + 1} steps");
         table.AppendLine("| scenario | upstream calls | input | 5m writes | 1h writes | reads | input cost | vs none | marker 400s | other errors | seconds |");
         table.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var run in (Run[])[none, automatic, proxyOff, proxyAlways, proxyDefault])
+        foreach (var run in (Run[])[none, automatic, proxyOff, proxyAlways, proxyDefault, otherReading])
         {
             var t = run.Totals;
             table.AppendLine(CultureInfo.InvariantCulture,
@@ -51,7 +52,7 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
         table.AppendLine("| scenario | " + string.Join(" | ", none.CostByKind.Keys) + " |");
         table.AppendLine("|---|" + string.Concat(none.CostByKind.Keys.Select(_ => "---:|")));
         table.AppendLine($"| {none.Name} (input cost) | " + string.Join(" | ", none.CostByKind.Values.Select(v => v.ToString("N0", CultureInfo.InvariantCulture))) + " |");
-        foreach (var run in (Run[])[automatic, proxyOff, proxyAlways, proxyDefault])
+        foreach (var run in (Run[])[automatic, proxyOff, proxyAlways, proxyDefault, otherReading])
         {
             table.AppendLine($"| {run.Name} | " + string.Join(" | ", none.CostByKind.Select(k =>
                 (run.CostByKind.GetValueOrDefault(k.Key) / k.Value).ToString("P1", CultureInfo.InvariantCulture))) + " |");
@@ -60,7 +61,7 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
         output.WriteLine(table.ToString());
 
         Assert.Equal(0, none.Totals.CacheCreation5m + none.Totals.CacheCreation1h + none.Totals.CacheRead);
-        Assert.All((Run[])[none, automatic, proxyOff, proxyAlways, proxyDefault], run => Assert.Equal(0, run.OtherErrors));
+        Assert.All((Run[])[none, automatic, proxyOff, proxyAlways, proxyDefault, otherReading], run => Assert.Equal(0, run.OtherErrors));
         Assert.Equal(0, automatic.MarkerErrors);
         Assert.Equal(0, proxyAlways.MarkerErrors);
         Assert.Equal(0, proxyDefault.MarkerErrors);
@@ -69,6 +70,18 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
         Assert.True(proxyOff.Totals.InputCost < none.Totals.InputCost, "the response cache answers the exact repeats");
         Assert.True(proxyAlways.Totals.InputCost < none.Totals.InputCost, "structural breakpoints must cost less than none");
         Assert.True(automatic.Totals.CacheRead > 0);
+
+        // Issue 11's targets, under both readings of the 20-block lookback: with default settings the proxy costs at
+        // most a quarter of no caching and 60% of Anthropic's automatic caching, no scenario costs more than without
+        // the proxy, and its markers never cause a 400.
+        foreach (var run in (Run[])[proxyDefault, otherReading])
+        {
+            Assert.Equal(0, run.MarkerErrors);
+            Assert.True(run.Totals.InputCost <= 0.25 * none.Totals.InputCost, $"{run.Name}: {run.Totals.InputCost / none.Totals.InputCost:P1} of none");
+            Assert.True(run.Totals.InputCost <= 0.60 * automatic.Totals.InputCost, $"{run.Name}: {run.Totals.InputCost / automatic.Totals.InputCost:P1} of automatic");
+            Assert.All(none.CostByKind, kind => Assert.True(
+                run.CostByKind.GetValueOrDefault(kind.Key) <= kind.Value, $"{run.Name}, {kind.Key}: {run.CostByKind.GetValueOrDefault(kind.Key):N0} > {kind.Value:N0}"));
+        }
     }
 
     /// <summary>Straight to a fresh fake: bodies as generated, or with one top-level cache_control (automatic caching).</summary>
@@ -87,9 +100,10 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
     }
 
     /// <summary>Through a real proxy (default settings) on a fresh fake, with an <c>x-cache-prompt-breakpoints</c> mode or none.</summary>
-    private static async Task<Run> ThroughProxyAsync(IReadOnlyList<PromptWorkloadItem> items, string name, string? mode)
+    private static async Task<Run> ThroughProxyAsync(IReadOnlyList<PromptWorkloadItem> items, string name, string? mode, bool toolRunsAsOneBlock = false)
     {
         await using var fake = await FakeAnthropicUpstream.StartAsync();
+        fake.PromptCache.CountToolRunsAsOneBlock = toolRunsAsOneBlock;
         var clock = new FakeTimeProvider(Start);
         fake.PromptCache.Clock = clock;
         await using var proxy = await ProxyHost.StartAsync(fake, clock: new FakeTimeProvider(Start));
@@ -123,7 +137,7 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
         foreach (var step in items.GroupBy(i => i.Step).OrderBy(g => g.Key))
         {
             setTime(step.First().At);
-            HoldUntilAllArrive(fake, step.Count(), heldByProxy);
+            BurstGate.HoldUntilAllArrive(fake, step.Count(), heldByProxy);
             var results = await Task.WhenAll(step.Select(async item =>
             {
                 using var request = Requests.Post(rewrite(item.Body), "v1/messages", headers);
@@ -158,32 +172,6 @@ public sealed class PromptCacheWorkloadTests(ITestOutputHelper output)
         }
 
         return new Run(name, new FakeUsageTotals(0, 0, 0, 0, 0, 0), costs, markerErrors, otherErrors, watch.Elapsed.TotalSeconds);
-    }
-
-    /// <summary>
-    /// A burst's requests are answered only once all of them reached the fake — or are held by the proxy waiting for
-    /// another's cold prefix — so all of them look the prompt cache up as concurrent requests do, whatever the
-    /// scheduling of this machine: the numbers are the same every run.
-    /// </summary>
-    private static void HoldUntilAllArrive(FakeAnthropicUpstream fake, int count, Func<long> heldByProxy)
-    {
-        if (count == 1)
-        {
-            fake.BeforeRespond = null;
-            return;
-        }
-
-        int arrived = 0;
-        fake.BeforeRespond = async (_, ct) =>
-        {
-            Interlocked.Increment(ref arrived);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(10));
-            while (Volatile.Read(ref arrived) + heldByProxy() < count)
-            {
-                await Task.Delay(1, timeout.Token);
-            }
-        };
     }
 
     private sealed record Run(string Name, FakeUsageTotals Totals, SortedDictionary<string, double> CostByKind, int MarkerErrors, int OtherErrors, double Seconds);

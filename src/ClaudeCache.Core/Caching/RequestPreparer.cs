@@ -44,7 +44,7 @@ public sealed class RequestPreparer(CachePolicyResolver policies, TenantOptions 
 
         if (!PromptBreakpointModes.IsValid(headers.PromptBreakpoints))
         {
-            error = $"{CacheHeaderNames.PromptBreakpoints} must be '{PromptBreakpointModes.Auto}' or '{PromptBreakpointModes.Off}'.";
+            error = $"{CacheHeaderNames.PromptBreakpoints} must be '{PromptBreakpointModes.Auto}', '{PromptBreakpointModes.Always}' or '{PromptBreakpointModes.Off}'.";
             return null;
         }
 

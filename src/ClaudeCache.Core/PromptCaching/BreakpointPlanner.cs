@@ -46,9 +46,14 @@ public static class BreakpointPlanner
     /// As <see cref="Plan(ReadOnlySpan{byte}, BreakpointOptions)"/>; always null for
     /// <see cref="RequestEndpoint.CountTokens"/> (counting caches nothing).
     /// </summary>
-    public static byte[]? Plan(ReadOnlySpan<byte> requestBody, RequestEndpoint endpoint, BreakpointOptions options)
+    public static byte[]? Plan(ReadOnlySpan<byte> requestBody, RequestEndpoint endpoint, BreakpointOptions options) =>
+        Plan(requestBody, endpoint, options, out _);
+
+    /// <summary>As <see cref="Plan(ReadOnlySpan{byte}, RequestEndpoint, BreakpointOptions)"/>, saying how many breakpoints it placed.</summary>
+    internal static byte[]? Plan(ReadOnlySpan<byte> requestBody, RequestEndpoint endpoint, BreakpointOptions options, out int count)
     {
         ArgumentNullException.ThrowIfNull(options);
+        count = 0;
         if (endpoint != RequestEndpoint.Messages)
         {
             return null;
@@ -74,6 +79,7 @@ public static class BreakpointPlanner
             }
 
             var plan = Choose(PromptOutline.Read(root, string.Empty), options.OneHourTtl);
+            count = plan.Count;
             return plan.Count == 0 ? null : BreakpointWriter.Write(root, plan, requestBody.Length);
         }
     }

@@ -18,26 +18,34 @@ public sealed class PromptCacheCall
     internal PromptCacheCall(ReadOnlyMemory<byte> body, PromptCachePlanner planner, PlannedMarks marks, string valveKey)
     {
         Body = body;
+        Breakpoints = marks.Plan.Count;
         _planner = planner;
         _marks = marks;
         _valveKey = valveKey;
     }
 
-    private PromptCacheCall(ReadOnlyMemory<byte> body) => Body = body;
+    private PromptCacheCall(ReadOnlyMemory<byte> body, int breakpoints = 0)
+    {
+        Body = body;
+        Breakpoints = breakpoints;
+    }
 
     /// <summary>The body to send upstream.</summary>
     public ReadOnlyMemory<byte> Body { get; }
 
     /// <summary>Whether the planner placed breakpoints (the body is not the caller's).</summary>
-    public bool Marked => _marks is not null;
+    public bool Marked => Breakpoints > 0;
 
     /// <summary>How many breakpoints the planner placed.</summary>
-    public int Breakpoints => _marks?.Plan.Count ?? 0;
+    public int Breakpoints { get; }
 
     /// <summary>How long the call waited for another call writing the same cold prefix; null when it did not wait.</summary>
     public TimeSpan? Waited { get; private set; }
 
     internal static PromptCacheCall Unchanged(ReadOnlyMemory<byte> body) => new(body);
+
+    /// <summary>A call with every structural breakpoint (<c>always</c>): nothing learned, nothing waited for.</summary>
+    internal static PromptCacheCall Structural(ReadOnlyMemory<byte> body, int breakpoints) => new(body, breakpoints);
 
     /// <summary>
     /// The send to use: waits (bounded by <see cref="PromptCachingOptions.MaxColdPrefixWait"/>) for calls writing a

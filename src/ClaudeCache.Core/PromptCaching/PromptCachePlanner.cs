@@ -61,7 +61,8 @@ public sealed class PromptCachePlanner : IDisposable
 
         if (resolved == PromptBreakpointModes.Always)
         {
-            return PromptCacheCall.Unchanged(BreakpointPlanner.Plan(body.Span, endpoint, _options.ToBreakpointOptions()) ?? body);
+            var structural = BreakpointPlanner.Plan(body.Span, endpoint, _options.ToBreakpointOptions(), out var count);
+            return structural is null ? PromptCacheCall.Unchanged(body) : PromptCacheCall.Structural(structural, count);
         }
 
         JsonDocument document;
@@ -113,7 +114,9 @@ public sealed class PromptCachePlanner : IDisposable
             var turns = new List<Observed>(outline.UserTurns.Count);
             for (var i = 0; i < outline.UserTurns.Count; i++)
             {
-                turns.Add(Observe(outline.UserTurns[i], i == 0 ? PrefixKind.FirstTurn : PrefixKind.NextTurn, outline.Shape, now));
+                // Earlier turns are looked up, not added: only the last turn of a request is a candidate to write.
+                var last = i == outline.UserTurns.Count - 1;
+                turns.Add(Observe(outline.UserTurns[i], i == 0 ? PrefixKind.FirstTurn : PrefixKind.NextTurn, outline.Shape, now, add: last));
             }
 
             // The shape: the system prompt (with the tools before it), or the tools alone when only they came back.
@@ -197,7 +200,7 @@ public sealed class PromptCachePlanner : IDisposable
         }
     }
 
-    private Observed Observe(PromptPoint? point, PrefixKind kind, UInt128 shape, DateTimeOffset now)
+    private Observed Observe(PromptPoint? point, PrefixKind kind, UInt128 shape, DateTimeOffset now, bool add = true)
     {
         if (point is not { } p)
         {
@@ -207,7 +210,7 @@ public sealed class PromptCachePlanner : IDisposable
         var sighting = _record.Find(p.Identity);
         if (sighting is null)
         {
-            return new Observed(p, _record.Add(p.Identity, kind, shape, now), IsNew: true);
+            return add ? new Observed(p, _record.Add(p.Identity, kind, shape, now), IsNew: true) : new Observed(p, null, IsNew: true);
         }
 
         if (!sighting.Returned)

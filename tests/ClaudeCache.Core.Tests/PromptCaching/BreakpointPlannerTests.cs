@@ -275,9 +275,10 @@ public sealed class BreakpointPlannerTests
     }
 
     [Fact]
-    public void ARunOfToolBlocks_CountsAsOneLookbackBlock()
+    public void ARunOfToolBlocks_CountsBlockByBlock_SoTheChainHoldsUnderBothReadings()
     {
-        // 30 tool_use/tool_result pairs in one run span 60 blocks but one lookback position: no lookback needed.
+        // 30 tool_use/tool_result pairs span 60 blocks. Whether Anthropic counts the run as one lookback block or
+        // every block, a breakpoint on a user turn within 20 blocks of the last one reaches it: every block counts.
         var messages = new JsonArray { Message("user", "Start") };
         for (var i = 0; i < 30; i++)
         {
@@ -285,7 +286,8 @@ public sealed class BreakpointPlannerTests
             messages.Add(Message("user", new JsonArray(new JsonObject { ["type"] = "tool_result", ["tool_use_id"] = $"toolu_{i}", ["content"] = "ok" })));
         }
 
-        Assert.Equal(["$.system[0]", "$.messages[60].content[0]"], Breakpoints(Plan(Body(messages, system: Long))));
+        // The last turn is message 60 (block 61 after the system block); the earliest user turn within 20 blocks of it is message 42.
+        Assert.Equal(["$.system[0]", "$.messages[42].content[0]", "$.messages[60].content[0]"], Breakpoints(Plan(Body(messages, system: Long))));
     }
 
     [Theory]
