@@ -167,7 +167,7 @@ public sealed partial class CacheEngine
             return (request.CreateSender(body), null);
         }
 
-        var call = _promptCache.Plan(body, prepared.Endpoint, partition, request.Headers.PromptBreakpoints);
+        var call = _promptCache.Plan(body, prepared.Endpoint, partition, request.Headers.PromptBreakpoints, prepared.Tenant);
         return (call.Wrap(request.CreateSender(call.Body)), call.Marked ? call : null);
     }
 

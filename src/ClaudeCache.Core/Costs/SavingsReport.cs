@@ -30,6 +30,9 @@ public sealed record SavingsReport
     /// <summary>Per model.</summary>
     public required IReadOnlyList<SavingsFigures> ByModel { get; init; }
 
+    /// <summary>The prompt-cache planner's state in this process (null where there is none, e.g. the <c>stats</c> command).</summary>
+    public PromptCacheFigures? PromptCache { get; init; }
+
     /// <summary>Time buckets (minute, hour or day, by the range's length), oldest first.</summary>
     public required IReadOnlyList<SavingsFigures> Series { get; init; }
 
@@ -147,3 +150,9 @@ public sealed record CacheFigures(
     double? CompressionRatio,
     string? DictionaryId = null,
     DateTimeOffset? DictionaryTrainedAt = null);
+
+/// <summary>The prompt-cache planner's state: what it remembers, how often calls waited, where it stopped writing.</summary>
+/// <param name="RememberedPrefixes">Prefixes in the learning record.</param>
+/// <param name="ColdPrefixWaits">Calls that waited for another call writing the same cold prefix, since start.</param>
+/// <param name="ValvesClosed">Tenant tags and models (<c>tenant/model</c>) where the markers cost more than they saved, so no new prefix is written on a prediction.</param>
+public sealed record PromptCacheFigures(int RememberedPrefixes, long ColdPrefixWaits, IReadOnlyList<string> ValvesClosed);

@@ -47,10 +47,12 @@ public sealed class PromptCachePlanner : IDisposable
 
     /// <summary>
     /// Plans the breakpoints of one upstream call. <paramref name="mode"/> is the request's
-    /// <c>x-cache-prompt-breakpoints</c> (null or empty: as configured). Returns the call to make: the body to send
-    /// (the caller's own when nothing is planned) and what to do when it is sent.
+    /// <c>x-cache-prompt-breakpoints</c> (null or empty: as configured); <paramref name="partition"/> the tenant
+    /// partition the record is kept per, and <paramref name="tenant"/> its short tag (for stats; default the
+    /// partition). Returns the call to make: the body to send (the caller's own when nothing is planned) and what to
+    /// do when it is sent.
     /// </summary>
-    public PromptCacheCall Plan(ReadOnlyMemory<byte> body, RequestEndpoint endpoint, string partition, string? mode)
+    public PromptCacheCall Plan(ReadOnlyMemory<byte> body, RequestEndpoint endpoint, string partition, string? mode, string? tenant = null)
     {
         ArgumentNullException.ThrowIfNull(partition);
         var resolved = PromptBreakpointModes.Resolve(mode, _options);
@@ -84,7 +86,7 @@ public sealed class PromptCachePlanner : IDisposable
             }
 
             var outline = PromptOutline.Read(root, partition);
-            var valveKey = partition + "\n" + outline.Model;
+            var valveKey = (tenant ?? partition) + "/" + outline.Model;
             var choice = Choose(outline, _valve.IsOpen(valveKey));
             if (choice.Plan.Count == 0)
             {

@@ -82,7 +82,16 @@ public sealed class ClaudeCacheMetrics : IDisposable
             "Pending ledger rows dropped (oldest first) while the ledger store was unreachable");
         _meter.CreateObservableGauge("claudecache.cache.entries", () => MemoryTier?.Invoke()?.Count ?? 0, "{entry}", "Entries in the memory tier");
         _meter.CreateObservableGauge("claudecache.cache.bytes", () => MemoryTier?.Invoke()?.Bytes ?? 0, "By", "Bytes held by the memory tier");
+        _meter.CreateObservableCounter("claudecache.prompt_cache.waits", () => PromptCache?.Invoke()?.ColdPrefixWaits ?? 0, "{call}",
+            "Upstream calls that waited for another call writing the same cold prompt prefix, to read it instead");
+        _meter.CreateObservableGauge("claudecache.prompt_cache.prefixes", () => PromptCache?.Invoke()?.RememberedPrefixes ?? 0, "{prefix}",
+            "Prompt prefixes the breakpoint planner's learning record remembers");
+        _meter.CreateObservableGauge("claudecache.prompt_cache.valves_closed", () => PromptCache?.Invoke()?.ClosedValves.Count ?? 0, "{valve}",
+            "Tenants and models where the planner stopped writing new prefixes because its markers cost more than they saved");
     }
+
+    /// <summary>The prompt-cache planner whose waits, record and valves the instruments report (set by the host).</summary>
+    public Func<PromptCaching.PromptCachePlanner?>? PromptCache { get; set; }
 
     /// <summary>The memory tier whose entries and bytes the gauges report (set by the host once the cache exists).</summary>
     public Func<MemoryTier?>? MemoryTier { get; set; }

@@ -63,6 +63,7 @@ public static class ClaudeCacheServiceCollectionExtensions
         {
             // Read at each scrape, by which time the cache exists (it takes the metrics, so it cannot be passed here).
             MemoryTier = () => sp.GetService<ResponseCache>()?.Memory,
+            PromptCache = () => sp.GetService<PromptCachePlanner>(),
         });
 
         // The stores are created before the cache and disposed after it (the container disposes in reverse order of

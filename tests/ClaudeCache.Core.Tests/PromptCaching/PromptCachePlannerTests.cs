@@ -273,7 +273,7 @@ public sealed class PromptCachePlannerTests : IDisposable
     {
         await SendAsync(Chat("Analyse 12 Oak Street"));
         await SendAsync(Chat("Analyse 12 Oak Street", "It is fairly priced.", "And the roof?"));
-        var key = Partition + "\nclaude-sonnet-4-5";
+        var key = Partition + "/claude-sonnet-4-5";
         for (var i = 0; i < 10; i++)
         {
             _planner.Judged(key, new TokenUsage(100, 10, 4_000, 0, 4_000, 0, null));
