@@ -99,8 +99,9 @@ public sealed partial class CacheEngine
         }
 
         // Step 7: join an identical call in flight, or lead one (the runner does steps 8–10).
-        var send = request.CreateSender(UpstreamBody(request, prepared));
-        var ticket = JoinOrStart(prepared, send);
+        var (body, proxyPlaced) = UpstreamBody(request, prepared);
+        var send = request.CreateSender(body);
+        var ticket = JoinOrStart(prepared, send, proxyPlaced);
         var policy = prepared.Policy;
         var status = !ticket.IsLeader ? CacheStatus.Hit : !policy.Store ? CacheStatus.Bypass : policy.Lookup ? CacheStatus.Miss : CacheStatus.Refresh;
         var coalesced = !ticket.IsLeader;
@@ -119,7 +120,7 @@ public sealed partial class CacheEngine
                 }
 
                 // It could not answer in this caller's form: call alone (and pay for it).
-                flight = CallAlone(prepared, send);
+                flight = CallAlone(prepared, send, proxyPlaced);
                 status = policy.Store ? CacheStatus.Miss : CacheStatus.Bypass;
                 ledgerOutcome = status.ToLedger();
                 coalesced = false;
@@ -155,25 +156,27 @@ public sealed partial class CacheEngine
     /// <summary>
     /// Step 7's body: a copy of the caller's bytes (the call outlives the request), with planned <c>cache_control</c>
     /// breakpoints when they are on (<c>PromptCaching:AutoBreakpoints</c>, or <c>x-cache-prompt-breakpoints</c>). The
-    /// key came from the caller's body and ignores <c>cache_control</c>, so it never changes.
+    /// key came from the caller's body and ignores <c>cache_control</c>, so it never changes. <c>ProxyPlaced</c> says
+    /// whether the proxy placed the markers (the ledger measures what they saved), not the caller.
     /// </summary>
-    private ReadOnlyMemory<byte> UpstreamBody(CacheRequest request, PreparedRequest prepared)
+    private (ReadOnlyMemory<byte> Body, bool ProxyPlaced) UpstreamBody(CacheRequest request, PreparedRequest prepared)
     {
         var body = request.Body.ToArray();
         var header = request.Headers.PromptBreakpoints;
         var on = string.IsNullOrEmpty(header) ? _promptCaching.AutoBreakpoints : header.Equals(PromptBreakpointModes.Auto, StringComparison.OrdinalIgnoreCase);
         if (!on || prepared.Endpoint != RequestEndpoint.Messages)
         {
-            return body;
+            return (body, false);
         }
 
-        return BreakpointPlanner.Plan(body, prepared.Endpoint, _promptCaching.ToBreakpointOptions()) ?? body;
+        var planned = BreakpointPlanner.Plan(body, prepared.Endpoint, _promptCaching.ToBreakpointOptions());
+        return planned is null ? (body, false) : (planned, true);
     }
 
     /// <summary>Joins the identical call in flight, or starts one. Requests that may not be stored never join: they call alone.</summary>
-    private FlightTicket JoinOrStart(PreparedRequest request, UpstreamSend send)
+    private FlightTicket JoinOrStart(PreparedRequest request, UpstreamSend send, bool proxyPlacedBreakpoints)
     {
-        var candidate = new Flight(request.WantsStream);
+        var candidate = new Flight(request.WantsStream) { ProxyPlacedBreakpoints = proxyPlacedBreakpoints };
         if (!request.Policy.Store)
         {
             _runner.Start(candidate, send, request.Intent, registered: false);
@@ -191,9 +194,9 @@ public sealed partial class CacheEngine
     }
 
     /// <summary>Calls alone, storing nothing: for a caller whose shared flight could not answer in its form.</summary>
-    private Flight CallAlone(PreparedRequest request, UpstreamSend send)
+    private Flight CallAlone(PreparedRequest request, UpstreamSend send, bool proxyPlacedBreakpoints)
     {
-        var flight = new Flight(request.WantsStream);
+        var flight = new Flight(request.WantsStream) { ProxyPlacedBreakpoints = proxyPlacedBreakpoints };
         _runner.Start(flight, send, request.Intent with { Store = false }, registered: false);
         return flight;
     }
