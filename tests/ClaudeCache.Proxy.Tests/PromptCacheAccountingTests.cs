@@ -97,6 +97,22 @@ public sealed class PromptCacheAccountingTests
     }
 
     [Fact]
+    public async Task AMarkedCallOfAnUnpricedModel_IsCounted_WithNoSavingClaimed()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        proxy.Upstream.Responder = request => DefaultResponder.Reply(request) with { Model = "claude-mystery-9-20270101" };
+
+        var (_, usage) = await CallAsync(proxy, Requests.Body("Analyse 12 Oak Street", model: "claude-mystery-9", system: SharedSystem), (Breakpoints, "auto"));
+        var totals = (await ReportAsync(proxy, 1)).GetProperty("totals");
+
+        Assert.True(usage.Write5m > 0, "the markers wrote");
+        Assert.Equal(1, totals.GetProperty("promptCacheMarkedCalls").GetInt64());
+        Assert.Equal(1, totals.GetProperty("priceUnknown").GetInt64());
+        Assert.Equal(0m, totals.GetProperty("promptCacheSavedUsd").GetDecimal());
+        Assert.Equal(0m, totals.GetProperty("promptCacheWriteCostUsd").GetDecimal());
+    }
+
+    [Fact]
     public async Task CallersOwnMarkers_UnmarkedCalls_AndHits_AreNotCountedAsTheProxysMarkedCalls()
     {
         await using var proxy = await ProxyHost.StartAsync();

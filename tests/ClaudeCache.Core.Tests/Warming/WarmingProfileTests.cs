@@ -52,9 +52,9 @@ public sealed class WarmingProfileTests
     }
 
     [Theory]
-    [InlineData(""""thinking": { "type": "enabled", "budget_tokens": 1024 },""", "with extended thinking")]
-    [InlineData(""""tool_choice": { "type": "any" },""", "with a forced tool_choice")]
-    [InlineData(""""tool_choice": { "type": "tool", "name": "f" },""", "with a forced tool_choice")]
+    [InlineData("\"thinking\": { \"type\": \"enabled\", \"budget_tokens\": 1024 },", "with extended thinking")]
+    [InlineData("\"tool_choice\": { \"type\": \"any\" },", "with a forced tool_choice")]
+    [InlineData("\"tool_choice\": { \"type\": \"tool\", \"name\": \"f\" },", "with a forced tool_choice")]
     public void PrewarmPrompt_WhereTheApiRefusesMaxTokensZero_IsRefusedBeforeAnythingIsSent(string field, string expected)
     {
         var body = $$"""{ "model": "claude-sonnet-4-5", "max_tokens": 2048, {{field}} "messages": [ { "role": "user", "content": "Explain a cap rate" } ] }""";
