@@ -102,7 +102,8 @@ internal static class StatsTables
     private static Table Groups(string title, IReadOnlyList<SavingsFigures> groups)
     {
         var table = new Table { Border = TableBorder.Rounded, Title = new TableTitle(title) };
-        table.AddColumn(new TableColumn("Name"));
+        // A name is never broken (a model id split over two lines cannot be searched for); the headers wrap instead.
+        table.AddColumn(new TableColumn("Name") { NoWrap = true });
         foreach (var column in new[] { "Requests", "Hits", "Misses", "Hit ratio", "Spent", "Without cache", "Saved", "Saved %", "Prompt cache saved" })
         {
             table.AddColumn(new TableColumn(column).RightAligned());
