@@ -26,6 +26,7 @@ public sealed class RedisLedgerStore(RedisConnection connection) : ILedgerStore
     private static readonly string[] Metrics =
     [
         "requests", "price_unknown", "input", "output", "w5m", "w1h", "read", "ainput", "aoutput", "cost", "avoided", "latency",
+        "pc_calls", "pc_saved", "pc_write",
     ];
 
     /// <inheritdoc />
@@ -60,6 +61,7 @@ public sealed class RedisLedgerStore(RedisConnection connection) : ILedgerStore
             [
                 row.Requests, row.PriceUnknown, row.InputTokens, row.OutputTokens, row.CacheWrite5mTokens, row.CacheWrite1hTokens,
                 row.CacheReadTokens, row.AvoidedInputTokens, row.AvoidedOutputTokens, row.CostNanos, row.AvoidedNanos, row.LatencyMicros,
+                row.PromptCacheCalls, row.PromptCacheSavedNanos, row.PromptCacheWriteNanos,
             ];
             for (var i = 0; i < Metrics.Length; i++)
             {
@@ -184,6 +186,9 @@ public sealed class RedisLedgerStore(RedisConnection connection) : ILedgerStore
             case "cost": row.CostNanos = value; break;
             case "avoided": row.AvoidedNanos = value; break;
             case "latency": row.LatencyMicros = value; break;
+            case "pc_calls": row.PromptCacheCalls = value; break;
+            case "pc_saved": row.PromptCacheSavedNanos = value; break;
+            case "pc_write": row.PromptCacheWriteNanos = value; break;
             default: break; // a counter from a newer version: ignored, not fatal
         }
     }

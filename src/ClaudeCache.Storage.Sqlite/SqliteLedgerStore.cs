@@ -19,10 +19,28 @@ public sealed class SqliteLedgerStore : ILedgerStore
             cache_write_5m_tokens INTEGER NOT NULL, cache_write_1h_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
             avoided_input_tokens INTEGER NOT NULL, avoided_output_tokens INTEGER NOT NULL,
             cost_nanos INTEGER NOT NULL, avoided_nanos INTEGER NOT NULL, latency_micros INTEGER NOT NULL,
+            prompt_cache_calls INTEGER NOT NULL DEFAULT 0, prompt_cache_saved_nanos INTEGER NOT NULL DEFAULT 0,
+            prompt_cache_write_nanos INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (minute, model, strategy, context, tenant, outcome)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ledger_latency (
             minute INTEGER NOT NULL, class TEXT NOT NULL, slot INTEGER NOT NULL, count INTEGER NOT NULL,
             PRIMARY KEY (minute, class, slot)) WITHOUT ROWID;
+        """;
+
+    // Columns added after the first release, with their type: a file an earlier build created gets them (at 0) on open.
+    private static readonly (string Name, string Type)[] AddedColumns =
+    [
+        ("prompt_cache_calls", "INTEGER NOT NULL DEFAULT 0"),
+        ("prompt_cache_saved_nanos", "INTEGER NOT NULL DEFAULT 0"),
+        ("prompt_cache_write_nanos", "INTEGER NOT NULL DEFAULT 0"),
+    ];
+
+    // Every column of a row, named in the order the statements below write and read them: a migrated file has the
+    // added columns where ALTER TABLE put them, so nothing relies on the table's own order.
+    private const string Columns = """
+        minute, model, strategy, context, tenant, outcome, requests, price_unknown, input_tokens, output_tokens,
+        cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, avoided_input_tokens, avoided_output_tokens,
+        cost_nanos, avoided_nanos, latency_micros, prompt_cache_calls, prompt_cache_saved_nanos, prompt_cache_write_nanos
         """;
 
     // A row for a (minute, dimensions) already present adds its counts to it: new rows and retention's folds alike.
@@ -37,12 +55,15 @@ public sealed class SqliteLedgerStore : ILedgerStore
             avoided_input_tokens = avoided_input_tokens + excluded.avoided_input_tokens,
             avoided_output_tokens = avoided_output_tokens + excluded.avoided_output_tokens,
             cost_nanos = cost_nanos + excluded.cost_nanos, avoided_nanos = avoided_nanos + excluded.avoided_nanos,
-            latency_micros = latency_micros + excluded.latency_micros
+            latency_micros = latency_micros + excluded.latency_micros,
+            prompt_cache_calls = prompt_cache_calls + excluded.prompt_cache_calls,
+            prompt_cache_saved_nanos = prompt_cache_saved_nanos + excluded.prompt_cache_saved_nanos,
+            prompt_cache_write_nanos = prompt_cache_write_nanos + excluded.prompt_cache_write_nanos
         """;
 
-    private const string UpsertRow = """
-        INSERT INTO ledger VALUES ($minute, $model, $strategy, $context, $tenant, $outcome, $requests, $unknown,
-            $input, $output, $w5m, $w1h, $read, $ainput, $aoutput, $cost, $avoided, $latency)
+    private const string UpsertRow = "INSERT INTO ledger (" + Columns + """
+        ) VALUES ($minute, $model, $strategy, $context, $tenant, $outcome, $requests, $unknown,
+            $input, $output, $w5m, $w1h, $read, $ainput, $aoutput, $cost, $avoided, $latency, $pcCalls, $pcSaved, $pcWrite)
         """ + AddToExistingRow;
 
     private const string UpsertLatency = """
@@ -52,11 +73,12 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
     // Retention: the minutes of whole days before $fold are added into their day's first minute, then removed.
     // "WHERE true" lets SQLite parse the upsert after a SELECT.
-    private const string Fold = """
-        INSERT INTO ledger
+    private const string Fold = "INSERT INTO ledger (" + Columns + """
+        )
         SELECT minute / 1440 * 1440, model, strategy, context, tenant, outcome, SUM(requests), SUM(price_unknown),
             SUM(input_tokens), SUM(output_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(cache_read_tokens),
-            SUM(avoided_input_tokens), SUM(avoided_output_tokens), SUM(cost_nanos), SUM(avoided_nanos), SUM(latency_micros)
+            SUM(avoided_input_tokens), SUM(avoided_output_tokens), SUM(cost_nanos), SUM(avoided_nanos), SUM(latency_micros),
+            SUM(prompt_cache_calls), SUM(prompt_cache_saved_nanos), SUM(prompt_cache_write_nanos)
         FROM ledger WHERE minute < $fold AND minute % 1440 <> 0
         GROUP BY minute / 1440, model, strategy, context, tenant, outcome
         HAVING true
@@ -115,6 +137,9 @@ public sealed class SqliteLedgerStore : ILedgerStore
                     p.AddWithValue("$cost", row.CostNanos);
                     p.AddWithValue("$avoided", row.AvoidedNanos);
                     p.AddWithValue("$latency", row.LatencyMicros);
+                    p.AddWithValue("$pcCalls", row.PromptCacheCalls);
+                    p.AddWithValue("$pcSaved", row.PromptCacheSavedNanos);
+                    p.AddWithValue("$pcWrite", row.PromptCacheWriteNanos);
                     await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
@@ -142,7 +167,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         await using (connection.ConfigureAwait(false))
         {
             using var command = connection.CreateCommand();
-            command.CommandText = "SELECT * FROM ledger WHERE minute >= $from AND minute < $to";
+            command.CommandText = "SELECT " + Columns + " FROM ledger WHERE minute >= $from AND minute < $to";
             command.Parameters.AddWithValue("$from", fromMinute);
             command.Parameters.AddWithValue("$to", toMinute);
             var rows = new List<LedgerRow>();
@@ -171,6 +196,9 @@ public sealed class SqliteLedgerStore : ILedgerStore
                         CostNanos = reader.GetInt64(15),
                         AvoidedNanos = reader.GetInt64(16),
                         LatencyMicros = reader.GetInt64(17),
+                        PromptCacheCalls = reader.GetInt64(18),
+                        PromptCacheSavedNanos = reader.GetInt64(19),
+                        PromptCacheWriteNanos = reader.GetInt64(20),
                     });
                 }
             }
@@ -224,6 +252,51 @@ public sealed class SqliteLedgerStore : ILedgerStore
         }
     }
 
+    /// <summary>
+    /// Adds the columns an earlier build's file lacks, at 0, so its rows keep adding up. In a transaction (Microsoft.Data.Sqlite begins IMMEDIATE ones):
+    /// of two processes opening the same old file, the second finds the columns there.
+    /// </summary>
+    private static async Task AddMissingColumnsAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        if ((await ExistingColumnsAsync(connection, null, cancellationToken).ConfigureAwait(false)).IsSupersetOf(AddedColumns.Select(c => c.Name)))
+        {
+            return;
+        }
+
+        var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            var existing = await ExistingColumnsAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+            foreach (var (name, type) in AddedColumns.Where(c => !existing.Contains(c.Name)))
+            {
+                using var alter = connection.CreateCommand();
+                alter.Transaction = transaction;
+                alter.CommandText = $"ALTER TABLE ledger ADD COLUMN {name} {type}";
+                await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<HashSet<string>> ExistingColumnsAsync(SqliteConnection connection, SqliteTransaction? transaction, CancellationToken cancellationToken)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT name FROM pragma_table_info('ledger')";
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                names.Add(reader.GetString(0));
+            }
+        }
+
+        return names;
+    }
+
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
@@ -232,9 +305,13 @@ public sealed class SqliteLedgerStore : ILedgerStore
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             if (Volatile.Read(ref _schemaReady) == 0)
             {
-                using var command = connection.CreateCommand();
-                command.CommandText = Schema;
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                using (var command = connection.CreateCommand())
+                {
+                    command.CommandText = Schema;
+                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await AddMissingColumnsAsync(connection, cancellationToken).ConfigureAwait(false);
                 Volatile.Write(ref _schemaReady, 1);
             }
 

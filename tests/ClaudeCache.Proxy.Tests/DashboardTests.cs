@@ -52,6 +52,41 @@ public sealed class DashboardTests
     }
 
     [Fact]
+    public async Task Dashboard_ShowsThePromptCacheSavingOfTheAdminApi_NegativeWhenAWriteIsNeverRead()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        // One prompt the proxy marks and nobody repeats: its write is a loss, and the dashboard says so.
+        await PromptCacheAccountingTests.CallAsync(proxy, Requests.Body("Analyse 12 Oak Street", system: PromptCacheAccountingTests.SharedSystem),
+            (PromptCacheAccountingTests.Breakpoints, "auto"), ("x-cache-context", "one-off"));
+        var totals = await CostAccountingTests.StatsAsync(proxy, 1);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath(),
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(new Uri(proxy.BaseAddress, "dashboard#token=" + ProxyHost.AdminToken).ToString());
+        await page.WaitForSelectorAsync("body[data-loaded='true']", new PageWaitForSelectorOptions { Timeout = 15_000 });
+
+        var saved = await page.GetAttributeAsync("#prompt-cache-saved-usd", "data-value");
+        var savedText = await page.InnerTextAsync("#prompt-cache-saved-usd");
+        var savedClass = await page.GetAttributeAsync("#prompt-cache-saved-usd", "class");
+        var calls = await page.InnerTextAsync("#prompt-cache-calls");
+        var contextCell = await page.GetAttributeAsync("#by-context td[data-value]", "data-value");
+
+        var expected = totals.GetProperty("promptCacheSavedUsd").GetDecimal();
+        Assert.True(expected is < 0m and > -1m, $"an unread write is a small loss, not {expected}");
+        Assert.Equal(expected, decimal.Parse(saved!, CultureInfo.InvariantCulture));
+        Assert.Equal("-$" + (-expected).ToString("N4", CultureInfo.GetCultureInfo("en-US")), savedText);
+        Assert.Contains("bad", savedClass, StringComparison.Ordinal);
+        Assert.Equal("1", calls);
+        Assert.Equal(expected, decimal.Parse(contextCell!, CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task Dashboard_WithAWrongToken_AsksForOne()
     {
         await using var proxy = await ProxyHost.StartAsync();

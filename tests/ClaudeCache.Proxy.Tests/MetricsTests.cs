@@ -90,6 +90,31 @@ public sealed partial class MetricsTests
         Assert.Equal(Models, Sum(samples, "claudecache_requests_total", "model", "claude-sonnet-4-5"));
     }
 
+    [Fact]
+    public async Task PromptCacheMetrics_AgreeWithTheLedger()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        var system = PromptCacheAccountingTests.SharedSystem;
+        (string, string) marked = (PromptCacheAccountingTests.Breakpoints, "auto");
+
+        // One write never read (a negative saving), then a write and its read.
+        await PromptCacheAccountingTests.CallAsync(proxy, Requests.Body("Analyse 12 Oak Street", system: system + " Once."), marked);
+        await PromptCacheAccountingTests.CallAsync(proxy, Requests.Body("Analyse 14 Elm Road", system: system), marked);
+        await PromptCacheAccountingTests.CallAsync(proxy, Requests.Body("Analyse 16 Ash Lane", system: system), marked);
+        var totals = await CostAccountingTests.StatsAsync(proxy, 3);
+
+        using var response = await proxy.Client.GetAsync("metrics", TestContext.Current.CancellationToken);
+        var samples = Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal(3, totals.GetProperty("promptCacheMarkedCalls").GetInt64());
+        Assert.Equal(3, Sum(samples, "claudecache_prompt_cache_calls_total", "model", "claude-sonnet-4-5"));
+        Assert.Equal((double)totals.GetProperty("promptCacheSavedUsd").GetDecimal(), Sum(samples, "claudecache_prompt_cache_saved_usd"), 9);
+        Assert.Equal((double)totals.GetProperty("promptCacheWriteCostUsd").GetDecimal(), Sum(samples, "claudecache_prompt_cache_write_cost_usd_total"), 9);
+        Assert.True(Sum(samples, "claudecache_prompt_cache_write_cost_usd_total") > 0);
+        Assert.All(samples.Where(s => s.Name.StartsWith("claudecache_prompt_cache", StringComparison.Ordinal)),
+            s => Assert.Contains("strategy=\"", s.Labels, StringComparison.Ordinal));
+    }
+
     private sealed record Sample(string Name, string Labels, double Value);
 
     private static List<Sample> Parse(string text)

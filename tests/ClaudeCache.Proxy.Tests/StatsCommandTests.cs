@@ -89,6 +89,28 @@ public sealed class StatsCommandTests
     }
 
     [Fact]
+    public async Task Tables_ShowThePromptCacheSavingNextToTheResponseCacheSaving_PerGroupToo()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        (string, string) marked = (PromptCacheAccountingTests.Breakpoints, "auto");
+        await PromptCacheAccountingTests.CallAsync(proxy, Requests.Body("Analyse 12 Oak Street", system: PromptCacheAccountingTests.SharedSystem), marked);
+        await PromptCacheAccountingTests.CallAsync(proxy, Requests.Body("Analyse 14 Elm Road", system: PromptCacheAccountingTests.SharedSystem), marked);
+        var totals = await CostAccountingTests.StatsAsync(proxy, 2);
+
+        var (exitCode, output, _) = await RunAsync(new StatsArguments { Url = proxy.BaseAddress.ToString(), AdminToken = ProxyHost.AdminToken });
+
+        Assert.Equal(0, exitCode);
+        var saved = totals.GetProperty("promptCacheSavedUsd").GetDecimal();
+        Assert.True(saved > 0, "the second call read what the first wrote");
+        Assert.Matches(@"Prompt cache: calls marked\W+2\W", output);
+        Assert.Matches(@"Prompt cache: saved\W+" + Regex.Escape(StatsFormat.Money(saved)), output);
+        Assert.Matches(@"Prompt cache: writes\W+" + Regex.Escape(StatsFormat.Money(totals.GetProperty("promptCacheWriteCostUsd").GetDecimal())), output);
+        Assert.Contains("Prompt cache saved", output, StringComparison.Ordinal);
+        // The per-model row ends with the same figure: one model here.
+        Assert.Matches(@"claude-sonnet-4-5\W.*" + Regex.Escape(StatsFormat.Money(saved)) + @"\W+│", output);
+    }
+
+    [Fact]
     public async Task Database_AfterTheProxyStops_GivesTheSameTotals_WhileTheUrlIsUnreachable()
     {
         var proxy = await ProxyHost.StartAsync();

@@ -16,6 +16,12 @@ public sealed class Flight
     /// <summary>Whether the upstream request asked for a stream.</summary>
     public bool Streaming { get; }
 
+    /// <summary>
+    /// Whether the proxy placed the upstream call's <c>cache_control</c> markers (not the caller): the ledger then
+    /// records what the call would have cost without them.
+    /// </summary>
+    public bool ProxyPlacedBreakpoints => PromptCache is { Marked: true };
+
     /// <summary>The upstream status and headers, once they arrive.</summary>
     public Task<FlightHead> Head => _head.Task;
 

@@ -60,6 +60,19 @@ public sealed class CostCalculator(PriceTable prices)
             Output: Cost(usage.OutputTokens, rates.Output, multiplier));
     }
 
+    /// <summary>
+    /// What the prompt of <paramref name="usage"/> would have cost without prompt caching: every prompt token
+    /// (uncached input, cache writes and reads) at the plain input rate of <paramref name="model"/>, with the same
+    /// tier, speed, batch and region as <see cref="Calculate"/> (the prompt's length, and so its long-prompt tier, is
+    /// the same either way). Null when the model has no price.
+    /// </summary>
+    public decimal? WithoutPromptCache(string model, TokenUsage usage, DateTimeOffset at, CostContext context = default)
+    {
+        var plain = usage with { InputTokens = usage.TotalInputTokens, CacheCreationInputTokens = 0, CacheReadInputTokens = 0, CacheCreation5m = 0, CacheCreation1h = 0 };
+        var cost = Calculate(model, plain, at, context);
+        return cost.PriceKnown ? cost.Input : null;
+    }
+
     private static decimal Cost(long tokens, decimal ratePerMillion, decimal multiplier) =>
         tokens * ratePerMillion / TokensPerRateUnit * multiplier;
 }

@@ -18,6 +18,8 @@ namespace ClaudeCache.Costs;
 /// <param name="AvoidedNanos">Spend avoided in billionths of a dollar.</param>
 /// <param name="PriceKnown">False when the model has no price: reported, never counted as free.</param>
 /// <param name="Latency">Time to serve the request.</param>
+/// <param name="PromptCache">The prompt-cache effect of the proxy's own <c>cache_control</c> markers on the call, or
+/// none (a hit, an error, a call the proxy sent without markers or with the caller's).</param>
 public readonly record struct LedgerEntry(
     DateTimeOffset At,
     string Model,
@@ -29,4 +31,5 @@ public readonly record struct LedgerEntry(
     long CostNanos,
     long AvoidedNanos,
     bool PriceKnown,
-    TimeSpan Latency);
+    TimeSpan Latency,
+    PromptCacheEffect PromptCache = default);

@@ -33,7 +33,7 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
             return default;
         }
 
-        var (model, usage, cost) = Price(request, answer);
+        var (model, usage, cost, _) = Price(request, answer);
         return Record(new LedgerEntry(time.GetUtcNow(), model, StrategyNames.ToHeader(request.Policy.Strategy), request.ContextType, request.Tenant,
             LedgerOutcome.Hit, usage, 0, ToNanos(cost.Total), cost.PriceKnown, latency));
     }
@@ -41,8 +41,10 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
     /// <summary>
     /// A request answered upstream. <paramref name="answer"/> is its complete answer, or null when the upstream
     /// failed (counted as an error: its spend is unknown to the proxy, so none is claimed).
+    /// <paramref name="proxyPlacedBreakpoints"/> says the proxy placed the call's <c>cache_control</c> markers: the
+    /// entry then carries their measured <see cref="PromptCacheEffect"/>.
     /// </summary>
-    public LedgerEntry RecordUpstream(PreparedRequest request, LedgerOutcome outcome, CachedResponse? answer, TimeSpan latency)
+    public LedgerEntry RecordUpstream(PreparedRequest request, LedgerOutcome outcome, CachedResponse? answer, TimeSpan latency, bool proxyPlacedBreakpoints = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!enabled)
@@ -57,9 +59,10 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
                 LedgerOutcome.Error, default, 0, 0, PriceKnown: true, latency));
         }
 
-        var (model, usage, cost) = Price(request, answer);
+        var (model, usage, cost, context) = Price(request, answer);
+        var effect = proxyPlacedBreakpoints && answer.Kind == ResponseKind.Message ? PromptCache(model, usage, cost, context) : default;
         return Record(new LedgerEntry(time.GetUtcNow(), model, strategy, request.ContextType, request.Tenant,
-            outcome, usage, ToNanos(cost.Total), 0, cost.PriceKnown, latency));
+            outcome, usage, ToNanos(cost.Total), 0, cost.PriceKnown, latency, effect));
     }
 
     /// <summary>
@@ -94,7 +97,7 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
                     }
                     else
                     {
-                        RecordUpstream(request, answer is null ? LedgerOutcome.Error : outcome, answer, latency);
+                        RecordUpstream(request, answer is null ? LedgerOutcome.Error : outcome, answer, latency, flight.ProxyPlacedBreakpoints);
                     }
                 }
                 finally
@@ -171,12 +174,26 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
         return entry;
     }
 
-    private (string Model, TokenUsage Usage, RequestCost Cost) Price(PreparedRequest request, CachedResponse answer)
+    /// <summary>
+    /// The effect of the proxy's markers on a call: the same prompt at the plain input rate, less what the call's
+    /// prompt cost. Unknown prices claim nothing (the call is still counted as marked).
+    /// </summary>
+    private PromptCacheEffect PromptCache(string model, TokenUsage usage, RequestCost cost, CostContext context)
+    {
+        if (!cost.PriceKnown || costs.WithoutPromptCache(model, usage, time.GetUtcNow(), context) is not { } without)
+        {
+            return new PromptCacheEffect(Marked: true, 0, 0);
+        }
+
+        return new PromptCacheEffect(Marked: true, ToNanos(without - cost.InputSide), ToNanos(cost.CacheWrite5m + cost.CacheWrite1h));
+    }
+
+    private (string Model, TokenUsage Usage, RequestCost Cost, CostContext Context) Price(PreparedRequest request, CachedResponse answer)
     {
         if (answer.Kind != ResponseKind.Message)
         {
             // count_tokens is free.
-            return (request.Model, default, new RequestCost(true, 0, 0, 0, 0, 0));
+            return (request.Model, default, new RequestCost(true, 0, 0, 0, 0, 0), default);
         }
 
         // One forward read of the stored Message (no document), once per decoded entry: a memoised hot entry
@@ -184,7 +201,7 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
         var usage = answer.ReadUsage(out var inferenceGeo);
         var model = string.IsNullOrEmpty(answer.Model) ? request.Model : answer.Model;
         var context = new CostContext(usage.ServiceTier == "batch", inferenceGeo);
-        return (model, usage, costs.Calculate(model, usage, time.GetUtcNow(), context));
+        return (model, usage, costs.Calculate(model, usage, time.GetUtcNow(), context), context);
     }
 
     private (string Model, TokenUsage Usage, RequestCost Cost) Price(string? model, TokenUsage? usage)

@@ -60,6 +60,15 @@ public sealed class LedgerRow
     /// <summary>Sum of latencies, microseconds.</summary>
     public long LatencyMicros { get; set; }
 
+    /// <summary>Upstream calls whose <c>cache_control</c> markers the proxy placed.</summary>
+    public long PromptCacheCalls { get; set; }
+
+    /// <summary>What those calls' markers saved (negative: they cost more), billionths of a dollar.</summary>
+    public long PromptCacheSavedNanos { get; set; }
+
+    /// <summary>What those calls' cache writes cost, billionths of a dollar.</summary>
+    public long PromptCacheWriteNanos { get; set; }
+
     /// <summary>Adds another row's counts to this one.</summary>
     public void Add(LedgerRow other)
     {
@@ -76,6 +85,9 @@ public sealed class LedgerRow
         CostNanos += other.CostNanos;
         AvoidedNanos += other.AvoidedNanos;
         LatencyMicros += other.LatencyMicros;
+        PromptCacheCalls += other.PromptCacheCalls;
+        PromptCacheSavedNanos += other.PromptCacheSavedNanos;
+        PromptCacheWriteNanos += other.PromptCacheWriteNanos;
     }
 
     /// <summary>A copy with the same dimensions and zero counts.</summary>

@@ -22,5 +22,8 @@ public readonly record struct RequestCost(
     public static RequestCost Unknown => default;
 
     /// <summary>The sum of the parts.</summary>
-    public decimal Total => Input + CacheWrite5m + CacheWrite1h + CacheRead + Output;
+    public decimal Total => InputSide + Output;
+
+    /// <summary>What the prompt cost: uncached input, cache writes and cache reads.</summary>
+    public decimal InputSide => Input + CacheWrite5m + CacheWrite1h + CacheRead;
 }

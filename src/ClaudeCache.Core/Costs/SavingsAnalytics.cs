@@ -109,6 +109,9 @@ public static class SavingsAnalytics
             CacheReadTokens = sum.CacheReadTokens,
             AvoidedInputTokens = sum.AvoidedInputTokens,
             AvoidedOutputTokens = sum.AvoidedOutputTokens,
+            PromptCacheMarkedCalls = sum.PromptCacheCalls,
+            PromptCacheSavedUsd = sum.PromptCacheSavedNanos / 1_000_000_000m,
+            PromptCacheWriteCostUsd = sum.PromptCacheWriteNanos / 1_000_000_000m,
         };
     }
 

@@ -129,6 +129,12 @@ public sealed partial class SavingsLedger : IAsyncDisposable
             row.CostNanos += entry.CostNanos;
             row.AvoidedNanos += entry.AvoidedNanos;
             row.LatencyMicros += (long)(entry.Latency.Ticks / 10);
+            if (entry.PromptCache.Marked)
+            {
+                row.PromptCacheCalls++;
+                row.PromptCacheSavedNanos += entry.PromptCache.SavedNanos;
+                row.PromptCacheWriteNanos += entry.PromptCache.WriteNanos;
+            }
             var latencyKey = (minute, latencyClass, slot);
             if (!_pendingLatency.ContainsKey(latencyKey) && _pendingLatency.Count >= _limits.MaxPendingRows)
             {

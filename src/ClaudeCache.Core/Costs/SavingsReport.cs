@@ -111,6 +111,18 @@ public sealed record SavingsFigures
 
     /// <summary>Output tokens hits did not have generated.</summary>
     public long AvoidedOutputTokens { get; init; }
+
+    /// <summary>Upstream calls whose <c>cache_control</c> markers the proxy placed (not the caller).</summary>
+    public long PromptCacheMarkedCalls { get; init; }
+
+    /// <summary>
+    /// What the proxy's markers saved on those calls: their prompts at the plain input price, less what the prompts
+    /// cost with cache writes and reads. Negative when writes were not read enough to pay for themselves.
+    /// </summary>
+    public decimal PromptCacheSavedUsd { get; init; }
+
+    /// <summary>What those calls' prompt-cache writes cost (part of <see cref="CostUsd"/>).</summary>
+    public decimal PromptCacheWriteCostUsd { get; init; }
 }
 
 /// <summary>Savings and spend extrapolated from a trailing window, and the return on the cache's own cost.</summary>

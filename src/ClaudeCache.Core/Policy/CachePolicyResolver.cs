@@ -61,6 +61,13 @@ public sealed class CachePolicyResolver
             return NotCached(decision.Strategy, "cache-control:no-store", ns);
         }
 
+        // A prompt-cache pre-warm (docs/warming.md): it writes Anthropic's prompt cache and generates nothing, an
+        // answer no caller could use. Kept under its strategy, so the ledger files it with the traffic it warms for.
+        if (IsPrewarm(input.Body))
+        {
+            return NotCached(decision.Strategy, "max_tokens:0", ns);
+        }
+
         var ttl = directives.MaxAge is { } maxAge
             ? Clamp(maxAge, _options.MinTtl, _options.MaxTtl)
             : _options.GetTtl(decision.Strategy);
@@ -111,6 +118,13 @@ public sealed class CachePolicyResolver
 
         return null;
     }
+
+    private static bool IsPrewarm(JsonElement body) =>
+        body.ValueKind == JsonValueKind.Object
+        && body.TryGetProperty("max_tokens", out var maxTokens)
+        && maxTokens.ValueKind == JsonValueKind.Number
+        && maxTokens.TryGetInt64(out var max)
+        && max == 0;
 
     // Null and an empty list configure nothing, so they do not make a request uncacheable.
     private static bool IsPresent(JsonElement body, string name) =>

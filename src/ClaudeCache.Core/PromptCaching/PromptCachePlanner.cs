@@ -61,12 +61,6 @@ public sealed class PromptCachePlanner : IDisposable
             return PromptCacheCall.Unchanged(body);
         }
 
-        if (resolved == PromptBreakpointModes.Always)
-        {
-            var structural = BreakpointPlanner.Plan(body.Span, endpoint, _options.ToBreakpointOptions(), out var count);
-            return structural is null ? PromptCacheCall.Unchanged(body) : PromptCacheCall.Structural(structural, count);
-        }
-
         JsonDocument document;
         try
         {
@@ -87,7 +81,7 @@ public sealed class PromptCachePlanner : IDisposable
 
             var outline = PromptOutline.Read(root, partition);
             var valveKey = (tenant ?? partition) + "/" + outline.Model;
-            var choice = Choose(outline, _valve.IsOpen(valveKey));
+            var choice = Choose(outline, _valve.IsOpen(valveKey), markAll: resolved == PromptBreakpointModes.Always);
             if (choice.Plan.Count == 0)
             {
                 return PromptCacheCall.Unchanged(body);
@@ -99,11 +93,15 @@ public sealed class PromptCachePlanner : IDisposable
     }
 
     /// <summary>Decides the marks under the record's lock, and registers this call as the writer of its cold prefixes.</summary>
-    private PlannedMarks Choose(PromptOutline outline, bool valveOpen)
+    private PlannedMarks Choose(PromptOutline outline, bool valveOpen, bool markAll)
     {
         var now = _time.GetUtcNow();
         var model = outline.Model;
         var marks = new List<(PromptPoint Point, PrefixSighting Sighting)>(BreakpointPlanner.MaxBreakpoints);
+
+        // "always": every candidate is worth marking, predicted or not, valve or not (a pre-warm writes before any
+        // request came back); what it writes is recorded all the same.
+        valveOpen |= markAll;
         var writes = new List<PrefixSighting>();
         var waitFor = new List<Task>();
         lock (_record.Sync)
@@ -122,17 +120,17 @@ public sealed class PromptCachePlanner : IDisposable
             }
 
             // The shape: the system prompt (with the tools before it), or the tools alone when only they came back.
-            if (Qualifies(shapePoint, model) && Worth(shape, valveOpen, predicted: false))
+            if (Qualifies(shapePoint, model) && Worth(shape, valveOpen, predicted: markAll))
             {
                 marks.Add((shapePoint!.Value, shape.Sighting!));
             }
-            else if (outline.SystemEnd is not null && Qualifies(outline.ToolsEnd, model) && Worth(tools, valveOpen, predicted: false))
+            else if (outline.SystemEnd is not null && Qualifies(outline.ToolsEnd, model) && Worth(tools, valveOpen, predicted: markAll))
             {
                 marks.Add((outline.ToolsEnd!.Value, tools.Sighting!));
             }
 
             // A document asked about more than once.
-            if (Qualifies(outline.Document, model) && Worth(document, valveOpen, Predicts(PrefixKind.Document, outline.Shape, priorReturned: 1, priorNew: 2)))
+            if (Qualifies(outline.Document, model) && Worth(document, valveOpen, markAll || Predicts(PrefixKind.Document, outline.Shape, priorReturned: 1, priorNew: 2)))
             {
                 marks.Add((outline.Document!.Value, document.Sighting!));
             }
@@ -146,7 +144,7 @@ public sealed class PromptCachePlanner : IDisposable
                 var predicted = kind == PrefixKind.NextTurn
                     ? Predicts(kind, outline.Shape, priorReturned: 2, priorNew: 3)
                     : Predicts(kind, outline.Shape, priorReturned: 0, priorNew: 1);
-                var lastMarked = Qualifies(last.Point, model) && Worth(last, valveOpen, predicted);
+                var lastMarked = Qualifies(last.Point, model) && Worth(last, valveOpen, markAll || predicted);
                 if (lastMarked)
                 {
                     marks.Add((last.Point!.Value, last.Sighting!));

@@ -36,6 +36,9 @@ public sealed class ClaudeCacheMetrics : IDisposable
     private readonly Counter<double> _savings;
     private readonly Counter<long> _priceUnknown;
     private readonly Counter<long> _dictionaryRounds;
+    private readonly Counter<long> _promptCacheCalls;
+    private readonly UpDownCounter<double> _promptCacheSaved;
+    private readonly Counter<double> _promptCacheWriteCost;
 
     // Observed rather than pushed: these series exist from the first scrape, at 0, so rates and alerts work before
     // the first event (a counter only appears once it is first incremented).
@@ -75,6 +78,11 @@ public sealed class ClaudeCacheMetrics : IDisposable
         _cost = _meter.CreateCounter<double>("claudecache.cost", "usd", "Real spend on upstream calls, in US dollars");
         _savings = _meter.CreateCounter<double>("claudecache.savings", "usd", "Spend avoided by cache hits at current prices, in US dollars");
         _priceUnknown = _meter.CreateCounter<long>("claudecache.price_unknown", "{request}", "Requests whose model has no price in the table");
+        _promptCacheCalls = _meter.CreateCounter<long>("claudecache.prompt_cache.calls", "{call}", "Upstream calls whose cache_control markers the proxy placed");
+        // Up and down: a write that is never read costs more than the same prompt without markers.
+        _promptCacheSaved = _meter.CreateUpDownCounter<double>("claudecache.prompt_cache.saved", "usd",
+            "What the proxy's cache_control markers saved, in US dollars: the calls' prompts at the input price less what they cost; falls when writes are not read");
+        _promptCacheWriteCost = _meter.CreateCounter<double>("claudecache.prompt_cache.write_cost", "usd", "What the prompt-cache writes of the proxy's markers cost, in US dollars");
         _dictionaryRounds = _meter.CreateCounter<long>("claudecache.dictionary.rounds", "{round}", "Dictionary training rounds, by outcome (adopted, rejected, skipped, failed)");
         _meter.CreateObservableCounter("claudecache.ledger.folded", () => Observe(_folded, "dimension"), "{value}",
             "Ledger values recorded as 'other' because their dimension had reached its distinct values for the hour");
@@ -143,6 +151,13 @@ public sealed class ClaudeCacheMetrics : IDisposable
         if (!entry.PriceKnown)
         {
             _priceUnknown.Add(1, tags);
+        }
+
+        if (entry.PromptCache.Marked)
+        {
+            _promptCacheCalls.Add(1, tags);
+            _promptCacheSaved.Add(entry.PromptCache.SavedNanos / 1e9, tags);
+            _promptCacheWriteCost.Add(entry.PromptCache.WriteNanos / 1e9, tags);
         }
     }
 

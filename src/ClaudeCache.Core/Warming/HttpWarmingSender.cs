@@ -64,7 +64,7 @@ public sealed class HttpWarmingSender
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             var status = (int)response.StatusCode;
             var cache = response.Headers.TryGetValues("x-cache", out var values) ? string.Join(",", values) : null;
-            var outcome = WarmingResult.Classify(status, cache);
+            var outcome = WarmingResult.Classify(status, cache, request.PrewarmPrompt);
             var error = outcome == WarmingOutcome.Failed ? ErrorMessage(body) is { Length: > 0 } m ? m : $"HTTP {status}" : null;
             return new WarmingResult(request, outcome, status, cache, _time.GetElapsedTime(started), error);
         }

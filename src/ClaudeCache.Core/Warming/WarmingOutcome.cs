@@ -12,6 +12,9 @@ public enum WarmingOutcome
     /// <summary>It succeeded, but the cache keeps no answer for it (<c>BYPASS</c>, a no-cache strategy).</summary>
     NotCached,
 
+    /// <summary>A <see cref="WarmingRequest.PrewarmPrompt"/> request succeeded: its prefix was sent to be written to Anthropic's prompt cache.</summary>
+    PromptWarmed,
+
     /// <summary>An error answer, an unreachable proxy or a timeout. Reported, never retried.</summary>
     Failed,
 }

@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using ClaudeCache.Policy;
+using ClaudeCache.PromptCaching;
 
 namespace ClaudeCache.Warming;
 
@@ -204,6 +207,53 @@ public sealed record WarmingProfile
             }
         }
 
-        return new WarmingRequest(name, body.GetRawText(), headers);
+        if (!item.TryGetProperty("prewarmPrompt", out var prewarm) || prewarm.ValueKind == JsonValueKind.False)
+        {
+            return new WarmingRequest(name, body.GetRawText(), headers);
+        }
+
+        if (prewarm.ValueKind != JsonValueKind.True)
+        {
+            throw problem($"{where} ({name}): \"prewarmPrompt\" must be true or false.");
+        }
+
+        if (PrewarmProblem(body) is { } refused)
+        {
+            throw problem($"{where} ({name}): \"prewarmPrompt\" cannot be used {refused} (the API refuses max_tokens: 0 with it).");
+        }
+
+        // The proxy places every structural breakpoint (a pre-warm writes before any request came back), unless the
+        // profile says how; a body with its own cache_control keeps it.
+        headers.TryAdd(CacheHeaderNames.PromptBreakpoints, PromptBreakpointModes.Always);
+        return new WarmingRequest(name, PrewarmBody(body), headers, PrewarmPrompt: true);
+    }
+
+    /// <summary>
+    /// The entry's request as a prompt-cache pre-warm: <c>max_tokens: 0</c> (the prompt is processed and cached,
+    /// nothing is generated) and no stream (the API refuses <c>max_tokens: 0</c> with one). Everything else, the
+    /// prefix included, is the real request's.
+    /// </summary>
+    private static string PrewarmBody(JsonElement body)
+    {
+        var node = JsonNode.Parse(body.GetRawText())!.AsObject();
+        node["max_tokens"] = 0;
+        node.Remove("stream");
+        return node.ToJsonString();
+    }
+
+    // The API refuses max_tokens: 0 with extended thinking and with a forced tool_choice.
+    private static string? PrewarmProblem(JsonElement body)
+    {
+        if (body.TryGetProperty("thinking", out var thinking) && thinking.ValueKind == JsonValueKind.Object
+            && !(thinking.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.ValueEquals("disabled")))
+        {
+            return "with extended thinking";
+        }
+
+        return body.TryGetProperty("tool_choice", out var choice) && choice.ValueKind == JsonValueKind.Object
+            && choice.TryGetProperty("type", out var choiceType) && choiceType.ValueKind == JsonValueKind.String
+            && (choiceType.ValueEquals("any") || choiceType.ValueEquals("tool"))
+            ? "with a forced tool_choice"
+            : null;
     }
 }

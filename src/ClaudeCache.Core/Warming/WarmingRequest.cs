@@ -8,4 +8,9 @@ namespace ClaudeCache.Warming;
 /// <param name="Name">A label for progress and failures (<c>#3</c> when the profile gives none).</param>
 /// <param name="Body">The request body, JSON text.</param>
 /// <param name="Headers">Extra request headers; never <c>x-api-key</c> or <c>authorization</c>.</param>
-public sealed record WarmingRequest(string Name, string Body, IReadOnlyDictionary<string, string> Headers);
+/// <param name="PrewarmPrompt">
+/// A prompt-cache pre-warm (<c>"prewarmPrompt": true</c>): <see cref="Body"/> is the entry's request with
+/// <c>max_tokens: 0</c> and no stream, sent with the proxy's breakpoints, so Anthropic's prompt cache holds its prefix;
+/// nothing is generated and the response cache keeps nothing.
+/// </param>
+public sealed record WarmingRequest(string Name, string Body, IReadOnlyDictionary<string, string> Headers, bool PrewarmPrompt = false);

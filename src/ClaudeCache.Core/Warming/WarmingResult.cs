@@ -19,9 +19,13 @@ public sealed record WarmingResult(
     public static WarmingResult Failure(WarmingRequest request, string error, TimeSpan elapsed = default) =>
         new(request, WarmingOutcome.Failed, null, null, elapsed, error);
 
-    /// <summary>The outcome an answer's status and <c>x-cache</c> header mean.</summary>
-    public static WarmingOutcome Classify(int statusCode, string? cacheStatus) =>
+    /// <summary>
+    /// The outcome an answer's status and <c>x-cache</c> header mean; any success of a prompt-cache pre-warm
+    /// (<paramref name="prewarmPrompt"/>) is <see cref="WarmingOutcome.PromptWarmed"/>.
+    /// </summary>
+    public static WarmingOutcome Classify(int statusCode, string? cacheStatus, bool prewarmPrompt = false) =>
         statusCode is < 200 or > 299 ? WarmingOutcome.Failed
+        : prewarmPrompt ? WarmingOutcome.PromptWarmed
         : cacheStatus?.Trim().ToUpperInvariant() switch
         {
             "HIT" => WarmingOutcome.AlreadyCached,

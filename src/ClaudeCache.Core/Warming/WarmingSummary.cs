@@ -19,6 +19,9 @@ public sealed record WarmingSummary(string Profile, int Concurrency, IReadOnlyLi
     /// <summary>Successful answers the cache does not keep.</summary>
     public int NotCached => Count(WarmingOutcome.NotCached);
 
+    /// <summary>Prompt-cache pre-warms sent (their prefixes are written to Anthropic's prompt cache).</summary>
+    public int PromptWarmed => Count(WarmingOutcome.PromptWarmed);
+
     /// <summary>Requests that failed.</summary>
     public int Failed => Count(WarmingOutcome.Failed);
 

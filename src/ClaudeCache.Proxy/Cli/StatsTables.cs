@@ -53,6 +53,10 @@ internal static class StatsTables
         Row(totals, "Without cache", StatsFormat.Money(t.CostWithoutCacheUsd));
         Row(totals, "Saved", StatsFormat.Money(t.SavingsUsd), Color.Green);
         Row(totals, "Saved %", StatsFormat.Percent(t.SavingsRatio), Color.Green);
+        // Anthropic's prompt cache, through the proxy's own markers: measured per call, negative when writes go unread.
+        Row(totals, "Prompt cache: calls marked", StatsFormat.Count(t.PromptCacheMarkedCalls));
+        Row(totals, "Prompt cache: saved", StatsFormat.Money(t.PromptCacheSavedUsd), t.PromptCacheSavedUsd < 0 ? Color.Red : Color.Green);
+        Row(totals, "Prompt cache: writes", StatsFormat.Money(t.PromptCacheWriteCostUsd));
         if (t.PriceUnknown > 0)
         {
             // Unknown is not free: say so, rather than let a zero read as a saving or a cost.
@@ -98,8 +102,9 @@ internal static class StatsTables
     private static Table Groups(string title, IReadOnlyList<SavingsFigures> groups)
     {
         var table = new Table { Border = TableBorder.Rounded, Title = new TableTitle(title) };
-        table.AddColumn(new TableColumn("Name"));
-        foreach (var column in new[] { "Requests", "Hits", "Misses", "Hit ratio", "Spent", "Without cache", "Saved", "Saved %" })
+        // A name is never broken (a model id split over two lines cannot be searched for); the headers wrap instead.
+        table.AddColumn(new TableColumn("Name") { NoWrap = true });
+        foreach (var column in new[] { "Requests", "Hits", "Misses", "Hit ratio", "Spent", "Without cache", "Saved", "Saved %", "Prompt cache saved" })
         {
             table.AddColumn(new TableColumn(column).RightAligned());
         }
@@ -107,12 +112,13 @@ internal static class StatsTables
         foreach (var g in groups)
         {
             table.AddRow(Cells(g.Name, StatsFormat.Count(g.Requests), StatsFormat.Count(g.Hits), StatsFormat.Count(g.Misses), StatsFormat.Percent(g.HitRatio),
-                StatsFormat.Money(g.CostUsd), StatsFormat.Money(g.CostWithoutCacheUsd), StatsFormat.Money(g.SavingsUsd), StatsFormat.Percent(g.SavingsRatio)));
+                StatsFormat.Money(g.CostUsd), StatsFormat.Money(g.CostWithoutCacheUsd), StatsFormat.Money(g.SavingsUsd), StatsFormat.Percent(g.SavingsRatio),
+                StatsFormat.Money(g.PromptCacheSavedUsd)));
         }
 
         if (groups.Count == 0)
         {
-            table.AddRow(Cells("(no requests)", "", "", "", "", "", "", "", ""));
+            table.AddRow(Cells("(no requests)", "", "", "", "", "", "", "", "", ""));
         }
 
         return table;

@@ -16,6 +16,11 @@ internal static class WarmTables
         Row(table, "Sent", StatsFormat.Count(summary.Sent));
         Row(table, "Already cached (HIT)", StatsFormat.Count(summary.AlreadyCached));
         Row(table, "Warmed (MISS)", StatsFormat.Count(summary.Warmed), summary.Warmed > 0 ? Color.Green : null);
+        if (summary.PromptWarmed > 0)
+        {
+            Row(table, "Prompt cache pre-warmed", StatsFormat.Count(summary.PromptWarmed), Color.Green);
+        }
+
         if (summary.NotCached > 0)
         {
             Row(table, "Not cached (BYPASS, no-cache)", StatsFormat.Count(summary.NotCached), Color.Yellow);

@@ -165,7 +165,7 @@ internal sealed partial class ScheduledWarming : IHostedService, IAsyncDisposabl
                 Log.RequestFailed(_logger, summary.Profile, failure.Request.Name, failure.Error ?? "");
             }
 
-            Log.Completed(_logger, summary.Profile, summary.Sent, summary.AlreadyCached, summary.Warmed, summary.NotCached, summary.Failed, summary.Elapsed.TotalMilliseconds);
+            Log.Completed(_logger, summary.Profile, summary.Sent, summary.AlreadyCached, summary.Warmed, summary.PromptWarmed, summary.NotCached, summary.Failed, summary.Elapsed.TotalMilliseconds);
             lock (_completed)
             {
                 _completed.Add(summary);
@@ -219,8 +219,8 @@ internal sealed partial class ScheduledWarming : IHostedService, IAsyncDisposabl
         [LoggerMessage(EventId = 6001, Level = LogLevel.Information, Message = "Warming profile {Profile} ({Requests} requests) scheduled: first run in {Delay}, then every {Interval} (none: once)")]
         public static partial void Scheduled(ILogger logger, string profile, int requests, TimeSpan delay, TimeSpan? interval);
 
-        [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Warming profile {Profile}: {Sent} sent, {AlreadyCached} already cached, {Warmed} warmed, {NotCached} not cached, {Failed} failed in {ElapsedMs:0} ms")]
-        public static partial void Completed(ILogger logger, string profile, int sent, int alreadyCached, int warmed, int notCached, int failed, double elapsedMs);
+        [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "Warming profile {Profile}: {Sent} sent, {AlreadyCached} already cached, {Warmed} warmed, {PromptWarmed} prompt prefixes pre-warmed, {NotCached} not cached, {Failed} failed in {ElapsedMs:0} ms")]
+        public static partial void Completed(ILogger logger, string profile, int sent, int alreadyCached, int warmed, int promptWarmed, int notCached, int failed, double elapsedMs);
 
         [LoggerMessage(EventId = 6003, Level = LogLevel.Warning, Message = "Warming profile {Profile}: request {Request} failed: {Error}")]
         public static partial void RequestFailed(ILogger logger, string profile, string request, string error);

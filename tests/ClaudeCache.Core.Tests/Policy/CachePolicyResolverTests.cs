@@ -51,6 +51,21 @@ public sealed class CachePolicyResolverTests
         Assert.True(policy.Store);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("aggressive")]
+    public void MaxTokensZero_APromptCachePreWarm_IsNeitherLookedUpNorStored_UnderItsStrategy(string? strategy)
+    {
+        var prewarm = Json.Parse("""{"model":"m","max_tokens":0,"messages":[{"role":"user","content":"Summarise."}]}""");
+
+        var policy = Resolve(strategy, body: prewarm);
+
+        Assert.True(policy.IsValid);
+        Assert.Equal((false, false, "max_tokens:0"), (policy.Lookup, policy.Store, policy.Reason));
+        Assert.Equal(strategy is null ? CacheStrategy.Standard : CacheStrategy.Aggressive, policy.Strategy);
+        Assert.True(Resolve(strategy).Store, "the same request with max_tokens above 0 is stored");
+    }
+
     [Fact]
     public void NoCache_SkipsTheLookup_ButStoresTheFreshAnswer()
     {

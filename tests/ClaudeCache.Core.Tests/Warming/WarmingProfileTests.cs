@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ClaudeCache.Warming;
 
 namespace ClaudeCache.Tests.Warming;
@@ -30,6 +31,43 @@ public sealed class WarmingProfileTests
         Assert.Equal("explanation", profile.Requests[0].Headers["X-Cache-Context"]);
         Assert.Contains("\"max_tokens\": 256", profile.Requests[0].Body, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void PrewarmPrompt_SendsTheEntryWithMaxTokensZero_NoStream_AndTheProxysBreakpoints()
+    {
+        const string Streamed = """{ "model": "claude-sonnet-4-5", "max_tokens": 256, "stream": true, "system": "Be brief.", "messages": [ { "role": "user", "content": "Explain a cap rate" } ] }""";
+
+        var profile = WarmingProfile.Parse(Profile($$"""{ "prewarmPrompt": true, "body": {{Streamed}} }, { "prewarmPrompt": false, "body": {{Body}} }"""), "p.json");
+
+        var prewarm = profile.Requests[0];
+        Assert.True(prewarm.PrewarmPrompt);
+        using var sent = JsonDocument.Parse(prewarm.Body);
+        Assert.Equal(0, sent.RootElement.GetProperty("max_tokens").GetInt32());
+        Assert.False(sent.RootElement.TryGetProperty("stream", out _));
+        Assert.Equal("Be brief.", sent.RootElement.GetProperty("system").GetString());
+        Assert.Equal("always", prewarm.Headers["x-cache-prompt-breakpoints"]);
+        Assert.False(profile.Requests[1].PrewarmPrompt);
+        Assert.Equal(Body, profile.Requests[1].Body);
+        Assert.False(profile.Requests[1].Headers.ContainsKey("x-cache-prompt-breakpoints"));
+    }
+
+    [Theory]
+    [InlineData("\"thinking\": { \"type\": \"enabled\", \"budget_tokens\": 1024 },", "with extended thinking")]
+    [InlineData("\"tool_choice\": { \"type\": \"any\" },", "with a forced tool_choice")]
+    [InlineData("\"tool_choice\": { \"type\": \"tool\", \"name\": \"f\" },", "with a forced tool_choice")]
+    public void PrewarmPrompt_WhereTheApiRefusesMaxTokensZero_IsRefusedBeforeAnythingIsSent(string field, string expected)
+    {
+        var body = $$"""{ "model": "claude-sonnet-4-5", "max_tokens": 2048, {{field}} "messages": [ { "role": "user", "content": "Explain a cap rate" } ] }""";
+
+        var message = Problem(Profile($$"""{ "name": "cap", "prewarmPrompt": true, "body": {{body}} }"""));
+
+        Assert.Contains($"requests[0] (cap): \"prewarmPrompt\" cannot be used {expected}", message, StringComparison.Ordinal);
+        Assert.Single(WarmingProfile.Parse(Profile($$"""{ "body": {{body}} }"""), "p.json").Requests); // fine without the flag
+    }
+
+    [Fact]
+    public void PrewarmPrompt_NotABoolean_IsRefused() =>
+        Assert.Contains("\"prewarmPrompt\" must be true or false", Problem(Profile($$"""{ "prewarmPrompt": "yes", "body": {{Body}} }""")), StringComparison.Ordinal);
 
     [Fact]
     public void Parse_Defaults_ConcurrencyFour_NoInterval()
