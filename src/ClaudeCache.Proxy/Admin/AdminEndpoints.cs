@@ -2,6 +2,7 @@ using ClaudeCache.Caching;
 using ClaudeCache.Costs;
 using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.Proxy.Pipeline;
+using ClaudeCache.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace ClaudeCache.Proxy.Admin;
@@ -36,7 +37,7 @@ internal static class AdminEndpoints
     }
 
     /// <summary><c>GET /admin/stats</c>: the analytics over a range, optionally filtered by one dimension.</summary>
-    private static async Task StatsAsync(HttpContext context, SavingsLedger ledger, ResponseCache cache, TimeProvider time, IOptions<ClaudeCacheOptions> options)
+    private static async Task StatsAsync(HttpContext context, SavingsLedger ledger, ResponseCache cache, TimeProvider time, IOptions<ClaudeCacheOptions> options, RequestLimits limits, ClaudeCacheMetrics metrics)
     {
         if (!StatsQuery.TryParse(context.Request.Query, time.GetUtcNow(), out var query, out var error))
         {
@@ -45,6 +46,7 @@ internal static class AdminEndpoints
         }
 
         var report = await BuildReportAsync(ledger, cache, query.From, query.To, query.Filter, options.Value.Costs.MonthlyInfrastructureCostUsd, context.RequestAborted).ConfigureAwait(false);
+        report = report with { Overload = new OverloadFigures(metrics.Overloaded("concurrency"), metrics.Overloaded("body_bytes"), limits.InFlightBodyBytes) };
         await Results.Json(report, AdminJsonContext.Default.SavingsReport).ExecuteAsync(context).ConfigureAwait(false);
     }
 
