@@ -11,12 +11,13 @@ namespace ClaudeCache.Storage.Sqlite;
 internal sealed class FaultGuardedLedgerStore : ILedgerStore
 {
     private readonly ILedgerStore _inner;
-    private readonly SqliteSecondTier _tier;
+    private readonly Func<StoreFault> _inspect;
 
-    internal FaultGuardedLedgerStore(ILedgerStore inner, SqliteSecondTier tier)
+    /// <summary>Guards <paramref name="inner"/>; <paramref name="inspect"/> checks the WAL index (the tier's, or a file guard's).</summary>
+    internal FaultGuardedLedgerStore(ILedgerStore inner, Func<StoreFault> inspect)
     {
         _inner = inner;
-        _tier = tier;
+        _inspect = inspect;
     }
 
     /// <inheritdoc />
@@ -49,7 +50,7 @@ internal sealed class FaultGuardedLedgerStore : ILedgerStore
 
     private void ThrowIfFaulted()
     {
-        var fault = _tier.InspectWalIndex();
+        var fault = _inspect();
         if (fault != StoreFault.None)
         {
             throw new IOException($"The ledger is not written while the cache database's WAL index has a fault ({fault}).");

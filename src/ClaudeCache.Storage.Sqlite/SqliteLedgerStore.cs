@@ -97,10 +97,25 @@ public sealed class SqliteLedgerStore : ILedgerStore
 
     private readonly string _connectionString;
     private int _schemaReady;
+    private int _opened;
 
     /// <summary>Opens (lazily) the ledger tables in <paramref name="path"/>.</summary>
     public SqliteLedgerStore(string path) =>
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 5 }.ToString();
+
+    /// <summary>
+    /// The ledger tables of <paramref name="path"/> alone (no cache store on the file), behind the same WAL index check
+    /// as the cache's (<see cref="SqliteFileGuard"/>): while the <c>-shm</c> file is unwritable, or truncated under
+    /// this process's mapping, every call fails with an <see cref="IOException"/> instead of letting SQLite fault on the
+    /// mapping (a SIGBUS that ends the process).
+    /// </summary>
+    public static ILedgerStore OpenGuarded(string path)
+    {
+        var store = new SqliteLedgerStore(path);
+        var guard = new SqliteFileGuard(path);
+        // Pooled connections stay open once made: after the first, this process may hold the WAL index mapped.
+        return new FaultGuardedLedgerStore(store, () => guard.InspectWalIndex(mapped: Volatile.Read(ref store._opened) != 0));
+    }
 
     /// <inheritdoc />
     public async Task AddAsync(IReadOnlyCollection<LedgerRow> rows, IReadOnlyCollection<LatencyRow> latencies, CancellationToken cancellationToken)
@@ -302,6 +317,7 @@ public sealed class SqliteLedgerStore : ILedgerStore
         var connection = new SqliteConnection(_connectionString);
         try
         {
+            Volatile.Write(ref _opened, 1);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             if (Volatile.Read(ref _schemaReady) == 0)
             {

@@ -70,6 +70,9 @@ public sealed class CoalescingTests
         {
             Assert.Equal(529, (int)r.Response.StatusCode);
             Assert.Equal("MISS", r.Response.Header("x-cache"));
+            // Every caller's request-id is the one in its error body, followers' included.
+            using var json = System.Text.Json.JsonDocument.Parse(r.Body);
+            Assert.Equal(r.Response.Header("request-id"), json.RootElement.GetProperty("request_id").GetString());
         });
         Assert.Equal(callers - 1, results.Count(r => r.Response.Header("x-cache-coalesced") == "true"));
     }

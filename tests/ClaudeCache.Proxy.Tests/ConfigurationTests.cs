@@ -14,6 +14,8 @@ public sealed class ConfigurationTests
     [InlineData("ClaudeCache:UpstreamTimeouts:StreamIdle", "00:00:00", "ClaudeCache:UpstreamTimeouts:StreamIdle")]
     [InlineData("ClaudeCache:Cache:RequestMemoMaxBytes", "-1", "ClaudeCache:Cache:RequestMemoMaxBytes")]
     [InlineData("ClaudeCache:Costs:MonthlyInfrastructureCostUsd", "-5", "ClaudeCache:Costs:MonthlyInfrastructureCostUsd")]
+    [InlineData("ClaudeCache:MaxInFlightRequestBodyBytes", "1048576", "ClaudeCache:MaxInFlightRequestBodyBytes")]
+    [InlineData("ClaudeCache:MaxConcurrentRequests", "0", "ClaudeCache:MaxConcurrentRequests")]
     public async Task BadConfiguration_StopsWithAClearMessage_AndExitCode2(string key, string value, string mentioned)
     {
         var overrides = new Dictionary<string, string?> { [key] = value, ["ClaudeCache:Storage:SqlitePath"] = Infrastructure.TempFiles.NewDatabasePath() };

@@ -204,6 +204,30 @@ public sealed class StatsCommandTests
     }
 
     [Fact]
+    public async Task Database_WithAnUnwritableWalIndex_ExitsWithAMessage_InsteadOfCrashing()
+    {
+        // The proxy in this process has the file open, so SQLite would share its mapping of the -shm: a write through
+        // it after the file became immutable is a SIGBUS that ends the process (the test host here).
+        await using var proxy = await ProxyHost.StartAsync();
+        await SendWorkloadAsync(proxy);
+        var shm = proxy.DatabasePath + "-shm";
+        StoreFaultTests.Run("sync");
+        Assert.True(StoreFaultTests.Run("chattr", "+i", shm), "chattr +i needs root and a file system with attributes.");
+        try
+        {
+            var (exitCode, output, error) = await RunAsync(new StatsArguments { Database = proxy.DatabasePath });
+
+            Assert.Equal(1, exitCode);
+            Assert.Equal("", output);
+            Assert.Contains("WAL index", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            StoreFaultTests.Run("chattr", "-i", shm);
+        }
+    }
+
+    [Fact]
     public async Task MissingDatabase_Exits2_AndCreatesNoFile()
     {
         var path = TempFiles.NewDatabasePath();

@@ -167,7 +167,7 @@ public sealed class StoreFaultTests
         return count;
     }
 
-    private static bool Run(string command, params string[] arguments)
+    internal static bool Run(string command, params string[] arguments)
     {
         try
         {

@@ -47,6 +47,9 @@ public sealed record SavingsReport
 
     /// <summary>What the cache holds, when the report was made by a running proxy.</summary>
     public CacheFigures? Cache { get; init; }
+
+    /// <summary>Requests refused as overloaded since start, when the report was made by a running proxy.</summary>
+    public OverloadFigures? Overload { get; init; }
 }
 
 /// <summary>Counts and money for one group (the totals, a strategy, a context type, a model, a time bucket).</summary>

@@ -112,9 +112,10 @@ public sealed class CacheOutcome : IDisposable
             headers.Add(new(CacheHeaderNames.RequestId, RequestIds.New()));
             headers.Add(new(CacheHeaderNames.Age, age.ToString(CultureInfo.InvariantCulture)));
         }
-        else if (Coalesced)
+        else if (Coalesced && Status != CacheStatus.Miss)
         {
-            // A share of a call in flight is its own response: a fresh id, and an answer being produced now.
+            // A share of a call in flight is its own response: a fresh id, and an answer being produced now. A share
+            // of a failed call (a MISS) keeps the call's id, the one its error body carries and a user quotes.
             headers.Add(new(CacheHeaderNames.RequestId, RequestIds.New()));
             headers.Add(new(CacheHeaderNames.Age, "0"));
         }

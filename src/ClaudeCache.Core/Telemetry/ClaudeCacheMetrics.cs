@@ -25,6 +25,7 @@ public sealed class ClaudeCacheMetrics : IDisposable
     private static readonly string[] Strategies = ["aggressive", "standard", "conservative", "real-time", "no-cache"];
     private static readonly string[] StoreOperations = ["read", "write", "remove", "statistics", "dictionary", "backplane", "queue_full"];
     private static readonly string[] LedgerDimensions = ["model", "context", "tenant"];
+    private static readonly string[] OverloadReasons = ["concurrency", "body_bytes"];
 
     private readonly Meter _meter;
     private readonly Histogram<double> _duration;
@@ -46,6 +47,7 @@ public sealed class ClaudeCacheMetrics : IDisposable
     private readonly ConcurrentDictionary<string, StrongBox<long>> _storeErrors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox<long>> _folded = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox<long>> _dropped = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _overloaded = new(StringComparer.Ordinal);
     private long _storeErrorCount;
     private long _coalescedCount;
 
@@ -63,6 +65,7 @@ public sealed class ClaudeCacheMetrics : IDisposable
         Seed(_storeErrors, StoreOperations);
         Seed(_folded, LedgerDimensions);
         Seed(_dropped, ["row", "latency"]);
+        Seed(_overloaded, OverloadReasons);
 
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _meter.CreateObservableCounter("claudecache.requests", () => _requests.Select(r => new Measurement<long>(
@@ -88,6 +91,10 @@ public sealed class ClaudeCacheMetrics : IDisposable
             "Ledger values recorded as 'other' because their dimension had reached its distinct values for the hour");
         _meter.CreateObservableCounter("claudecache.ledger.dropped", () => Observe(_dropped, "kind"), "{row}",
             "Pending ledger rows dropped (oldest first) while the ledger store was unreachable");
+        _meter.CreateObservableCounter("claudecache.requests.overloaded", () => Observe(_overloaded, "reason"), "{request}",
+            "Requests refused with 503 overloaded_error: too many at once (concurrency) or too many body bytes in flight (body_bytes)");
+        _meter.CreateObservableGauge("claudecache.request.body.inflight", () => InFlightBodyBytes?.Invoke() ?? 0, "By",
+            "Request body bytes reserved by requests being handled");
         _meter.CreateObservableGauge("claudecache.cache.entries", () => MemoryTier?.Invoke()?.Count ?? 0, "{entry}", "Entries in the memory tier");
         _meter.CreateObservableGauge("claudecache.cache.bytes", () => MemoryTier?.Invoke()?.Bytes ?? 0, "By", "Bytes held by the memory tier");
         _meter.CreateObservableCounter("claudecache.prompt_cache.waits", () => PromptCache?.Invoke()?.ColdPrefixWaits ?? 0, "{call}",
@@ -103,6 +110,12 @@ public sealed class ClaudeCacheMetrics : IDisposable
 
     /// <summary>The memory tier whose entries and bytes the gauges report (set by the host once the cache exists).</summary>
     public Func<MemoryTier?>? MemoryTier { get; set; }
+
+    /// <summary>The request body bytes in flight that the gauge reports (set by the proxy; none in the library).</summary>
+    public Func<long>? InFlightBodyBytes { get; set; }
+
+    /// <summary>Requests refused as overloaded since start, by reason (<c>concurrency</c>, <c>body_bytes</c>).</summary>
+    public long Overloaded(string reason) => _overloaded.TryGetValue(reason, out var count) ? Volatile.Read(ref count.Value) : 0;
 
     /// <summary>Store failures since start (all operations).</summary>
     public long StoreErrors => Interlocked.Read(ref _storeErrorCount);
@@ -185,6 +198,9 @@ public sealed class ClaudeCacheMetrics : IDisposable
 
     /// <summary>Counts pending ledger rows dropped while the store was unreachable (<c>row</c> or <c>latency</c>).</summary>
     public void LedgerRowsDropped(string kind, long count) => Increment(_dropped, ["row", "latency"], kind, count);
+
+    /// <summary>Counts a request refused as overloaded (<c>concurrency</c> or <c>body_bytes</c>).</summary>
+    public void RequestOverloaded(string reason) => Increment(_overloaded, OverloadReasons, reason, 1);
 
     /// <inheritdoc />
     public void Dispose() => _meter.Dispose();

@@ -102,7 +102,7 @@ public static class ClaudeCacheEngineFactory
         ArgumentNullException.ThrowIfNull(loggerFactory);
         ILedgerStore store = options.Storage.Provider switch
         {
-            "sqlite" => new SqliteLedgerStore(options.Storage.SqlitePath),
+            "sqlite" => SqliteLedgerStore.OpenGuarded(options.Storage.SqlitePath),
             "memory" => new MemoryLedgerStore(),
             var other => throw new ArgumentException($"Storage:Provider '{other}' is not built in: use CreateLedger(options, stores, ...).", nameof(options)),
         };

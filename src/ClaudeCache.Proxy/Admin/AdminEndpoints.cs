@@ -3,6 +3,7 @@ using ClaudeCache.Costs;
 using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.PromptCaching;
 using ClaudeCache.Proxy.Pipeline;
+using ClaudeCache.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace ClaudeCache.Proxy.Admin;
@@ -37,7 +38,8 @@ internal static class AdminEndpoints
     }
 
     /// <summary><c>GET /admin/stats</c>: the analytics over a range, optionally filtered by one dimension.</summary>
-    private static async Task StatsAsync(HttpContext context, SavingsLedger ledger, ResponseCache cache, TimeProvider time, IOptions<ClaudeCacheOptions> options, PromptCachePlanner planner)
+    private static async Task StatsAsync(
+        HttpContext context, SavingsLedger ledger, ResponseCache cache, TimeProvider time, IOptions<ClaudeCacheOptions> options, RequestLimits limits, ClaudeCacheMetrics metrics, PromptCachePlanner planner)
     {
         if (!StatsQuery.TryParse(context.Request.Query, time.GetUtcNow(), out var query, out var error))
         {
@@ -46,7 +48,11 @@ internal static class AdminEndpoints
         }
 
         var report = await BuildReportAsync(ledger, cache, query.From, query.To, query.Filter, options.Value.Costs.MonthlyInfrastructureCostUsd, context.RequestAborted).ConfigureAwait(false);
-        report = report with { PromptCache = new PromptCacheFigures(planner.RememberedPrefixes, planner.ColdPrefixWaits, planner.ClosedValves) };
+        report = report with
+        {
+            Overload = new OverloadFigures(metrics.Overloaded("concurrency"), metrics.Overloaded("body_bytes"), limits.InFlightBodyBytes),
+            PromptCache = new PromptCacheFigures(planner.RememberedPrefixes, planner.ColdPrefixWaits, planner.ClosedValves),
+        };
         await Results.Json(report, AdminJsonContext.Default.SavingsReport).ExecuteAsync(context).ConfigureAwait(false);
     }
 

@@ -216,15 +216,16 @@ internal static class StatsCommand
         try
         {
             // A ledger whose timer never fires: nothing is recorded here, it only reads what the proxy flushed.
-            var ledger = new SavingsLedger(new SqliteLedgerStore(arguments.Database), time, Timeout.InfiniteTimeSpan);
+            var ledger = new SavingsLedger(SqliteLedgerStore.OpenGuarded(arguments.Database), time, Timeout.InfiniteTimeSpan);
             await using (ledger.ConfigureAwait(false))
             {
                 var report = await AdminEndpoints.BuildReportAsync(ledger, null, to - window, to, filter, arguments.InfrastructureCostUsd, cancellationToken).ConfigureAwait(false);
                 return (report, null);
             }
         }
-        catch (SqliteException ex)
+        catch (Exception ex) when (ex is SqliteException or IOException)
         {
+            // IOException: the WAL index (-shm) has a fault, and SQLite was not let near it.
             return (null, StatsFailure.Other($"cannot read the ledger in '{Path.GetFullPath(arguments.Database)}': {ex.Message}"));
         }
     }

@@ -130,6 +130,7 @@ public static class ProxyApp
             // The exporter reads the standard OTEL_EXPORTER_OTLP_* variables itself (protocol, headers, timeout).
             telemetry.WithTracing(tracing => tracing.AddSource(ClaudeCacheTracing.SourceName).AddOtlpExporter());
         }
+        services.AddSingleton<RequestLimits>();
         services.AddSingleton<MessagesEndpoint>();
         services.AddSingleton<PassThroughEndpoint>();
         services.AddHttpForwarder();

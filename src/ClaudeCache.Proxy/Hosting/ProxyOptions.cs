@@ -29,6 +29,20 @@ public sealed class ProxyOptions
     public long MaxRequestBodyBytes { get; set; } = 32L * 1024 * 1024;
 
     /// <summary>
+    /// Request body bytes held at once by all requests on <c>/v1/messages</c> and <c>/v1/messages/count_tokens</c>,
+    /// reserved as a body is read (its <c>Content-Length</c> up front) and released when its request ends. A request
+    /// that would go over it gets 503 <c>overloaded_error</c> with <c>retry-after</c> (docs/reliability.md). At least
+    /// <see cref="MaxRequestBodyBytes"/>, so the largest body alone always fits.
+    /// </summary>
+    public long MaxInFlightRequestBodyBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Requests on <c>/v1/messages</c> and <c>/v1/messages/count_tokens</c> handled at once; the next one gets 503
+    /// <c>overloaded_error</c> with <c>retry-after</c> instead of waiting.
+    /// </summary>
+    public int MaxConcurrentRequests { get; set; } = 512;
+
+    /// <summary>
     /// The token that <c>/admin/*</c> and the dashboard's data require (<c>Authorization: Bearer T</c> or
     /// <c>x-admin-token: T</c>). Without one, the admin API is closed.
     /// </summary>

@@ -36,6 +36,16 @@ internal sealed class ProxyOptionsValidator : IValidateOptions<ProxyOptions>
             errors.Add("ClaudeCache:MaxRequestBodyBytes must be at least 1024.");
         }
 
+        if (options.MaxInFlightRequestBodyBytes < options.MaxRequestBodyBytes)
+        {
+            errors.Add($"ClaudeCache:MaxInFlightRequestBodyBytes must be at least ClaudeCache:MaxRequestBodyBytes ({options.MaxRequestBodyBytes}), so the largest body alone fits, not {options.MaxInFlightRequestBodyBytes}.");
+        }
+
+        if (options.MaxConcurrentRequests < 1)
+        {
+            errors.Add($"ClaudeCache:MaxConcurrentRequests must be at least 1, not {options.MaxConcurrentRequests}.");
+        }
+
         if (options.AdminToken is { Length: > 0 and < 16 })
         {
             errors.Add("ClaudeCache:AdminToken must be at least 16 characters.");

@@ -12,7 +12,7 @@ namespace ClaudeCache.Proxy.Pipeline;
 /// the one request path (<see cref="CacheEngine.HandleAsync"/>, steps 1–7; docs/request-path.md), and writes the
 /// outcome as an HTTP response (steps 6 and 8).
 /// </summary>
-internal sealed class MessagesEndpoint(CacheEngine engine, UpstreamClient upstream, TimeProvider time, IOptions<ProxyOptions> options)
+internal sealed class MessagesEndpoint(CacheEngine engine, UpstreamClient upstream, TimeProvider time, IOptions<ProxyOptions> options, RequestLimits limits)
 {
     private readonly ProxyOptions _options = options.Value;
 
@@ -20,15 +20,26 @@ internal sealed class MessagesEndpoint(CacheEngine engine, UpstreamClient upstre
     {
         var request = context.Request;
 
-        // Step 1: receive, bounded, fingerprinted while read.
-        var (body, tooLarge, malformed) = await RequestBody.ReadAsync(request, _options.MaxRequestBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        // Step 1: receive, bounded (requests at once, body bytes in flight, one body's size), fingerprinted while read.
+        using var slot = limits.EnterRequest();
+        if (!slot.IsAcquired)
+        {
+            await ProxyErrors.Overloaded(context, $"The proxy is handling its limit of {_options.MaxConcurrentRequests} requests at once.").ConfigureAwait(false);
+            return;
+        }
+
+        var (body, error, malformed) = await RequestBody.ReadAsync(request, _options.MaxRequestBodyBytes, limits, context.RequestAborted).ConfigureAwait(false);
         if (body is null)
         {
-            await (tooLarge
-                ? ProxyErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorTypes.RequestTooLarge,
-                    $"Request body exceeds the limit of {_options.MaxRequestBodyBytes} bytes.", shouldRetry: false)
-                : ProxyErrors.WriteAsync(context, malformed!.StatusCode, ErrorTypes.InvalidRequest,
-                    $"The request body could not be read: {malformed.Message}", shouldRetry: false)).ConfigureAwait(false);
+            await (error switch
+            {
+                RequestBodyError.TooLarge => ProxyErrors.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorTypes.RequestTooLarge,
+                    $"Request body exceeds the limit of {_options.MaxRequestBodyBytes} bytes.", shouldRetry: false),
+                RequestBodyError.Overloaded => ProxyErrors.Overloaded(context,
+                    $"The proxy is holding its limit of {_options.MaxInFlightRequestBodyBytes} request body bytes at once."),
+                _ => ProxyErrors.WriteAsync(context, malformed!.StatusCode, ErrorTypes.InvalidRequest,
+                    $"The request body could not be read: {malformed.Message}", shouldRetry: false),
+            }).ConfigureAwait(false);
             return;
         }
 

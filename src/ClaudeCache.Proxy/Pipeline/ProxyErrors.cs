@@ -22,6 +22,16 @@ internal static class ProxyErrors
         await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A request refused because the proxy is at one of its bounds (<see cref="RequestLimits"/>): 503
+    /// <c>overloaded_error</c>, which every official SDK retries, after the <c>retry-after</c> it sends.
+    /// </summary>
+    public static Task Overloaded(HttpContext context, string message)
+    {
+        context.Response.Headers.RetryAfter = RequestLimits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ErrorTypes.Overloaded, message, shouldRetry: true);
+    }
+
     public static Task InvalidRequest(HttpContext context, string message) =>
         WriteAsync(context, StatusCodes.Status400BadRequest, ErrorTypes.InvalidRequest, message, shouldRetry: false);
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Threading.RateLimiting;
 using ClaudeCache.Pipeline;
 
 namespace ClaudeCache.Proxy.Pipeline;
@@ -6,19 +7,28 @@ namespace ClaudeCache.Proxy.Pipeline;
 /// <summary>
 /// Step 1: reads a request body once, bounded in size, into pooled 64 KiB chunks (below the large-object threshold,
 /// so no request of any size allocates a large-object array), computing its <see cref="BodyFingerprint"/> in the same
-/// pass. Dispose returns the chunks.
+/// pass. The chunks are reserved in <see cref="RequestLimits"/> before they are taken (all of a declared
+/// <c>Content-Length</c> at once; a chunked body's as it arrives). Dispose returns the chunks and releases the reservation.
 /// </summary>
 internal sealed class RequestBody : IDisposable
 {
-    private const int ChunkBytes = 64 * 1024;
+    /// <summary>The size of a chunk, and of a permit in <see cref="RequestLimits"/>.</summary>
+    public const int ChunkBytes = 64 * 1024;
 
     private readonly List<byte[]> _chunks = [];
+    private readonly List<RateLimitLease> _reservations = [];
+    private readonly RequestLimits? _limits;
     private BodyFingerprint _fingerprint;
     private int _lastUsed = ChunkBytes;
+    private long _reservedChunks;
 
-    private RequestBody()
+    private RequestBody(RequestLimits? limits)
     {
+        _limits = limits;
     }
+
+    /// <summary>The chunks that hold <paramref name="bytes"/> bytes.</summary>
+    public static int ChunksFor(long bytes) => checked((int)((bytes + ChunkBytes - 1) / ChunkBytes));
 
     /// <summary>Bytes read.</summary>
     public long Length => _fingerprint.Length;
@@ -53,17 +63,26 @@ internal sealed class RequestBody : IDisposable
     }
 
     /// <summary>
-    /// Reads the whole body. Returns no body and <c>TooLarge</c> when it exceeds <paramref name="limit"/>, and no body
-    /// with the <c>Malformed</c> exception when the client's framing is broken (bad chunking, a truncated body).
+    /// Reads the whole body. Returns no body and <see cref="RequestBodyError.TooLarge"/> when it exceeds
+    /// <paramref name="limit"/>, <see cref="RequestBodyError.Overloaded"/> when <paramref name="limits"/> has no room
+    /// for it, and <see cref="RequestBodyError.Malformed"/> with Kestrel's exception when the client's framing is
+    /// broken (bad chunking, a truncated body).
     /// </summary>
-    public static async Task<(RequestBody? Body, bool TooLarge, BadHttpRequestException? Malformed)> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    public static async Task<(RequestBody? Body, RequestBodyError Error, BadHttpRequestException? Malformed)> ReadAsync(
+        HttpRequest request, long limit, RequestLimits? limits, CancellationToken cancellationToken)
     {
         if (request.ContentLength is { } declared && declared > limit)
         {
-            return (null, true, null);
+            return (null, RequestBodyError.TooLarge, null);
         }
 
-        var body = new RequestBody();
+        var body = new RequestBody(limits);
+        if (!body.Reserve(request.ContentLength ?? 0))
+        {
+            body.Dispose();
+            return (null, RequestBodyError.Overloaded, null);
+        }
+
         var reader = request.BodyReader;
         try
         {
@@ -75,7 +94,14 @@ internal sealed class RequestBody : IDisposable
                 {
                     reader.AdvanceTo(buffer.End);
                     body.Dispose();
-                    return (null, true, null);
+                    return (null, RequestBodyError.TooLarge, null);
+                }
+
+                if (!body.Reserve(body.Length + buffer.Length))
+                {
+                    reader.AdvanceTo(buffer.End);
+                    body.Dispose();
+                    return (null, RequestBodyError.Overloaded, null);
                 }
 
                 foreach (var segment in buffer)
@@ -86,7 +112,7 @@ internal sealed class RequestBody : IDisposable
                 reader.AdvanceTo(buffer.End);
                 if (result.IsCompleted)
                 {
-                    return (body, false, null);
+                    return (body, RequestBodyError.None, null);
                 }
             }
         }
@@ -94,21 +120,36 @@ internal sealed class RequestBody : IDisposable
         {
             // Kestrel's own limit (set just above ours) tripped first on a chunked body.
             body.Dispose();
-            return (null, true, null);
+            return (null, RequestBodyError.TooLarge, null);
         }
         catch (BadHttpRequestException ex)
         {
             // Broken framing (a chunk size that cannot be parsed, a body that stops arriving): the client's fault, with
             // Kestrel's status (400, or 408 for a body too slow).
             body.Dispose();
-            return (null, false, ex);
+            return (null, RequestBodyError.Malformed, ex);
         }
         catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
         {
             // Kestrel reports a chunk size too large to parse (FFFFFFFFFF) as an IOException, not a bad request.
             body.Dispose();
-            return (null, false, new BadHttpRequestException(ex.Message, StatusCodes.Status400BadRequest, ex));
+            return (null, RequestBodyError.Malformed, new BadHttpRequestException(ex.Message, StatusCodes.Status400BadRequest, ex));
         }
+    }
+
+    /// <summary>Reserves the chunks that <paramref name="bytes"/> need beyond those already reserved; false when there is no room.</summary>
+    private bool Reserve(long bytes)
+    {
+        var needed = ChunksFor(bytes) - _reservedChunks;
+        if (_limits is null || needed <= 0)
+        {
+            return true;
+        }
+
+        var lease = _limits.ReserveChunks((int)needed);
+        _reservations.Add(lease);
+        _reservedChunks += lease.IsAcquired ? needed : 0;
+        return lease.IsAcquired;
     }
 
     private void Append(ReadOnlySpan<byte> data)
@@ -138,6 +179,19 @@ internal sealed class RequestBody : IDisposable
         }
 
         _chunks.Clear();
+        if (_reservations.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var reservation in _reservations)
+        {
+            reservation.Dispose();
+        }
+
+        _reservations.Clear();
+        _reservedChunks = 0;
+        _limits?.Released();
     }
 
     private sealed class Segment : ReadOnlySequenceSegment<byte>
