@@ -10,7 +10,7 @@ namespace ClaudeCache.Testing;
 
 /// <summary>
 /// A faithful fake of Anthropic's Messages API on a real Kestrel server at <c>127.0.0.1:&lt;dynamic port&gt;</c>.
-/// Every response is byte-shaped like the real API's (WIRE.md §4–6); behaviour is scripted per test through
+/// Every response is byte-shaped like the real API's (docs/anthropic-wire.md §4–6); behaviour is scripted per test through
 /// <see cref="Responder"/> and <see cref="BeforeRespond"/>, and every request is counted and recorded.
 /// </summary>
 public sealed class FakeAnthropicUpstream : IAsyncDisposable

@@ -1,6 +1,6 @@
 namespace ClaudeCache.Testing;
 
-/// <summary>An error the fake answers with instead of a message (WIRE.md §6).</summary>
+/// <summary>An error the fake answers with instead of a message (docs/anthropic-wire.md §6).</summary>
 /// <param name="Status">HTTP status, e.g. 529.</param>
 /// <param name="Type"><c>error.type</c>, e.g. <c>overloaded_error</c>.</param>
 /// <param name="Message"><c>error.message</c>.</param>

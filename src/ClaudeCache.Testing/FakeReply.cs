@@ -110,7 +110,7 @@ public sealed record FakeReply
         };
     }
 
-    /// <summary>An error reply (see WIRE.md §6 for status and type pairs).</summary>
+    /// <summary>An error reply (see docs/anthropic-wire.md §6 for status and type pairs).</summary>
     public static FakeReply ErrorReply(int status, string type, string message, int? retryAfterSeconds = null, bool? shouldRetry = null) =>
         new()
         {

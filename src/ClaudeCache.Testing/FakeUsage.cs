@@ -1,6 +1,6 @@
 namespace ClaudeCache.Testing;
 
-/// <summary>Token usage reported by a scripted reply (WIRE.md §4).</summary>
+/// <summary>Token usage reported by a scripted reply (docs/anthropic-wire.md §4).</summary>
 public sealed record FakeUsage(
     int InputTokens,
     int OutputTokens,

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace ClaudeCache.Testing;
 
 /// <summary>
-/// Turns a <see cref="FakeReply"/> into the ordered SSE events of WIRE.md §5, and frames them byte-exactly
+/// Turns a <see cref="FakeReply"/> into the ordered SSE events of docs/anthropic-wire.md §5, and frames them byte-exactly
 /// (padding, the spaced ping).
 /// </summary>
 internal static class SsePlan

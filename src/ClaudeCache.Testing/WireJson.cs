@@ -6,7 +6,7 @@ namespace ClaudeCache.Testing;
 
 /// <summary>
 /// Writes every JSON body the fake sends with <see cref="Utf8JsonWriter"/>, so key order is exactly the real API's
-/// (WIRE.md §4–6). No reflection serialisation anywhere.
+/// (docs/anthropic-wire.md §4–6). No reflection serialisation anywhere.
 /// </summary>
 internal static class WireJson
 {
@@ -121,7 +121,7 @@ internal static class WireJson
         w.WriteEndObject();
     }
 
-    /// <summary>The error envelope of WIRE.md §6.</summary>
+    /// <summary>The error envelope of docs/anthropic-wire.md §6.</summary>
     public static byte[] Error(string type, string message, string requestId) => Write(w =>
     {
         w.WriteStartObject();

@@ -1,6 +1,6 @@
 namespace ClaudeCache.Anthropic;
 
-/// <summary>The <c>error.type</c> values of Anthropic's error envelope (WIRE.md §6), with their HTTP status.</summary>
+/// <summary>The <c>error.type</c> values of Anthropic's error envelope (docs/anthropic-wire.md §6), with their HTTP status.</summary>
 public static class ErrorTypes
 {
     /// <summary>400: the request is malformed.</summary>

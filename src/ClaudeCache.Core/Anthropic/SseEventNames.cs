@@ -1,6 +1,6 @@
 namespace ClaudeCache.Anthropic;
 
-/// <summary>The event names of a Messages stream (WIRE.md §5). The parser hands out these very instances.</summary>
+/// <summary>The event names of a Messages stream (docs/anthropic-wire.md §5). The parser hands out these very instances.</summary>
 public static class SseEventNames
 {
     /// <summary>The Message with empty content and the final input usage.</summary>

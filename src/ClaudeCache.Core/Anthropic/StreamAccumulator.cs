@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace ClaudeCache.Anthropic;
 
 /// <summary>
-/// Folds a Messages stream into the Message it stands for, exactly as the official SDKs do (WIRE.md §5), and
+/// Folds a Messages stream into the Message it stands for, exactly as the official SDKs do (docs/anthropic-wire.md §5), and
 /// tells whether the stream is a complete success worth storing.
 /// </summary>
 /// <remarks>

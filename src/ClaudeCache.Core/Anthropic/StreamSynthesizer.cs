@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace ClaudeCache.Anthropic;
 
 /// <summary>
-/// Turns a stored Message into the event stream the API would have sent for it (WIRE.md §5), so a streaming
+/// Turns a stored Message into the event stream the API would have sent for it (docs/anthropic-wire.md §5), so a streaming
 /// client can be served from an entry that was stored from a non-streaming call. Accumulating the result gives
 /// back the same Message.
 /// </summary>

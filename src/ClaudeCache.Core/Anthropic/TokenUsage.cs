@@ -17,6 +17,6 @@ public readonly record struct TokenUsage(
     long CacheCreation1h,
     string? ServiceTier)
 {
-    /// <summary>All input tokens: uncached + cache writes + cache reads (WIRE.md §4).</summary>
+    /// <summary>All input tokens: uncached + cache writes + cache reads (docs/anthropic-wire.md §4).</summary>
     public long TotalInputTokens => InputTokens + CacheCreationInputTokens + CacheReadInputTokens;
 }

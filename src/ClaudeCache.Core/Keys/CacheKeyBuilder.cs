@@ -8,7 +8,7 @@ namespace ClaudeCache.Keys;
 
 /// <summary>
 /// Builds a <see cref="CacheKey"/>: SHA-256 over a versioned canonical form of everything that can change the
-/// answer (WIRE.md §3), and nothing that cannot.
+/// answer (docs/anthropic-wire.md §3), and nothing that cannot.
 /// </summary>
 /// <remarks>
 /// The canonical form is one compact JSON array:

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace ClaudeCache.Keys;
 
 /// <summary>
-/// The Messages API specifics of the canonical body (WIRE.md §3): which top-level fields stay out of the key,
+/// The Messages API specifics of the canonical body (docs/anthropic-wire.md §3): which top-level fields stay out of the key,
 /// where <c>cache_control</c> is dropped, and which shorthands are expanded. Everything else, including fields
 /// this code has never heard of, is written in full: an unknown field may change the answer.
 /// </summary>

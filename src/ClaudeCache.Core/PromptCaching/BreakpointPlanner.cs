@@ -5,7 +5,7 @@ namespace ClaudeCache.PromptCaching;
 
 /// <summary>
 /// Places <c>cache_control</c> breakpoints in a Messages request so that Anthropic's own prompt cache can serve the
-/// stable part of the prompt on a later call (WIRE.md §7): the response cache saves whole calls, this saves the
+/// stable part of the prompt on a later call (docs/anthropic-wire.md §7): the response cache saves whole calls, this saves the
 /// prefix of the calls that still go upstream. See docs/prompt-caching.md.
 /// </summary>
 /// <remarks>

@@ -9,7 +9,7 @@ namespace ClaudeCache.Tests.Entries;
 
 /// <summary>
 /// Realistic responses for codec tests: a Message in the API's 2025 key order and the SSE stream it came from,
-/// with the byte-level habits of real streams (WIRE.md §5): padded <c>data:</c> lines, pings with a space,
+/// with the byte-level habits of real streams (docs/anthropic-wire.md §5): padded <c>data:</c> lines, pings with a space,
 /// small text deltas.
 /// </summary>
 internal static class SampleResponses
