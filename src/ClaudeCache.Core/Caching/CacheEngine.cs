@@ -102,7 +102,7 @@ public sealed partial class CacheEngine
         var send = request.CreateSender(UpstreamBody(request, prepared));
         var ticket = JoinOrStart(prepared, send);
         var policy = prepared.Policy;
-        var status = !ticket.IsLeader ? CacheStatus.Hit : !policy.Store ? CacheStatus.Bypass : policy.Lookup ? CacheStatus.Miss : CacheStatus.Refresh;
+        var status = CacheStatusRules.OfCaller(ticket.IsLeader, policy.Store, policy.Lookup);
         var coalesced = !ticket.IsLeader;
         var flight = ticket.Flight;
         var ledgerOutcome = status.ToLedger();
@@ -127,7 +127,7 @@ public sealed partial class CacheEngine
             }
 
             // Another instance's answer (through the shared store) is a hit; a share of a failed call is not.
-            status = head.FromCache ? CacheStatus.Hit : coalesced && head.StatusCode != 200 ? CacheStatus.Miss : status;
+            status = CacheStatusRules.Answered(status, coalesced, head);
             return CacheOutcome.FromFlight(prepared, status, coalesced, flight, head, null, ledgerOutcome, Ledger, _time, started);
         }
         catch (OperationCanceledException)
@@ -171,24 +171,8 @@ public sealed partial class CacheEngine
     }
 
     /// <summary>Joins the identical call in flight, or starts one. Requests that may not be stored never join: they call alone.</summary>
-    private FlightTicket JoinOrStart(PreparedRequest request, UpstreamSend send)
-    {
-        var candidate = new Flight(request.WantsStream);
-        if (!request.Policy.Store)
-        {
-            _runner.Start(candidate, send, request.Intent, registered: false);
-            return new FlightTicket(candidate, IsLeader: true);
-        }
-
-        if (_flights.TryJoinOrLead(request.Key, candidate, out var flight))
-        {
-            _runner.Start(flight, send, request.Intent, registered: true);
-            return new FlightTicket(flight, IsLeader: true);
-        }
-
-        _cache.Metrics.CoalescedRequest();
-        return new FlightTicket(flight, IsLeader: false);
-    }
+    private FlightTicket JoinOrStart(PreparedRequest request, UpstreamSend send) =>
+        JoinOrLead(request.Key, request.WantsStream, join: request.Policy.Store, (flight, registered) => _runner.Start(flight, send, request.Intent, registered));
 
     /// <summary>Calls alone, storing nothing: for a caller whose shared flight could not answer in its form.</summary>
     private Flight CallAlone(PreparedRequest request, UpstreamSend send)
