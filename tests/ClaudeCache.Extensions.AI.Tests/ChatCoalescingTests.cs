@@ -89,6 +89,10 @@ public sealed class ChatCoalescingTests : IAsyncDisposable
         Assert.False(_inner.Release.Task.IsCompleted);
         Assert.Equal("Hel", leader.Current.Text);
         Assert.Equal("Hel", follower.Current.Text);
+
+        // The leader's caller gets the inner client's own update; a follower a copy decoded from the flight.
+        Assert.Same(_inner.Sent![0], leader.Current);
+        Assert.NotSame(_inner.Sent[0], follower.Current);
         Assert.Equal(1, _engine.Cache.Metrics.Coalesced);
         _inner.Release.SetResult();
         var rest = new List<string>();

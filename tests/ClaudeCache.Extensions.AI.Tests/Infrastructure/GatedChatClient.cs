@@ -24,6 +24,9 @@ public sealed class GatedChatClient
 
     public Exception? Failure { get; set; }
 
+    /// <summary>The updates the last stream sent (the objects themselves).</summary>
+    public ChatResponseUpdate[]? Sent { get; private set; }
+
     /// <summary>The token the last call was given.</summary>
     public CancellationToken Token { get; private set; }
 
@@ -53,6 +56,7 @@ public sealed class GatedChatClient
     {
         Enter(cancellationToken);
         var updates = Updates();
+        Sent = updates;
         yield return updates[0];
         await Release.Task.WaitAsync(cancellationToken);
         if (Failure is { } failure)
