@@ -25,7 +25,7 @@ public class HitPartsBenchmarks
     {
         _setup.Setup();
         _cache = ClaudeCacheEngineFactory.CreateCache(new ClaudeCacheOptions { Storage = { Provider = "memory" } }, TimeProvider.System, NullLoggerFactory.Instance, new ClaudeCacheMetrics(null));
-        ChatCacheKey.TryBuild(_setup.Messages, _setup.ChatOptions, false, _settings, AIJsonUtilities.DefaultOptions, out _key);
+        ChatCacheKey.TryBuild(_setup.Messages, _setup.ChatOptions, _settings, AIJsonUtilities.DefaultOptions, out _key);
         var response = _setup.Answer;
         _json = JsonSerializer.SerializeToUtf8Bytes(response, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatResponse)));
         _cache.Set(_key, new ClaudeCache.Entries.CachedResponse
@@ -41,7 +41,7 @@ public class HitPartsBenchmarks
     [Benchmark]
     public CacheKey Key()
     {
-        ChatCacheKey.TryBuild(_setup.Messages, _setup.ChatOptions, false, _settings, AIJsonUtilities.DefaultOptions, out var key);
+        ChatCacheKey.TryBuild(_setup.Messages, _setup.ChatOptions, _settings, AIJsonUtilities.DefaultOptions, out var key);
         return key;
     }
 

@@ -103,7 +103,7 @@ public sealed partial class CacheEngine
         // Step 7: join an identical call in flight, or lead one (the runner does steps 8–10).
         var ticket = JoinOrStart(prepared, () => UpstreamCall(request, prepared, facts.Partition));
         var policy = prepared.Policy;
-        var status = !ticket.IsLeader ? CacheStatus.Hit : !policy.Store ? CacheStatus.Bypass : policy.Lookup ? CacheStatus.Miss : CacheStatus.Refresh;
+        var status = CacheStatusRules.OfCaller(ticket.IsLeader, policy.Store, policy.Lookup);
         var coalesced = !ticket.IsLeader;
         var flight = ticket.Flight;
         var ledgerOutcome = status.ToLedger();
@@ -128,7 +128,7 @@ public sealed partial class CacheEngine
             }
 
             // Another instance's answer (through the shared store) is a hit; a share of a failed call is not.
-            status = head.FromCache ? CacheStatus.Hit : coalesced && head.StatusCode != 200 ? CacheStatus.Miss : status;
+            status = CacheStatusRules.Answered(status, coalesced, head);
             return CacheOutcome.FromFlight(prepared, status, coalesced, flight, head, null, ledgerOutcome, Ledger, _time, started);
         }
         catch (OperationCanceledException)
@@ -172,24 +172,8 @@ public sealed partial class CacheEngine
     }
 
     /// <summary>Joins the identical call in flight, or starts one. Requests that may not be stored never join: they call alone.</summary>
-    private FlightTicket JoinOrStart(PreparedRequest request, Func<(UpstreamSend Send, PromptCacheCall? Call)> call)
-    {
-        var candidate = new Flight(request.WantsStream);
-        if (!request.Policy.Store)
-        {
-            Start(candidate, call(), request.Intent, registered: false);
-            return new FlightTicket(candidate, IsLeader: true);
-        }
-
-        if (_flights.TryJoinOrLead(request.Key, candidate, out var flight))
-        {
-            Start(flight, call(), request.Intent, registered: true);
-            return new FlightTicket(flight, IsLeader: true);
-        }
-
-        _cache.Metrics.CoalescedRequest();
-        return new FlightTicket(flight, IsLeader: false);
-    }
+    private FlightTicket JoinOrStart(PreparedRequest request, Func<(UpstreamSend Send, PromptCacheCall? Call)> call) =>
+        JoinOrLead(request.Key, request.WantsStream, join: request.Policy.Store, (flight, registered) => Start(flight, call(), request.Intent, registered));
 
     private void Start(Flight flight, (UpstreamSend Send, PromptCacheCall? Call) call, StoreIntent intent, bool registered)
     {

@@ -66,7 +66,7 @@ public sealed partial class FlightRunner(
     {
         ArgumentNullException.ThrowIfNull(flight);
         Interlocked.Increment(ref _running);
-        _ = Task.Run(() => RunAsync(flight, send, intent, registered));
+        _ = Task.Run(() => RunAsync(flight, lease => TracedCallAsync(flight, send, intent, registered, lease), intent, registered));
     }
 
     private int _running;
@@ -116,12 +116,15 @@ public sealed partial class FlightRunner(
         }
     }
 
-    private async Task RunAsync(Flight flight, UpstreamSend send, StoreIntent intent, bool registered)
+    // The call itself, given the cross-instance lease when this instance holds one (null: none).
+    private delegate Task<FlightOutcome> LeasedCall(IAsyncDisposable? lease);
+
+    private async Task RunAsync(Flight flight, LeasedCall call, StoreIntent intent, bool registered)
     {
         FlightOutcome outcome;
         try
         {
-            outcome = await CallCoalescedAsync(flight, send, intent, registered).ConfigureAwait(false);
+            outcome = await CallCoalescedAsync(flight, call, intent, registered).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // The flight must always end: every caller is waiting on it.
         catch (Exception ex)
@@ -152,11 +155,11 @@ public sealed partial class FlightRunner(
         }
     }
 
-    private async Task<FlightOutcome> CallCoalescedAsync(Flight flight, UpstreamSend send, StoreIntent intent, bool registered)
+    private async Task<FlightOutcome> CallCoalescedAsync(Flight flight, LeasedCall call, StoreIntent intent, bool registered)
     {
         if (!registered || !intent.Store || Coalescer is not { } coalescer)
         {
-            return await TracedCallAsync(flight, send, intent, registered, lease: null).ConfigureAwait(false);
+            return await call(lease: null).ConfigureAwait(false);
         }
 
         var hex = intent.Key.ToHex();
@@ -194,7 +197,7 @@ public sealed partial class FlightRunner(
 
         try
         {
-            return await TracedCallAsync(flight, send, intent, registered, lease).ConfigureAwait(false);
+            return await call(lease).ConfigureAwait(false);
         }
         finally
         {
@@ -345,21 +348,28 @@ public sealed partial class FlightRunner(
             }
 
             flight.Body.Complete();
-            if (judged.Response is not null && intent.Store)
-            {
-                if (lease is null)
-                {
-                    // Step 10: the memory tier now, the second tier in the background.
-                    cache.Set(intent.Key, judged.Response, intent.Replaces);
-                }
-                else
-                {
-                    // Other instances wait on our lease: the shared tier must have the answer before we release it.
-                    await cache.SetAndWaitAsync(intent.Key, judged.Response, intent.Replaces, CancellationToken.None).ConfigureAwait(false);
-                }
-            }
-
+            await StoreAsync(intent, judged, lease).ConfigureAwait(false);
             return judged;
+        }
+    }
+
+    /// <summary>Step 10: stores a complete answer the intent allows storing.</summary>
+    private async Task StoreAsync(StoreIntent intent, FlightOutcome judged, IAsyncDisposable? lease)
+    {
+        if (judged.Response is null || !intent.Store)
+        {
+            return;
+        }
+
+        if (lease is null)
+        {
+            // The memory tier now, the second tier in the background.
+            cache.Set(intent.Key, judged.Response, intent.Replaces);
+        }
+        else
+        {
+            // Other instances wait on our lease: the shared tier must have the answer before we release it.
+            await cache.SetAndWaitAsync(intent.Key, judged.Response, intent.Replaces, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -412,21 +422,25 @@ public sealed partial class FlightRunner(
             return new FlightOutcome(null, "malformed upstream body");
         }
 
+        return new FlightOutcome(Entry(intent, json, rawSse, model), intent.Store ? "stored" : "not stored by policy");
+    }
+
+    /// <summary>The entry an answer is stored as, stamped now with the intent's TTL and tags.</summary>
+    private CachedResponse Entry(StoreIntent intent, ReadOnlyMemory<byte> body, ReadOnlyMemory<byte> rawSse, string model)
+    {
         var now = timeProvider.GetUtcNow();
-        return new FlightOutcome(
-            new CachedResponse
-            {
-                Kind = intent.Kind,
-                CreatedAt = now,
-                ExpiresAt = now + intent.Ttl,
-                Strategy = intent.Strategy,
-                Model = model,
-                ContextType = intent.ContextType,
-                Namespace = intent.Namespace,
-                Body = json,
-                RawSse = rawSse,
-            },
-            intent.Store ? "stored" : "not stored by policy");
+        return new CachedResponse
+        {
+            Kind = intent.Kind,
+            CreatedAt = now,
+            ExpiresAt = now + intent.Ttl,
+            Strategy = intent.Strategy,
+            Model = model,
+            ContextType = intent.ContextType,
+            Namespace = intent.Namespace,
+            Body = body,
+            RawSse = rawSse,
+        };
     }
 
     private const int StatusCodes200 = 200;

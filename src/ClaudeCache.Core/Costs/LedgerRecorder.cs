@@ -73,7 +73,30 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
     public void RecordWhenJudged(PreparedRequest request, Flight flight, LedgerOutcome outcome, TimeSpan latency)
     {
         ArgumentNullException.ThrowIfNull(request);
+        RecordWhenJudged(flight, outcome, (judged, answer) =>
+        {
+            if (judged == LedgerOutcome.Hit)
+            {
+                RecordHit(request, answer!, latency);
+            }
+            else
+            {
+                RecordUpstream(request, judged, answer, latency, flight.ProxyPlacedBreakpoints);
+            }
+        });
+    }
+
+    /// <summary>
+    /// <see cref="RecordWhenJudged(PreparedRequest, Flight, LedgerOutcome, TimeSpan)"/> for a front end without a
+    /// <see cref="PreparedRequest"/> (the <c>IChatClient</c> middleware), which prices its own answers: once the flight
+    /// is judged, <paramref name="record"/> gets this caller's outcome — a hit when <paramref name="outcome"/> is one
+    /// or the answer came from the shared cache, an error when there is no answer, else <paramref name="outcome"/> —
+    /// and the answer (null for an error).
+    /// </summary>
+    public void RecordWhenJudged(Flight flight, LedgerOutcome outcome, Action<LedgerOutcome, CachedResponse?> record)
+    {
         ArgumentNullException.ThrowIfNull(flight);
+        ArgumentNullException.ThrowIfNull(record);
         if (!enabled)
         {
             return;
@@ -91,14 +114,10 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
                     }
 
                     var answer = judged.Result.Response;
-                    if ((outcome == LedgerOutcome.Hit || judged.Result.ServedFromCache) && answer is not null)
-                    {
-                        RecordHit(request, answer, latency);
-                    }
-                    else
-                    {
-                        RecordUpstream(request, answer is null ? LedgerOutcome.Error : outcome, answer, latency, flight.ProxyPlacedBreakpoints);
-                    }
+                    var recorded = answer is null ? LedgerOutcome.Error
+                        : outcome == LedgerOutcome.Hit || judged.Result.ServedFromCache ? LedgerOutcome.Hit
+                        : outcome;
+                    record(recorded, answer);
                 }
                 finally
                 {
@@ -110,7 +129,7 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
             TaskScheduler.Default);
     }
 
-    /// <summary>Requests handed to <see cref="RecordWhenJudged"/> whose flight has not been judged and recorded yet.</summary>
+    /// <summary>Requests handed to <c>RecordWhenJudged</c> whose flight has not been judged and recorded yet.</summary>
     public int AwaitingJudgement => Volatile.Read(ref _awaitingJudgement);
 
     /// <summary>

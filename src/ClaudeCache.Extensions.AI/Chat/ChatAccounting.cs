@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
+using ClaudeCache.Caching;
 using ClaudeCache.Costs;
+using ClaudeCache.Pipeline;
 using ClaudeCache.Policy;
 using Microsoft.Extensions.AI;
 
@@ -41,6 +43,31 @@ internal sealed class ChatAccounting(LedgerRecorder recorder, ClaudeCacheChatOpt
     /// <summary>A call that ended without an answer (the inner client failed, or the caller cancelled): spend unknown, 0.</summary>
     public void Failed(ChatOptions? options, TimeSpan latency) =>
         recorder.RecordUpstream(Dimensions(), LedgerOutcome.Error, Model(null, options), null, latency);
+
+    /// <summary>
+    /// A call that followed a flight (led or joined), recorded once the flight is judged: a hit when it shared the call
+    /// or the answer came from another instance, <paramref name="status"/> for a leader, an error when the call ended
+    /// without an answer — whether or not this caller stayed for it.
+    /// </summary>
+    public void WhenJudged(Flight flight, CacheStatus status, ChatOptions? options, TimeSpan latency, ChatCodec codec) =>
+        recorder.RecordWhenJudged(flight, status.ToLedger(), (outcome, answer) =>
+        {
+            if (answer is null)
+            {
+                Failed(options, latency);
+                return;
+            }
+
+            var (model, usage) = codec.Describe(answer);
+            if (outcome == LedgerOutcome.Hit)
+            {
+                Hit(model, usage, options, latency);
+            }
+            else
+            {
+                Answered(outcome, model, usage, options, latency);
+            }
+        });
 
     /// <summary>A call whose outcome a stream reported (<see cref="ChatStreamMeter"/>).</summary>
     public void Streamed(ChatStreamMeter meter, ChatOptions? options)

@@ -13,8 +13,9 @@ namespace ClaudeCache.Extensions.AI.Chat;
 /// <summary>
 /// The key of a chat call: SHA-256 over a versioned canonical form of everything that can change the answer —
 /// partition, namespace, the messages, <b>every</b> <see cref="ChatOptions"/> property (tools with their name,
-/// description and JSON schema included, unlike Microsoft's <c>DistributedCachingChatClient</c>), the additional
-/// key values, and whether the caller streamed.
+/// description and JSON schema included, unlike Microsoft's <c>DistributedCachingChatClient</c>) and the additional
+/// key values. Whether the caller streams is not part of it: one answer serves both forms, as one stored Message
+/// serves JSON and streaming callers of the proxy, so a streamed and a non-streamed identical call share one call.
 /// </summary>
 /// <remarks>
 /// JSON schemas and additional properties are written in the engine's canonical JSON (members sorted ordinally),
@@ -23,8 +24,11 @@ namespace ClaudeCache.Extensions.AI.Chat;
 /// </remarks>
 internal static class ChatCacheKey
 {
-    /// <summary>Bump when the canonical form changes: old entries then stop matching rather than collide.</summary>
-    public const int Version = 1;
+    /// <summary>
+    /// Bump when the canonical form changes: old entries then stop matching rather than collide. 2: the streaming flag
+    /// left the key (version 1 kept streamed and non-streamed answers apart).
+    /// </summary>
+    public const int Version = 2;
 
     private static readonly string s_versionTag = "chat-v" + Version.ToString(CultureInfo.InvariantCulture);
 
@@ -40,7 +44,6 @@ internal static class ChatCacheKey
     public static bool TryBuild(
         IEnumerable<ChatMessage> messages,
         ChatOptions? options,
-        bool streaming,
         ClaudeCacheChatOptions settings,
         JsonSerializerOptions json,
         out CacheKey key)
@@ -60,7 +63,6 @@ internal static class ChatCacheKey
             writer.WriteStringValue(s_versionTag);
             writer.WriteStringValue(settings.Partition);
             writer.WriteStringValue(settings.Namespace);
-            writer.WriteBooleanValue(streaming);
             WriteMessages(writer, messages, json);
             WriteOptions(writer, options, json);
             writer.WriteStartArray();

@@ -1,5 +1,4 @@
 using ClaudeCache.Caching;
-using ClaudeCache.Costs;
 using ClaudeCache.Extensions.AI.Chat;
 using ClaudeCache.Extensions.AI.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,30 +13,27 @@ namespace Microsoft.Extensions.AI;
 public static class ClaudeCacheChatClientBuilderExtensions
 {
     /// <summary>
-    /// Adds the <see cref="ClaudeCachingChatClient"/> middleware over the <see cref="ResponseCache"/> registered by
-    /// <c>services.AddClaudeCache(...)</c>, with the <c>ClaudeCache:Chat</c> options, adjusted by <paramref name="configure"/>.
-    /// Every call is recorded in the registered savings ledger (<see cref="LedgerRecorder"/>), as the handler's are.
+    /// Adds the <see cref="ClaudeCachingChatClient"/> middleware over the <see cref="CacheEngine"/> registered by
+    /// <c>services.AddClaudeCache(...)</c> (its cache, its flights — shared with the handler and, on Redis, with other
+    /// instances — and its savings ledger), with the <c>ClaudeCache:Chat</c> options, adjusted by <paramref name="configure"/>.
     /// </summary>
     public static ChatClientBuilder UseClaudeCache(this ChatClientBuilder builder, Action<ClaudeCacheChatOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Use((inner, services) =>
         {
-            var cache = services.GetService<ResponseCache>()
-                ?? throw new InvalidOperationException("No ResponseCache is registered: call services.AddClaudeCache(...) first, or pass a cache to UseClaudeCache.");
+            var engine = services.GetService<CacheEngine>()
+                ?? throw new InvalidOperationException("No CacheEngine is registered: call services.AddClaudeCache(...) first, or pass an engine to UseClaudeCache.");
             var configured = services.GetService<IOptions<ClaudeCacheOptions>>()?.Value.Chat;
             var options = Copy(configured ?? new ClaudeCacheChatOptions());
             configure?.Invoke(options);
-            return new ClaudeCachingChatClient(inner, cache, options, services.GetService<TimeProvider>(), services.GetService<ILogger<ClaudeCachingChatClient>>())
-            {
-                Ledger = services.GetService<LedgerRecorder>(),
-            };
+            return new ClaudeCachingChatClient(inner, engine, options, services.GetService<ILogger<ClaudeCachingChatClient>>());
         });
     }
 
     /// <summary>
-    /// Adds the middleware over an <paramref name="engine"/>'s cache, recording every call in its savings ledger
-    /// (<see cref="CacheEngine.Ledger"/>): for applications without dependency injection, with an engine from
+    /// Adds the middleware over <paramref name="engine"/> — its cache, flights and savings ledger
+    /// (<see cref="CacheEngine.Ledger"/>) — for applications without dependency injection, with an engine from
     /// <c>ClaudeCacheEngineFactory.Create(...)</c>.
     /// </summary>
     public static ChatClientBuilder UseClaudeCache(this ChatClientBuilder builder, CacheEngine engine, Action<ClaudeCacheChatOptions>? configure = null)
@@ -47,24 +43,7 @@ public static class ClaudeCacheChatClientBuilderExtensions
         var options = new ClaudeCacheChatOptions();
         configure?.Invoke(options);
         return builder.Use((inner, services) =>
-            new ClaudeCachingChatClient(inner, engine.Cache, options, services.GetService<TimeProvider>(), services.GetService<ILogger<ClaudeCachingChatClient>>())
-            {
-                Ledger = engine.Ledger,
-            });
-    }
-
-    /// <summary>
-    /// Adds the middleware over an explicit <paramref name="cache"/> (no dependency injection needed). A cache alone has
-    /// no savings ledger, so nothing is recorded: pass the engine (<c>UseClaudeCache(engine)</c>) to account the calls.
-    /// </summary>
-    public static ChatClientBuilder UseClaudeCache(this ChatClientBuilder builder, ResponseCache cache, Action<ClaudeCacheChatOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentNullException.ThrowIfNull(cache);
-        var options = new ClaudeCacheChatOptions();
-        configure?.Invoke(options);
-        return builder.Use((inner, services) =>
-            new ClaudeCachingChatClient(inner, cache, options, services.GetService<TimeProvider>(), services.GetService<ILogger<ClaudeCachingChatClient>>()));
+            new ClaudeCachingChatClient(inner, engine, options, services.GetService<ILogger<ClaudeCachingChatClient>>()));
     }
 
     // Each client gets its own copy: one builder's configure must not change the shared defaults.

@@ -22,13 +22,17 @@ public sealed class ClaudeCacheChatOptions
     public TimeSpan TimeToLive { get; set; } = TimeSpan.FromHours(6);
 
     /// <summary>
-    /// When true, a streamed answer is stored as one <c>ChatResponse</c> (shared with non-streaming callers) and
-    /// replayed as the updates it converts to. Default false: updates replay exactly as they were received.
+    /// How a streamed answer is stored. Default false: as the updates were received, replayed exactly so to streaming
+    /// callers (a non-streaming caller gets the response they make, <c>ToChatResponse()</c>). True: as one
+    /// <c>ChatResponse</c>, replayed to streaming callers as the updates it converts to. Either form answers both
+    /// kinds of caller: streamed and non-streamed identical calls share one key and one inner call.
     /// </summary>
     public bool CoalesceStreamingUpdates { get; set; }
 
     /// <summary>
-    /// Whether concurrent identical non-streaming calls share one inner call. Default true: N callers, one call.
+    /// Whether concurrent identical calls share one inner call through the engine's flights — streamed or not, in this
+    /// process and, over Redis, across instances. Default true: N callers, one call. False: each call runs alone (its
+    /// answer is still stored).
     /// </summary>
     public bool CoalesceConcurrentCalls { get; set; } = true;
 
