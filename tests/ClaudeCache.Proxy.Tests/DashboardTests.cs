@@ -57,7 +57,7 @@ public sealed class DashboardTests
         await using var proxy = await ProxyHost.StartAsync();
         // One prompt the proxy marks and nobody repeats: its write is a loss, and the dashboard says so.
         await PromptCacheAccountingTests.CallAsync(proxy, Requests.Body("Analyse 12 Oak Street", system: PromptCacheAccountingTests.SharedSystem),
-            (PromptCacheAccountingTests.Breakpoints, "auto"), ("x-cache-context", "one-off"));
+            (PromptCacheAccountingTests.Breakpoints, "always"), ("x-cache-context", "one-off"));
         var totals = await CostAccountingTests.StatsAsync(proxy, 1);
 
         using var playwright = await Playwright.CreateAsync();

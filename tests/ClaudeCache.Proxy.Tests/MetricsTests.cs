@@ -95,7 +95,7 @@ public sealed partial class MetricsTests
     {
         await using var proxy = await ProxyHost.StartAsync();
         var system = PromptCacheAccountingTests.SharedSystem;
-        (string, string) marked = (PromptCacheAccountingTests.Breakpoints, "auto");
+        (string, string) marked = (PromptCacheAccountingTests.Breakpoints, "always");
 
         // One write never read (a negative saving), then a write and its read.
         await PromptCacheAccountingTests.CallAsync(proxy, Requests.Body("Analyse 12 Oak Street", system: system + " Once."), marked);

@@ -92,7 +92,7 @@ public sealed class StatsCommandTests
     public async Task Tables_ShowThePromptCacheSavingNextToTheResponseCacheSaving_PerGroupToo()
     {
         await using var proxy = await ProxyHost.StartAsync();
-        (string, string) marked = (PromptCacheAccountingTests.Breakpoints, "auto");
+        (string, string) marked = (PromptCacheAccountingTests.Breakpoints, "always");
         await PromptCacheAccountingTests.CallAsync(proxy, Requests.Body("Analyse 12 Oak Street", system: PromptCacheAccountingTests.SharedSystem), marked);
         await PromptCacheAccountingTests.CallAsync(proxy, Requests.Body("Analyse 14 Elm Road", system: PromptCacheAccountingTests.SharedSystem), marked);
         var totals = await CostAccountingTests.StatsAsync(proxy, 2);
