@@ -1,7 +1,7 @@
+using ClaudeCache;
 using ClaudeCache.Caching;
 using ClaudeCache.Costs;
-using ClaudeCache.Extensions.AI.Chat;
-using ClaudeCache.Extensions.AI.DependencyInjection;
+using ClaudeCache.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

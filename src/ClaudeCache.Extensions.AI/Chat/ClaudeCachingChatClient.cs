@@ -6,12 +6,13 @@ using System.Text.Json.Serialization.Metadata;
 using ClaudeCache.Caching;
 using ClaudeCache.Costs;
 using ClaudeCache.Entries;
+using ClaudeCache.Extensions.AI.Chat;
 using ClaudeCache.Keys;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace ClaudeCache.Extensions.AI.Chat;
+namespace ClaudeCache.Extensions.AI;
 
 /// <summary>
 /// An <see cref="IChatClient"/> middleware that caches answers in ClaudeCache's tiered <see cref="ResponseCache"/>

@@ -1,6 +1,6 @@
 using ClaudeCache.Caching;
 using ClaudeCache.Costs;
-using ClaudeCache.Extensions.AI.DependencyInjection;
+using ClaudeCache.Extensions.AI;
 using ClaudeCache.Proxy.Pipeline;
 using Microsoft.Extensions.Options;
 
