@@ -8,6 +8,7 @@ cd "$(dirname "$0")"
 need_apt=()
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3) # parses the documentation's Python blocks
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]} (apt)"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -16,8 +17,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 command -v node >/dev/null 2>&1 || { echo "test.sh: node (20 or newer) is required for the TypeScript SDK tests" >&2; exit 1; }
-if [ ! -d tests/sdk-js/node_modules/@anthropic-ai/sdk ]; then
-  echo "test.sh: installing the official TypeScript SDK (npm ci)"
+# The official TypeScript SDK, and TypeScript to type-check the documentation's TypeScript blocks against it.
+if [ ! -d tests/sdk-js/node_modules/@anthropic-ai/sdk ] || [ ! -d tests/sdk-js/node_modules/typescript ]; then
+  echo "test.sh: installing the official TypeScript SDK and TypeScript (npm ci)"
   (cd tests/sdk-js && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

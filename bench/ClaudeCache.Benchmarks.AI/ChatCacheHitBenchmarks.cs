@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using BenchmarkDotNet.Attributes;
 using ClaudeCache.Caching;
-using ClaudeCache.Extensions.AI.DependencyInjection;
+using ClaudeCache.Extensions.AI;
 using ClaudeCache.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Caching.Distributed;

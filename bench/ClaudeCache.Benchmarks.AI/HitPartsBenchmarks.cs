@@ -1,8 +1,8 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using ClaudeCache.Caching;
+using ClaudeCache.Extensions.AI;
 using ClaudeCache.Extensions.AI.Chat;
-using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.Keys;
 using ClaudeCache.Telemetry;
 using Microsoft.Extensions.AI;

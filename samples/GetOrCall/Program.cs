@@ -2,8 +2,8 @@
 // whether it came from the cache, and its token usage. Without ANTHROPIC_API_KEY it uses the fake upstream.
 using System.Net.Http.Headers;
 using System.Text;
-using ClaudeCache.Caching;
-using ClaudeCache.Extensions.AI.DependencyInjection;
+using ClaudeCache;
+using ClaudeCache.Extensions.AI;
 using ClaudeCache.Testing;
 
 var apiKey = Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY");

@@ -2,8 +2,7 @@
 // in-process. Without ANTHROPIC_API_KEY it runs against the fake upstream started here.
 using Anthropic;
 using Anthropic.Models.Messages;
-using ClaudeCache.Extensions.AI.DependencyInjection;
-using ClaudeCache.Extensions.AI.Http;
+using ClaudeCache.Extensions.AI;
 using ClaudeCache.Testing;
 
 var apiKey = Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY");

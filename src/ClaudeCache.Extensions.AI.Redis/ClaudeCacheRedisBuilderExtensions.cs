@@ -1,4 +1,4 @@
-using ClaudeCache.Extensions.AI.DependencyInjection;
+using ClaudeCache.Extensions.AI;
 using ClaudeCache.Extensions.AI.Redis;
 using ClaudeCache.Storage.Redis;
 using Microsoft.Extensions.DependencyInjection.Extensions;

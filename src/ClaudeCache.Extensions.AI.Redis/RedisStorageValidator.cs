@@ -1,4 +1,3 @@
-using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.Storage.Redis;
 using Microsoft.Extensions.Options;
 

@@ -109,6 +109,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the server, aborting requests still held by <see cref="BeforeRespond"/> after a 2-second grace period.</summary>
     public async ValueTask DisposeAsync()
     {
         // Requests still held by a BeforeRespond gate are aborted when the grace period ends.

@@ -5,6 +5,7 @@ public sealed record FakeBlock
 {
     private FakeBlock(FakeBlockKind kind) => Kind = kind;
 
+    /// <summary>Which kind of block this is; it says which of the other properties are set.</summary>
     public FakeBlockKind Kind { get; }
 
     /// <summary>Text of a text block.</summary>
@@ -28,12 +29,14 @@ public sealed record FakeBlock
     /// <summary>Opaque data of a redacted_thinking block.</summary>
     public string? Data { get; private init; }
 
+    /// <summary>A <c>text</c> block.</summary>
     public static FakeBlock Text(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         return new FakeBlock(FakeBlockKind.Text) { TextValue = text };
     }
 
+    /// <summary>A <c>tool_use</c> block calling the tool <paramref name="name"/> with <paramref name="inputJson"/> (a JSON object) under the id <paramref name="id"/>.</summary>
     public static FakeBlock ToolUse(string id, string name, string inputJson)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
@@ -42,6 +45,7 @@ public sealed record FakeBlock
         return new FakeBlock(FakeBlockKind.ToolUse) { Id = id, Name = name, InputJson = inputJson };
     }
 
+    /// <summary>A <c>thinking</c> block with its <paramref name="signature"/>.</summary>
     public static FakeBlock Thinking(string thinking, string signature)
     {
         ArgumentNullException.ThrowIfNull(thinking);
@@ -49,6 +53,7 @@ public sealed record FakeBlock
         return new FakeBlock(FakeBlockKind.Thinking) { ThinkingValue = thinking, Signature = signature };
     }
 
+    /// <summary>A <c>redacted_thinking</c> block carrying opaque <paramref name="data"/>.</summary>
     public static FakeBlock RedactedThinking(string data)
     {
         ArgumentNullException.ThrowIfNull(data);

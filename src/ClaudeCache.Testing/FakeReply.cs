@@ -21,6 +21,7 @@ public sealed record FakeReply
     /// <summary>The matched stop sequence (null unless <see cref="StopReason"/> is <c>stop_sequence</c>).</summary>
     public string? StopSequence { get; init; }
 
+    /// <summary>The usage the reply reports (25 input and 10 output tokens unless set).</summary>
     public FakeUsage Usage { get; init; } = new(InputTokens: 25, OutputTokens: 10);
 
     /// <summary>Delay before the response headers are sent.</summary>

@@ -3,6 +3,7 @@ namespace ClaudeCache.Testing;
 /// <summary>The models the fake knows: snapshot id, alias, display name, creation date. Newest first, as the API lists them.</summary>
 public static class ModelCatalog
 {
+    /// <summary>Every model: its dated snapshot id, the alias requests may use, its display name and creation date (ISO 8601).</summary>
     public static IReadOnlyList<(string Id, string Alias, string DisplayName, string CreatedAt)> Models { get; } =
     [
         ("claude-opus-4-5-20251101", "claude-opus-4-5", "Claude Opus 4.5", "2025-11-01T00:00:00Z"),

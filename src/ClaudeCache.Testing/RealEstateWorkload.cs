@@ -12,10 +12,15 @@ namespace ClaudeCache.Testing;
 /// </summary>
 public sealed class RealEstateWorkload
 {
+    /// <summary>The <c>x-cache-context</c> of a property analysis (<see cref="PropertyAnalysis"/>).</summary>
     public const string PropertyAnalysisType = "property_analysis";
+    /// <summary>The <c>x-cache-context</c> of a lead qualification (<see cref="LeadQualification"/>).</summary>
     public const string LeadQualificationType = "lead_qualification";
+    /// <summary>The <c>x-cache-context</c> of a market question (<see cref="MarketAnalysis"/>).</summary>
     public const string MarketAnalysisType = "market_analysis";
+    /// <summary>The <c>x-cache-context</c> of an explanation of a term (<see cref="Explanation"/>).</summary>
     public const string ExplanationType = "explanation";
+    /// <summary>The <c>x-cache-context</c> of live-call coaching (<see cref="Coaching"/>).</summary>
     public const string CoachingType = "coaching";
 
     /// <summary>The model the workload asks for (an alias, as users write it).</summary>
@@ -29,6 +34,7 @@ public sealed class RealEstateWorkload
     // Seeded on purpose: determinism, not security, is the point (CA5394 is off under tests/).
     private readonly Random _random;
 
+    /// <summary>A generator whose sequence of items is fixed by <paramref name="seed"/>.</summary>
     public RealEstateWorkload(int seed) => _random = new Random(seed);
 
     /// <summary>
@@ -61,6 +67,7 @@ public sealed class RealEstateWorkload
         };
     }
 
+    /// <summary>A listing to analyse (price, size, rooms, features), with the analyst's system prompt.</summary>
     public WorkloadItem PropertyAnalysis()
     {
         var (city, state, zip) = Pick(RealEstateText.Cities);
@@ -77,6 +84,7 @@ public sealed class RealEstateWorkload
         return Item(PropertyAnalysisType, Model, RealEstateText.AnalystSystem, [("user", text)], stream: false, maxTokens: 2048);
     }
 
+    /// <summary>A website lead (name, budget, timeline, financing) to qualify.</summary>
     public WorkloadItem LeadQualification()
     {
         var (city, _, _) = Pick(RealEstateText.Cities);
@@ -89,6 +97,7 @@ public sealed class RealEstateWorkload
         return Item(LeadQualificationType, Model, RealEstateText.LeadSystem, [("user", text)], stream: false, maxTokens: 1024);
     }
 
+    /// <summary>A question on today's prices in a city: content the policy treats as time-sensitive.</summary>
     public WorkloadItem MarketAnalysis()
     {
         var (city, state, _) = Pick(RealEstateText.Cities);
@@ -98,6 +107,7 @@ public sealed class RealEstateWorkload
         return Item(MarketAnalysisType, Model, RealEstateText.MarketSystem, [("user", text)], stream: false, maxTokens: 1024);
     }
 
+    /// <summary>An explanation of a real-estate term, on the cheaper model; few distinct ones, so they repeat often.</summary>
     public WorkloadItem Explanation() =>
         Item(ExplanationType, FastModel, RealEstateText.TutorSystem, [("user", Pick(RealEstateText.Explanations))], stream: false, maxTokens: 512);
 

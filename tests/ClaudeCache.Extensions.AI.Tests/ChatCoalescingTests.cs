@@ -1,6 +1,4 @@
-using ClaudeCache.Caching;
 using ClaudeCache.Costs;
-using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.Extensions.AI.Tests.Infrastructure;
 using ClaudeCache.Testing;
 using Microsoft.Extensions.AI;

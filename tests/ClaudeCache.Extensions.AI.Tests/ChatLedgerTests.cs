@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Costs;
-using ClaudeCache.Extensions.AI.Chat;
 using ClaudeCache.Extensions.AI.Tests.Infrastructure;
 using ClaudeCache.Testing;
 using Microsoft.Extensions.AI;
@@ -348,10 +347,10 @@ public sealed class ChatLedgerTests
     [Fact]
     public async Task WithAccountingOff_NothingIsRecorded()
     {
-        var options = new DependencyInjection.ClaudeCacheOptions();
+        var options = new ClaudeCacheOptions();
         options.Storage.Provider = "memory";
         options.Costs.Enabled = false;
-        var engine = DependencyInjection.ClaudeCacheEngineFactory.Create(options);
+        var engine = ClaudeCacheEngineFactory.Create(options);
         await using (engine.Cache)
         {
             using var inner = new TestChatClient

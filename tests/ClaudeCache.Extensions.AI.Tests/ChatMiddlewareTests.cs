@@ -1,7 +1,4 @@
 using System.ComponentModel;
-using ClaudeCache.Caching;
-using ClaudeCache.Extensions.AI.Chat;
-using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.Extensions.AI.Tests.Infrastructure;
 using Microsoft.Extensions.AI;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using global::Anthropic.Models.Messages;
-using ClaudeCache.Extensions.AI.Http;
 using ClaudeCache.Extensions.AI.Tests.Infrastructure;
 
 namespace ClaudeCache.Extensions.AI.Tests;

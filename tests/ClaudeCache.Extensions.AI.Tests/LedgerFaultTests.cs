@@ -1,4 +1,3 @@
-using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.Extensions.AI.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using ClaudeCache.Anthropic;
-using ClaudeCache.Caching;
 using ClaudeCache.Costs;
 using ClaudeCache.Extensions.AI.Tests.Infrastructure;
 using ClaudeCache.Storage.Sqlite;
@@ -153,10 +152,10 @@ public sealed class LedgerTests
     [Fact]
     public async Task Factory_WithAccountingOff_RecordsNothing()
     {
-        var options = new DependencyInjection.ClaudeCacheOptions();
+        var options = new ClaudeCacheOptions();
         options.Storage.Provider = "memory";
         options.Costs.Enabled = false;
-        var engine = DependencyInjection.ClaudeCacheEngineFactory.Create(options);
+        var engine = ClaudeCacheEngineFactory.Create(options);
         await using (engine.Cache)
         {
             Assert.False(engine.Ledger!.Enabled);

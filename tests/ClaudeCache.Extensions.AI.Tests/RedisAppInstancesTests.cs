@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text;
 using ClaudeCache.Costs;
-using ClaudeCache.Extensions.AI.DependencyInjection;
-using ClaudeCache.Extensions.AI.Http;
 using ClaudeCache.Extensions.AI.Tests.Infrastructure;
 using ClaudeCache.Storage.Redis;
 using ClaudeCache.Testing;
@@ -88,8 +86,8 @@ public sealed class RedisAppInstancesTests(RedisServerFixture redis) : IClassFix
         await using var b = AppInstance.Create(upstream, clock, settings);
         using var http = new HttpClient();
         var body = Encoding.UTF8.GetBytes(Body);
-        var headers = new global::ClaudeCache.Caching.RequestHeaders(ApiKey, null, "2023-06-01", null, null, null, null, null);
-        global::ClaudeCache.Caching.UpstreamSend send = ct =>
+        var headers = new global::ClaudeCache.RequestHeaders(ApiKey, null, "2023-06-01", null, null, null, null, null);
+        global::ClaudeCache.UpstreamSend send = ct =>
         {
             var request = new HttpRequestMessage(HttpMethod.Post, new Uri(upstream.BaseAddress, "v1/messages")) { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
@@ -211,7 +209,7 @@ public sealed class RedisAppInstancesTests(RedisServerFixture redis) : IClassFix
         Assert.Equal(miss, hit);
         Assert.NotNull(engineB.Cache.Backplane);
 
-        global::Anthropic.AnthropicClient Sdk(global::ClaudeCache.Caching.CacheEngine engine) => new()
+        global::Anthropic.AnthropicClient Sdk(global::ClaudeCache.CacheEngine engine) => new()
         {
             ApiKey = ApiKey,
             BaseUrl = upstream.BaseAddress.ToString(),

@@ -56,20 +56,6 @@ public sealed class ToolPackageTests
         Assert.Contains("stats", help, StringComparison.Ordinal);
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string command, string arguments, string workingDirectory)
-    {
-        var start = new ProcessStartInfo(command, arguments)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await process.WaitForExitAsync(cancel.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int ExitCode, string Output)> RunAsync(string command, string arguments, string workingDirectory) =>
+        ChildProcess.RunAsync(new ProcessStartInfo(command, arguments) { WorkingDirectory = workingDirectory }, TimeSpan.FromSeconds(30));
 }

@@ -1,5 +1,5 @@
 using System.Net;
-using ClaudeCache.Extensions.AI.DependencyInjection;
+using ClaudeCache.Extensions.AI;
 using ClaudeCache.Proxy.Tests.Infrastructure;
 using ClaudeCache.Telemetry;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,8 @@
 using ClaudeCache.Anthropic;
+using ClaudeCache.Caching;
 using ClaudeCache.Keys;
 
-namespace ClaudeCache.Caching;
+namespace ClaudeCache;
 
 /// <summary>What <see cref="CacheEngine.GetOrCallAsync(ReadOnlyMemory{byte}, RequestHeaders, UpstreamSend, CancellationToken)"/> returns.</summary>
 /// <param name="StatusCode">200 for an answer; the upstream's (or the engine's own 400/502/504) status otherwise.</param>

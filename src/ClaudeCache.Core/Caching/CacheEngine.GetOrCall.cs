@@ -1,7 +1,7 @@
 using ClaudeCache.Anthropic;
 using ClaudeCache.Pipeline;
 
-namespace ClaudeCache.Caching;
+namespace ClaudeCache;
 
 /// <summary>The direct API: one call in, one answer out, with no HTTP response to render — an adapter over <see cref="HandleAsync"/>.</summary>
 public sealed partial class CacheEngine

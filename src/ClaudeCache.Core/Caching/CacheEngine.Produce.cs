@@ -1,7 +1,8 @@
+using ClaudeCache.Caching;
 using ClaudeCache.Keys;
 using ClaudeCache.Pipeline;
 
-namespace ClaudeCache.Caching;
+namespace ClaudeCache;
 
 /// <summary>The request path for front ends whose answers are produced in-process under keys of their own.</summary>
 public sealed partial class CacheEngine

@@ -1,7 +1,7 @@
 using ClaudeCache.Pipeline;
 using ClaudeCache.Telemetry;
 
-namespace ClaudeCache.Caching;
+namespace ClaudeCache;
 
 public sealed partial class CacheEngine
 {

@@ -1,10 +1,11 @@
 using System.Buffers;
 using System.Text.Json;
+using ClaudeCache.Caching;
 using ClaudeCache.Costs;
 using ClaudeCache.Pipeline;
 using ClaudeCache.PromptCaching;
 
-namespace ClaudeCache.Caching;
+namespace ClaudeCache;
 
 /// <summary>
 /// The one request path behind every front end (the proxy's endpoint, <c>ClaudeCacheHandler</c>,

@@ -1,4 +1,4 @@
-namespace ClaudeCache.Caching;
+namespace ClaudeCache;
 
 /// <summary>The request headers the engine reads: credentials (hashed, never kept), API versions, and its own controls.</summary>
 /// <param name="ApiKey"><c>x-api-key</c>.</param>

@@ -1,4 +1,4 @@
-namespace ClaudeCache.Caching;
+namespace ClaudeCache;
 
 /// <summary>
 /// Sends the request upstream and returns the response once its headers arrive (the body is read as it streams).

@@ -1,6 +1,6 @@
 namespace ClaudeCache.Pipeline;
 
-/// <summary>What <see cref="Caching.CacheEngine.HandleAsync"/> gives a front end to write.</summary>
+/// <summary>What <see cref="CacheEngine.HandleAsync"/> gives a front end to write.</summary>
 public enum CacheOutcomeKind
 {
     /// <summary>Bad input: a 400 <c>invalid_request_error</c>; nothing was forwarded or stored.</summary>

@@ -1,6 +1,5 @@
 using System.Buffers;
 using ClaudeCache.Anthropic;
-using ClaudeCache.Caching;
 
 namespace ClaudeCache.Pipeline;
 

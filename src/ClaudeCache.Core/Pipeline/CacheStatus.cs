@@ -1,7 +1,7 @@
 namespace ClaudeCache.Pipeline;
 
 /// <summary>
-/// Where an answer came from, decided in one place (<see cref="Caching.CacheEngine.HandleAsync"/>) and mapped to the
+/// Where an answer came from, decided in one place (<see cref="CacheEngine.HandleAsync"/>) and mapped to the
 /// <c>x-cache</c> header and to the ledger by <see cref="CacheStatusNames"/>.
 /// </summary>
 public enum CacheStatus

@@ -1,5 +1,3 @@
-using ClaudeCache.Caching;
-
 namespace ClaudeCache.Pipeline;
 
 /// <summary>

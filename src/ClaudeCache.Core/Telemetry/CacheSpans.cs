@@ -5,7 +5,7 @@ using ClaudeCache.Policy;
 namespace ClaudeCache.Telemetry;
 
 /// <summary>
-/// The cache span of one request: started around <see cref="Caching.CacheEngine.HandleAsync"/>, described from its
+/// The cache span of one request: started around <see cref="CacheEngine.HandleAsync"/>, described from its
 /// <see cref="CacheOutcome"/>, ended when the outcome is disposed (its response written). Facts only the inner steps
 /// know (the memo, the tier a lookup read) are set on the current span while it is the current activity.
 /// </summary>

@@ -1,6 +1,5 @@
-using ClaudeCache.Caching;
-using ClaudeCache.Extensions.AI.Chat;
-using ClaudeCache.Extensions.AI.DependencyInjection;
+using ClaudeCache;
+using ClaudeCache.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

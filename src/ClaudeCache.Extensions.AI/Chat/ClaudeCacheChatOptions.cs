@@ -1,7 +1,7 @@
 using System.Text.Json;
 using ClaudeCache.Policy;
 
-namespace ClaudeCache.Extensions.AI.Chat;
+namespace ClaudeCache.Extensions.AI;
 
 /// <summary>Options of the <see cref="ClaudeCachingChatClient"/> middleware (configuration section <c>ClaudeCache:Chat</c>).</summary>
 public sealed class ClaudeCacheChatOptions

@@ -2,13 +2,14 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ClaudeCache.Caching;
 using ClaudeCache.Costs;
+using ClaudeCache.Extensions.AI.Chat;
 using ClaudeCache.Keys;
 using ClaudeCache.Pipeline;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace ClaudeCache.Extensions.AI.Chat;
+namespace ClaudeCache.Extensions.AI;
 
 /// <summary>
 /// An <see cref="IChatClient"/> middleware over ClaudeCache's engine: a thin adapter that keys the call (the messages

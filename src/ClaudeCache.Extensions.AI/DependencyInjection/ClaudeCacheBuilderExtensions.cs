@@ -1,5 +1,5 @@
 using ClaudeCache.Caching;
-using ClaudeCache.Extensions.AI.DependencyInjection;
+using ClaudeCache.Extensions.AI;
 
 #pragma warning disable IDE0130 // Extension methods live in the namespace of the type they extend, so they are found without a using.
 namespace Microsoft.Extensions.DependencyInjection;

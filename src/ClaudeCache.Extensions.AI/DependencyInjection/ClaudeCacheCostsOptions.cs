@@ -1,6 +1,6 @@
 using ClaudeCache.Costs;
 
-namespace ClaudeCache.Extensions.AI.DependencyInjection;
+namespace ClaudeCache.Extensions.AI;
 
 /// <summary>Cost accounting (<c>ClaudeCache:Costs</c>): the same keys as the proxy's configuration.</summary>
 public sealed class ClaudeCacheCostsOptions

@@ -1,4 +1,4 @@
-using ClaudeCache.Extensions.AI.Http;
+using ClaudeCache.Extensions.AI;
 
 #pragma warning disable IDE0130 // Extension methods live in the namespace of the type they extend, so they are found without a using.
 namespace Microsoft.Extensions.DependencyInjection;

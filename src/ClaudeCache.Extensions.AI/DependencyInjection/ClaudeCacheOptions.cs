@@ -1,10 +1,9 @@
 using ClaudeCache.Caching;
-using ClaudeCache.Extensions.AI.Chat;
 using ClaudeCache.Keys;
 using ClaudeCache.Policy;
 using ClaudeCache.PromptCaching;
 
-namespace ClaudeCache.Extensions.AI.DependencyInjection;
+namespace ClaudeCache.Extensions.AI;
 
 /// <summary>
 /// The engine's configuration, for the library and the proxy alike (the proxy composes its engine with

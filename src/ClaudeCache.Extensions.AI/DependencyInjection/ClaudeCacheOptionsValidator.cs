@@ -3,7 +3,7 @@ using ClaudeCache.Entries;
 using ClaudeCache.Policy;
 using Microsoft.Extensions.Options;
 
-namespace ClaudeCache.Extensions.AI.DependencyInjection;
+namespace ClaudeCache.Extensions.AI;
 
 /// <summary>Checks <see cref="ClaudeCacheOptions"/> at start-up (or first use), naming each bad key: the library's and the proxy's engine alike.</summary>
 public sealed class ClaudeCacheOptionsValidator : IValidateOptions<ClaudeCacheOptions>

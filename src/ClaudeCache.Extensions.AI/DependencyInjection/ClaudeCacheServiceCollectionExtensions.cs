@@ -1,9 +1,10 @@
+using ClaudeCache;
 using ClaudeCache.Caching;
 using ClaudeCache.Costs;
+using ClaudeCache.Extensions.AI;
 using ClaudeCache.Pipeline;
 using ClaudeCache.PromptCaching;
 using ClaudeCache.Extensions.AI.DependencyInjection;
-using ClaudeCache.Extensions.AI.Http;
 using ClaudeCache.Policy;
 using ClaudeCache.Telemetry;
 using Microsoft.Extensions.Configuration;

@@ -1,4 +1,4 @@
-namespace ClaudeCache.Extensions.AI.DependencyInjection;
+namespace ClaudeCache.Extensions.AI;
 
 /// <summary>Where the second tier lives (<c>ClaudeCache:Storage</c>): the same keys as the proxy's configuration.</summary>
 public sealed class ClaudeCacheStorageOptions

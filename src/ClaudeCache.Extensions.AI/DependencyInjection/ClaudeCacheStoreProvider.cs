@@ -1,6 +1,6 @@
 using ClaudeCache.Caching;
 
-namespace ClaudeCache.Extensions.AI.DependencyInjection;
+namespace ClaudeCache.Extensions.AI;
 
 /// <summary>
 /// A storage provider a store package adds to the cache (<c>AddStoreProvider</c>): chosen when

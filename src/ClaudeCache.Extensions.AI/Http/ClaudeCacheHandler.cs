@@ -1,14 +1,14 @@
 using System.Net;
 using System.Net.Http.Headers;
 using ClaudeCache.Anthropic;
-using ClaudeCache.Caching;
+using ClaudeCache.Extensions.AI.Http;
 using ClaudeCache.Pipeline;
 using ClaudeCache.Keys;
 using ClaudeCache.Policy;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace ClaudeCache.Extensions.AI.Http;
+namespace ClaudeCache.Extensions.AI;
 
 /// <summary>
 /// Caches the official Anthropic SDK's calls inside its own <see cref="HttpClient"/>, with exactly the proxy's

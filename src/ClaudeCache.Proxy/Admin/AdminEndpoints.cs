@@ -1,7 +1,7 @@
 using ClaudeCache.Caching;
 using ClaudeCache.Costs;
-using ClaudeCache.Extensions.AI.DependencyInjection;
 using ClaudeCache.PromptCaching;
+using ClaudeCache.Extensions.AI;
 using ClaudeCache.Proxy.Pipeline;
 using ClaudeCache.Telemetry;
 using Microsoft.Extensions.Options;

@@ -1,7 +1,7 @@
 using System.Net;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Caching;
-using ClaudeCache.Extensions.AI.DependencyInjection;
+using ClaudeCache.Extensions.AI;
 using ClaudeCache.Proxy.Admin;
 using ClaudeCache.Proxy.Pipeline;
 using ClaudeCache.Telemetry;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Reflection;
-using ClaudeCache.Extensions.AI.DependencyInjection;
+using ClaudeCache.Extensions.AI;
 using ClaudeCache.Policy;
 using ClaudeCache.Storage.Redis;
 using Microsoft.AspNetCore.Hosting.Server;

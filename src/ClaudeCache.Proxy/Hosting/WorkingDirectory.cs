@@ -1,4 +1,4 @@
-using ClaudeCache.Extensions.AI.DependencyInjection;
+using ClaudeCache.Extensions.AI;
 using Microsoft.Extensions.Configuration.Json;
 
 namespace ClaudeCache.Proxy.Hosting;

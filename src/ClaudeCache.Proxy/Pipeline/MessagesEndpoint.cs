@@ -1,5 +1,4 @@
 using ClaudeCache.Anthropic;
-using ClaudeCache.Caching;
 using ClaudeCache.Pipeline;
 using ClaudeCache.Proxy.Hosting;
 using Microsoft.AspNetCore.Http.Features;

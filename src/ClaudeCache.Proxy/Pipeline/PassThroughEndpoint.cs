@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using ClaudeCache.Extensions.AI.DependencyInjection;
+using ClaudeCache.Extensions.AI;
 using ClaudeCache.Proxy.Hosting;
 using ClaudeCache.Telemetry;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,3 @@
-using ClaudeCache.Caching;
 using ClaudeCache.Proxy.Hosting;
 using Microsoft.Extensions.Options;
 

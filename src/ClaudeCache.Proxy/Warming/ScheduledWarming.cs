@@ -1,4 +1,4 @@
-using ClaudeCache.Extensions.AI.DependencyInjection;
+using ClaudeCache.Extensions.AI;
 using ClaudeCache.Proxy.Hosting;
 using ClaudeCache.Warming;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -5,36 +5,15 @@ namespace ClaudeCache.Extensions.AI.Tests.Infrastructure;
 /// <summary>Runs the dotnet host with a bounded wait, returning its exit code and combined output.</summary>
 public static class DotnetProcess
 {
-    public static async Task<(int ExitCode, string Output)> RunAsync(string arguments, string workingDirectory, TimeSpan timeout)
+    public static Task<(int ExitCode, string Output)> RunAsync(string arguments, string workingDirectory, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo("dotnet", arguments)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo("dotnet", arguments) { WorkingDirectory = workingDirectory };
 
         // The samples must use the fake upstream, whatever the developer's shell has set.
         start.Environment.Remove("ANTHROPIC_API_KEY");
         start.Environment.Remove("CLAUDECACHE_URL");
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {arguments} did not finish within {timeout}: {await stdout}{await stderr}");
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
+        return ChildProcess.RunAsync(start, timeout);
     }
 }

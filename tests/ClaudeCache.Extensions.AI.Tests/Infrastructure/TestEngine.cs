@@ -1,6 +1,4 @@
 using ClaudeCache.Caching;
-using ClaudeCache.Extensions.AI.DependencyInjection;
-using ClaudeCache.Extensions.AI.Http;
 using ClaudeCache.Testing;
 using Anthropic;
 using Microsoft.Extensions.Time.Testing;
