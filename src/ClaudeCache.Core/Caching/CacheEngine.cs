@@ -75,6 +75,12 @@ public sealed partial class CacheEngine
     {
         var started = _time.GetTimestamp();
 
+        // Tags ride along with the entry, outside the key (and the memo): checked on every request.
+        if (!CacheTags.TryParse(request.Headers.Tags, out var tags, out var tagError))
+        {
+            return CacheOutcome.Rejected(tagError, _time);
+        }
+
         // Step 1: bytes already seen with the same key-relevant headers skip steps 2–4.
         var facts = _preparer.Facts(request.Path, request.Endpoint, request.Headers);
         var fingerprint = Memo.Enabled ? request.Fingerprint ?? BodyFingerprint.Of(request.Body) : 0;
@@ -100,7 +106,7 @@ public sealed partial class CacheEngine
 
         // Step 7: join an identical call in flight, or lead one (the runner does steps 8–10).
         var send = request.CreateSender(UpstreamBody(request, prepared));
-        var ticket = JoinOrStart(prepared, send);
+        var ticket = JoinOrStart(prepared, send, tags);
         var policy = prepared.Policy;
         var status = !ticket.IsLeader ? CacheStatus.Hit : !policy.Store ? CacheStatus.Bypass : policy.Lookup ? CacheStatus.Miss : CacheStatus.Refresh;
         var coalesced = !ticket.IsLeader;
@@ -171,18 +177,20 @@ public sealed partial class CacheEngine
     }
 
     /// <summary>Joins the identical call in flight, or starts one. Requests that may not be stored never join: they call alone.</summary>
-    private FlightTicket JoinOrStart(PreparedRequest request, UpstreamSend send)
+    /// <remarks>Identical requests with other tags share the leader's call, and its entry carries the leader's tags.</remarks>
+    private FlightTicket JoinOrStart(PreparedRequest request, UpstreamSend send, IReadOnlyList<string> tags)
     {
         var candidate = new Flight(request.WantsStream);
+        var intent = request.Intent with { Tags = tags };
         if (!request.Policy.Store)
         {
-            _runner.Start(candidate, send, request.Intent, registered: false);
+            _runner.Start(candidate, send, intent, registered: false);
             return new FlightTicket(candidate, IsLeader: true);
         }
 
         if (_flights.TryJoinOrLead(request.Key, candidate, out var flight))
         {
-            _runner.Start(flight, send, request.Intent, registered: true);
+            _runner.Start(flight, send, intent, registered: true);
             return new FlightTicket(flight, IsLeader: true);
         }
 
