@@ -38,6 +38,7 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
     private readonly JsonTypeInfo<ChatResponse> _responseType;
     private readonly JsonTypeInfo<ChatResponseUpdate> _updateType;
     private readonly ConcurrentDictionary<CacheKey, Task<byte[]>> _inFlight = new();
+    private readonly IReadOnlyList<string> _tags;
     private ChatAccounting? _accounting;
     private LedgerRecorder? _ledger;
 
@@ -58,6 +59,10 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
         _json = _options.JsonSerializerOptions ?? AIJsonUtilities.DefaultOptions;
         _responseType = (JsonTypeInfo<ChatResponse>)_json.GetTypeInfo(typeof(ChatResponse));
         _updateType = (JsonTypeInfo<ChatResponseUpdate>)_json.GetTypeInfo(typeof(ChatResponseUpdate));
+        if (!CacheTags.TryParse(_options.Tags is { } tags ? string.Join(',', tags) : null, out _tags, out var tagError))
+        {
+            throw new ArgumentException(tagError, nameof(options));
+        }
     }
 
     /// <summary>The options in force.</summary>
@@ -331,7 +336,7 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
     private void Store(CacheKey key, ResponseKind kind, byte[] body, string? model)
     {
         var now = _time.GetUtcNow();
-        _cache.Set(key, new CachedResponse
+        var response = new CachedResponse
         {
             Kind = kind,
             CreatedAt = now,
@@ -340,7 +345,8 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
             Model = model ?? "",
             Namespace = _options.Namespace,
             Body = body,
-        });
+        };
+        _cache.Set(key, response, replaces: false, EntryMetadata.Of(response, ChatAccounting.TenantTag(_options.Partition ?? ""), "", _tags));
         Log.Stored(_logger, key);
     }
 
