@@ -61,16 +61,17 @@ public sealed class MemoryTier : IDisposable
     }
 
     /// <summary>
-    /// The keys of the entries this tier holds with metadata matching <paramref name="filter"/>: one pass over the
-    /// tier, bounded by its size, for a purge (off the request path).
+    /// The keys of the unexpired entries this tier holds with metadata matching <paramref name="filter"/>: one pass
+    /// over the tier, bounded by its size, for a purge (off the request path).
     /// </summary>
-    public HashSet<string> Matching(PurgeFilter filter)
+    public HashSet<string> Matching(PurgeFilter filter, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(filter);
         var keys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var key in _cache.Keys)
         {
-            if (key is string hex && _cache.TryGetValue(key, out MemoryEntry? entry) && entry?.Metadata is { } metadata && filter.Matches(metadata))
+            if (key is string hex && _cache.TryGetValue(key, out MemoryEntry? entry) && entry?.Metadata is { } metadata
+                && entry.ExpiresAt > now && filter.Matches(metadata))
             {
                 keys.Add(hex);
             }

@@ -26,7 +26,7 @@ public sealed partial class ResponseCache
         }
 
         // Entries this instance stored itself; the ones it promoted from the store are found through the store's index.
-        var local = _memory.Matching(filter);
+        var local = _memory.Matching(filter, _time.GetUtcNow());
         long matched = 0;
         if (_secondTier is IEntryIndex index)
         {

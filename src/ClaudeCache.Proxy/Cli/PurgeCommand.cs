@@ -92,10 +92,12 @@ internal static class PurgeCommand
         await output.WriteLineAsync(arguments.Json
             ? JsonSerializer.Serialize(result!, AdminJsonContext.Default.PurgeResult)
             : result!.DryRun
-                ? string.Create(CultureInfo.InvariantCulture, $"{result.Matched} entries match; nothing removed (dry run).")
-                : string.Create(CultureInfo.InvariantCulture, $"Removed {result.Removed} entries.")).ConfigureAwait(false);
+                ? string.Create(CultureInfo.InvariantCulture, $"{Entries(result.Matched)} match; nothing removed (dry run).")
+                : string.Create(CultureInfo.InvariantCulture, $"Removed {Entries(result.Removed)}.")).ConfigureAwait(false);
         return 0;
     }
+
+    private static string Entries(long count) => string.Create(CultureInfo.InvariantCulture, $"{count} {(count == 1 ? "entry" : "entries")}");
 
     /// <summary><c>DELETE /admin/cache</c> with the same filters, as the admin API names them.</summary>
     private static async Task<(PurgeResult?, CliFailure?)> ThroughProxyAsync(string url, PurgeArguments arguments, CancellationToken cancellationToken)
