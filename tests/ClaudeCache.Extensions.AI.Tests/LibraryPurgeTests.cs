@@ -122,10 +122,10 @@ public sealed class LibraryPurgeTests
     }
 
     [Fact]
-    public void ChatMiddleware_InvalidTags_AreRefusedAtConstruction()
+    public async Task ChatMiddleware_InvalidTags_AreRefusedAtConstruction()
     {
         using var inner = new TestChatClient();
-        var cache = ClaudeCacheEngineFactory.CreateCache(
+        await using var cache = ClaudeCacheEngineFactory.CreateCache(
             new ClaudeCacheOptions { Storage = { Provider = "memory" } }, TimeProvider.System, NullLoggerFactory.Instance, new ClaudeCacheMetrics(null));
 
         var error = Assert.Throws<ArgumentException>(() => new ClaudeCachingChatClient(inner, cache, new ClaudeCacheChatOptions { Tags = ["no spaces"] }));

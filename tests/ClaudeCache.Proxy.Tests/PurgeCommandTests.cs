@@ -124,4 +124,17 @@ public sealed class PurgeCommandTests
 
         Assert.Equal("MISS", await SendAsync(proxy, "Analyse 12 Oak Street"));
     }
+
+    [Fact]
+    public async Task AFileThatIsNotADatabase_Exits1()
+    {
+        var path = TempFiles.NewDatabasePath();
+        await File.WriteAllTextAsync(path, new string('x', 4096), TestContext.Current.CancellationToken);
+
+        var (exitCode, output, error) = await RunAsync(new PurgeArguments { Database = path, Tag = "a" });
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal("", output);
+        Assert.StartsWith("claudecache: cannot purge", error, StringComparison.Ordinal);
+    }
 }

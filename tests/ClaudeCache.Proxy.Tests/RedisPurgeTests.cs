@@ -79,4 +79,20 @@ public sealed class RedisPurgeTests
         Assert.Equal("MISS", (await SendAsync(a, "Explain a cap rate")).Status);
         Assert.Equal("HIT", (await SendAsync(a, "Analyse 14 Oak Street", ("x-cache-context", "property_analysis"), ("x-cache-namespace", "team-a"))).Status);
     }
+
+    [Fact]
+    public async Task WithRedisDown_APurgeIsA503_NotACount()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var upstream = await FakeAnthropicUpstream.StartAsync();
+        await using var a = await ProxyHost.StartAsync(upstream, settings: RedisSettings(redis.EndPoint));
+        await SendAsync(a, "Analyse 12 Oak Street", ("x-cache-tags", "listing-42"));
+        await a.SettleAsync();
+        await redis.StopAsync();
+
+        var (status, body) = await Purges.PurgeAsync(a, "tag=listing-42");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("api_error", body.GetProperty("error").GetProperty("type").GetString());
+    }
 }
