@@ -44,7 +44,10 @@ public sealed partial class RedisSecondTier : IEntryIndex
             return;
         }
 
+        // The entry first, within the operation's bound (a waiter on this instance's lease looks for it); then the
+        // index sets, a pipeline of up to 14 scripts, within the longer bound of a batch.
         await Bounded.WaitAsync(SetIndexedCoreAsync(key, payload, expiresAt, metadata, cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        await Bounded.WaitAsync(IndexCoreAsync(key, expiresAt, metadata, cancellationToken), BatchTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -103,17 +106,23 @@ public sealed partial class RedisSecondTier : IEntryIndex
 
         // The entry and its metadata share a slot: one transaction, so neither exists without the other.
         var transaction = database.CreateTransaction();
-        var writes = new List<Task>
+        var writes = new[]
         {
             transaction.StringSetAsync(RedisKeys.Entry(prefix, key), (RedisValue)payload, ttl, When.Always),
             transaction.KeyDeleteAsync(meta),
             transaction.HashSetAsync(meta, Fields(metadata)),
             transaction.KeyExpireAsync(meta, ttl),
         };
-        var committed = transaction.ExecuteAsync();
+        await transaction.ExecuteAsync().ConfigureAwait(false);
+        await Task.WhenAll(writes).ConfigureAwait(false);
+    }
 
-        // The sets live in other slots: pipelined beside the transaction. A set that misses a member only makes a
-        // purge miss that entry until it expires; a member without an entry is skipped and trimmed by the purge.
+    // The sets live in other slots: pipelined after the transaction. A set that misses a member only makes a purge miss
+    // that entry until it expires; a member without an entry is skipped and trimmed by the purge.
+    private async Task IndexCoreAsync(string key, DateTimeOffset expiresAt, EntryMetadata metadata, CancellationToken cancellationToken)
+    {
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var writes = new List<Task>();
         var now = _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
         var expires = expiresAt.ToUnixTimeMilliseconds();
         var setTtl = (long)Math.Ceiling((expiresAt - _timeProvider.GetUtcNow()).TotalMilliseconds);
@@ -122,7 +131,6 @@ public sealed partial class RedisSecondTier : IEntryIndex
             writes.Add(database.ScriptEvaluateAsync(IndexScript, [set], [expires, key, setTtl, now]));
         }
 
-        await committed.ConfigureAwait(false);
         await Task.WhenAll(writes).ConfigureAwait(false);
     }
 

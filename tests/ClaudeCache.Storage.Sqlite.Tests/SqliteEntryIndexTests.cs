@@ -1,5 +1,6 @@
 using ClaudeCache.Caching;
 using ClaudeCache.Policy;
+using ClaudeCache.Storage.Sqlite;
 
 namespace ClaudeCache.Tests.Storage.Sqlite;
 
@@ -9,7 +10,7 @@ public sealed class SqliteEntryIndexTests
     private static EntryMetadata Metadata(DateTimeOffset created, params string[] tags) =>
         new("tenant-a", "", "claude-sonnet-4-5", CacheStrategy.Standard, "", created, tags);
 
-    private static async Task<List<IReadOnlyList<string>>> PurgeAsync(IEntryIndex index, PurgeFilter filter, bool dryRun)
+    private static async Task<List<IReadOnlyList<string>>> PurgeAsync(SqliteSecondTier index, PurgeFilter filter, bool dryRun)
     {
         var batches = new List<IReadOnlyList<string>>();
         await foreach (var batch in index.PurgeAsync(filter, dryRun, TestContext.Current.CancellationToken))
