@@ -42,6 +42,8 @@ public sealed class LibraryPurgeTests
             Assert.Equal("MISS", Status(miss));
         }
 
+        // The flight stores its answer after the caller has it: in memory at once, then queued for SQLite.
+        await WaitUntilAsync(() => test.Cache.Memory.Count == 1);
         await test.Cache.FlushAsync(ct);
 
         var dry = await test.Cache.PurgeAsync(new PurgeFilter { Tag = "batch-7" }, dryRun: true, ct);
@@ -131,5 +133,14 @@ public sealed class LibraryPurgeTests
         var error = Assert.Throws<ArgumentException>(() => new ClaudeCachingChatClient(inner, cache, new ClaudeCacheChatOptions { Tags = ["no spaces"] }));
 
         Assert.Contains("is not a tag", error.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            await Task.Delay(10, bound.Token);
+        }
     }
 }
