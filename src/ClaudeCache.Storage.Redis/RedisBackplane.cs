@@ -12,7 +12,8 @@ namespace ClaudeCache.Storage.Redis;
 /// </summary>
 /// <remarks>
 /// <para>
-/// A message is <c>{instance id}:{hex key}</c>. The publisher receives its own messages too (pub/sub is a
+/// A message is <c>{instance id}:{hex key}</c>, or for a purge <c>{instance id}:{hex key},{hex key},…</c> (at most
+/// 256 keys a message). The publisher receives its own messages too (pub/sub is a
 /// broadcast); the instance id lets it ignore them, since it has already updated its own memory tier.
 /// </para>
 /// <para>
@@ -25,6 +26,8 @@ namespace ClaudeCache.Storage.Redis;
 public sealed class RedisBackplane : ICacheBackplane, IAsyncDisposable
 {
     private const char Separator = ':';
+    private const char KeySeparator = ',';
+    private const int KeysPerMessage = 256;
 
     private readonly RedisConnection _connection;
     private readonly Action<string> _onEviction;
@@ -103,6 +106,26 @@ public sealed class RedisBackplane : ICacheBackplane, IAsyncDisposable
         return Bounded.WaitAsync(PublishCoreAsync(InstanceId + Separator + hexKey, cancellationToken), _connection.Options.OperationTimeout, cancellationToken);
     }
 
+    /// <summary>
+    /// Tells every other instance to drop every key of <paramref name="hexKeys"/>, up to 256 keys a message, each
+    /// message bounded by <see cref="RedisStoreOptions.OperationTimeout"/>; throws on failure or timeout.
+    /// </summary>
+    /// <exception cref="ArgumentException">A key is not a cache key's hex form.</exception>
+    public async Task PublishEvictionsAsync(IReadOnlyList<string> hexKeys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(hexKeys);
+        if (hexKeys.Any(key => !CacheKey.TryParse(key, out _)))
+        {
+            throw new ArgumentException("Expected cache keys' 64-character hex form.", nameof(hexKeys));
+        }
+
+        foreach (var chunk in hexKeys.Chunk(KeysPerMessage))
+        {
+            var message = InstanceId + Separator + string.Join(KeySeparator, chunk);
+            await Bounded.WaitAsync(PublishCoreAsync(message, cancellationToken), _connection.Options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Unsubscribes (best effort); the connection stays open for its other users.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -132,7 +155,8 @@ public sealed class RedisBackplane : ICacheBackplane, IAsyncDisposable
     {
         var message = (string?)value;
         var separator = message?.IndexOf(Separator, StringComparison.Ordinal) ?? -1;
-        if (message is null || separator <= 0 || !CacheKey.TryParse(message[(separator + 1)..], out _))
+        var keys = separator > 0 ? message![(separator + 1)..].Split(KeySeparator) : [];
+        if (keys.Length == 0 || keys.Length > KeysPerMessage || keys.Any(key => !CacheKey.TryParse(key, out _)))
         {
             Log.MalformedBackplaneMessage(_logger);
             return;
@@ -145,7 +169,10 @@ public sealed class RedisBackplane : ICacheBackplane, IAsyncDisposable
 
         try
         {
-            _onEviction(message[(separator + 1)..]);
+            foreach (var key in keys)
+            {
+                _onEviction(key);
+            }
         }
 #pragma warning disable CA1031 // A failing handler must not break delivery of the next message.
         catch (Exception ex)

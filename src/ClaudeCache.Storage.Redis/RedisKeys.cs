@@ -15,6 +15,19 @@ internal static class RedisKeys
     /// <summary><c>{prefix}l:{hex}</c>: the lock of whoever is computing the entry.</summary>
     public static RedisKey Lock(string prefix, string hexKey) => $"{prefix}l:{{{hexKey}}}";
 
+    /// <summary>
+    /// <c>{prefix}ix:m:{hex}</c>: what the purge index knows of an entry (a hash), in the entry's slot so that both are
+    /// written in one transaction, and expiring with it.
+    /// </summary>
+    public static RedisKey EntryMetadata(string prefix, string hexKey) => $"{prefix}ix:m:{{{hexKey}}}";
+
+    /// <summary>
+    /// <c>{prefix}ix:{dimension}:{value}</c>: the entries with that tag, tenant, namespace, model, context or strategy (a
+    /// sorted set: member = hex key, score = the entry's expiry in Unix milliseconds), expiring no sooner than its
+    /// longest-lived member.
+    /// </summary>
+    public static RedisKey IndexSet(string prefix, string dimension, string value) => $"{prefix}ix:{dimension}:{value}";
+
     /// <summary><c>{prefix}dictionaries</c>: trained entry dictionaries (a hash: id → created-at and bytes).</summary>
     public static RedisKey Dictionaries(string prefix) => $"{prefix}dictionaries";
 

@@ -35,7 +35,7 @@ namespace ClaudeCache.Storage.Redis;
 /// (DBSIZE counts other applications' keys too); use Redis's own <c>INFO memory</c> and <c>INFO keyspace</c>.
 /// </para>
 /// </remarks>
-public sealed class RedisSecondTier : ISecondTier, IDictionaryStore, IAsyncDisposable
+public sealed partial class RedisSecondTier : ISecondTier, IDictionaryStore, IAsyncDisposable
 {
     private static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
@@ -93,25 +93,31 @@ public sealed class RedisSecondTier : ISecondTier, IDictionaryStore, IAsyncDispo
         }
 
         var redisKey = RedisKeys.Entry(_options.KeyPrefix, key);
-        var ttl = expiresAt - _timeProvider.GetUtcNow();
-        if (ttl <= TimeSpan.Zero)
+        if (Ttl(expiresAt) is not { } jittered)
         {
             await RemoveAsync(key, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-#pragma warning disable CA5394 // Jitter spreads expiry; it needs no cryptographic randomness.
-        var jittered = RedisTtl.Apply(ttl, _options.TtlJitter, Random.Shared.NextDouble());
-#pragma warning restore CA5394
         await Bounded.WaitAsync(SetCoreAsync(redisKey, payload, jittered, cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The Redis time to live of an entry expiring at <paramref name="expiresAt"/> (jittered), or null when it has expired.</summary>
+    private TimeSpan? Ttl(DateTimeOffset expiresAt)
+    {
+        var ttl = expiresAt - _timeProvider.GetUtcNow();
+#pragma warning disable CA5394 // Jitter spreads expiry; it needs no cryptographic randomness.
+        return ttl <= TimeSpan.Zero ? null : RedisTtl.Apply(ttl, _options.TtlJitter, Random.Shared.NextDouble());
+#pragma warning restore CA5394
     }
 
     /// <inheritdoc />
     public async ValueTask RemoveAsync(string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var redisKey = RedisKeys.Entry(_options.KeyPrefix, key);
-        await Bounded.WaitAsync(RemoveCoreAsync(redisKey, cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        // The purge index's metadata goes with the entry (same slot, one command); set memberships are trimmed later.
+        RedisKey[] keys = [RedisKeys.Entry(_options.KeyPrefix, key), RedisKeys.EntryMetadata(_options.KeyPrefix, key)];
+        await Bounded.WaitAsync(RemoveCoreAsync(keys, cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
@@ -237,9 +243,9 @@ public sealed class RedisSecondTier : ISecondTier, IDictionaryStore, IAsyncDispo
         await database.StringSetAsync(key, (RedisValue)payload, ttl, When.Always).ConfigureAwait(false);
     }
 
-    private async Task RemoveCoreAsync(RedisKey key, CancellationToken cancellationToken)
+    private async Task RemoveCoreAsync(RedisKey[] keys, CancellationToken cancellationToken)
     {
         var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-        await database.KeyDeleteAsync(key).ConfigureAwait(false);
+        await database.KeyDeleteAsync(keys).ConfigureAwait(false);
     }
 }

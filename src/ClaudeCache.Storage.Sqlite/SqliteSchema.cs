@@ -47,6 +47,48 @@ internal static class SqliteSchema
         );
         """;
 
+    // The purge index (docs/decisions/0012): additive like the dictionaries, so created on every start, also in files
+    // an earlier build created. One row per indexed entry plus one per tag; the triggers drop an entry's rows in the
+    // statement that deletes it (removal, expiry, eviction: whoever deletes, the index follows in the same transaction)
+    // or replaces its payload (the new write records its own). Strategy has no index: four values do not narrow a scan.
+    private const string CreateEntryIndex = """
+        CREATE TABLE IF NOT EXISTS entry_index (
+            key         TEXT PRIMARY KEY,
+            tenant      TEXT NOT NULL,
+            namespace   TEXT NOT NULL,
+            model       TEXT NOT NULL,
+            strategy    TEXT NOT NULL,
+            context     TEXT NOT NULL,
+            created_at  INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_entry_index_tenant ON entry_index (tenant);
+        CREATE INDEX IF NOT EXISTS ix_entry_index_namespace ON entry_index (namespace);
+        CREATE INDEX IF NOT EXISTS ix_entry_index_model ON entry_index (model);
+        CREATE INDEX IF NOT EXISTS ix_entry_index_context ON entry_index (context);
+        CREATE INDEX IF NOT EXISTS ix_entry_index_created_at ON entry_index (created_at);
+        CREATE TABLE IF NOT EXISTS entry_tags (
+            tag         TEXT NOT NULL,
+            key         TEXT NOT NULL,
+            PRIMARY KEY (tag, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS ix_entry_tags_key ON entry_tags (key);
+        CREATE TRIGGER IF NOT EXISTS entries_unindex_on_delete AFTER DELETE ON entries BEGIN
+            DELETE FROM entry_index WHERE key = old.key;
+            DELETE FROM entry_tags WHERE key = old.key;
+        END;
+        CREATE TRIGGER IF NOT EXISTS entries_unindex_on_replace AFTER UPDATE OF payload ON entries BEGIN
+            DELETE FROM entry_index WHERE key = old.key;
+            DELETE FROM entry_tags WHERE key = old.key;
+        END;
+        """;
+
+    internal const string IndexEntry = """
+        INSERT OR REPLACE INTO entry_index (key, tenant, namespace, model, strategy, context, created_at)
+        VALUES ($key, $tenant, $namespace, $model, $strategy, $context, $created_at)
+        """;
+
+    internal const string TagEntry = "INSERT OR IGNORE INTO entry_tags (tag, key) VALUES ($tag, $key)";
+
     // One row: whoever holds an unexpired claim trains; anyone may take an expired one.
     internal const string ClaimTraining = """
         INSERT INTO dictionary_training (id, owner, expires_at) VALUES (1, $owner, $expires_at)
@@ -114,6 +156,7 @@ internal static class SqliteSchema
         if (ReadVersion(connection) == Version)
         {
             Execute(connection, CreateDictionaries);
+            Execute(connection, CreateEntryIndex);
             return;
         }
 
@@ -124,6 +167,7 @@ internal static class SqliteSchema
         {
             Execute(connection, Create, transaction);
             Execute(connection, CreateDictionaries, transaction);
+            Execute(connection, CreateEntryIndex, transaction);
             Execute(connection, $"PRAGMA user_version = {Version.ToString(CultureInfo.InvariantCulture)}", transaction);
             transaction.Commit();
             Log.SchemaCreated(logger, Version, path);

@@ -55,7 +55,7 @@ namespace ClaudeCache.Storage.Sqlite;
 /// here run their SQL synchronously on the caller's thread; only waiting for the write lock is truly asynchronous.
 /// </para>
 /// </remarks>
-public sealed class SqliteSecondTier : ISecondTier, ITierStatistics, IDictionaryStore, IAsyncDisposable
+public sealed partial class SqliteSecondTier : ISecondTier, ITierStatistics, IDictionaryStore, IAsyncDisposable
 {
     private readonly SqliteStoreOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -145,8 +145,13 @@ public sealed class SqliteSecondTier : ISecondTier, ITierStatistics, IDictionary
         var blob = SqliteOperations.AsArray(payload);
         var expires = expiresAt.ToUnixTimeMilliseconds();
         await WriteAsync(connection => SqliteOperations.Upsert(connection, key, blob, expires, Now()), cancellationToken).ConfigureAwait(false);
+        NoteWritten(blob.Length);
+    }
 
-        if (Interlocked.Add(ref _approximateTotalBytes, blob.Length) > _writeTriggerBytes)
+    /// <summary>Counts written bytes toward the cap; a write that overshoots it by a tenth starts a cleanup.</summary>
+    private void NoteWritten(int bytes)
+    {
+        if (Interlocked.Add(ref _approximateTotalBytes, bytes) > _writeTriggerBytes)
         {
             ScheduleCleanup(offload: true);
         }

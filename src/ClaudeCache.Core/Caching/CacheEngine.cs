@@ -78,6 +78,12 @@ public sealed partial class CacheEngine
     {
         var started = _time.GetTimestamp();
 
+        // Tags ride along with the entry, outside the key (and the memo): checked on every request.
+        if (!CacheTags.TryParse(request.Headers.Tags, out var tags, out var tagError))
+        {
+            return CacheOutcome.Rejected(tagError, _time);
+        }
+
         // Step 1: bytes already seen with the same key-relevant headers skip steps 2–4.
         var facts = _preparer.Facts(request.Path, request.Endpoint, request.Headers);
         var fingerprint = Memo.Enabled ? request.Fingerprint ?? BodyFingerprint.Of(request.Body) : 0;
@@ -102,7 +108,7 @@ public sealed partial class CacheEngine
         }
 
         // Step 7: join an identical call in flight, or lead one (the runner does steps 8–10).
-        var ticket = JoinOrStart(prepared, () => UpstreamCall(request, prepared, facts.Partition));
+        var ticket = JoinOrStart(prepared, () => UpstreamCall(request, prepared, facts.Partition), tags);
         var policy = prepared.Policy;
         var status = CacheStatusRules.OfCaller(ticket.IsLeader, policy.Store, policy.Lookup);
         var coalesced = !ticket.IsLeader;
@@ -173,8 +179,12 @@ public sealed partial class CacheEngine
     }
 
     /// <summary>Joins the identical call in flight, or starts one. Requests that may not be stored never join: they call alone.</summary>
-    private FlightTicket JoinOrStart(PreparedRequest request, Func<(UpstreamSend Send, PromptCacheCall? Call)> call) =>
-        JoinOrLead(request.Key, request.WantsStream, join: request.Policy.Store, (flight, registered) => Start(flight, call(), request.Intent, registered));
+    /// <remarks>Identical requests with other tags share the leader's call, and its entry carries the leader's tags.</remarks>
+    private FlightTicket JoinOrStart(PreparedRequest request, Func<(UpstreamSend Send, PromptCacheCall? Call)> call, IReadOnlyList<string> tags)
+    {
+        var intent = request.Intent with { Tags = tags };
+        return JoinOrLead(request.Key, request.WantsStream, join: request.Policy.Store, (flight, registered) => Start(flight, call(), intent, registered));
+    }
 
     private void Start(Flight flight, (UpstreamSend Send, PromptCacheCall? Call) call, StoreIntent intent, bool registered)
     {

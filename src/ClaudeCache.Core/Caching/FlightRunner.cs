@@ -364,12 +364,12 @@ public sealed partial class FlightRunner(
         if (lease is null)
         {
             // The memory tier now, the second tier in the background.
-            cache.Set(intent.Key, judged.Response, intent.Replaces);
+            cache.Set(intent.Key, judged.Response, intent.Replaces, intent.Metadata(judged.Response));
         }
         else
         {
             // Other instances wait on our lease: the shared tier must have the answer before we release it.
-            await cache.SetAndWaitAsync(intent.Key, judged.Response, intent.Replaces, CancellationToken.None).ConfigureAwait(false);
+            await cache.SetAndWaitAsync(intent.Key, judged.Response, intent.Replaces, intent.Metadata(judged.Response), CancellationToken.None).ConfigureAwait(false);
         }
     }
 

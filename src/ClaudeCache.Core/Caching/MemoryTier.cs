@@ -41,8 +41,11 @@ public sealed class MemoryTier : IDisposable
         return entry.Payload;
     }
 
-    /// <summary>Adds or replaces an entry.</summary>
-    public void Set(string key, byte[] payload, DateTimeOffset expiresAt, DateTimeOffset now)
+    /// <summary>
+    /// Adds or replaces an entry, with the <paramref name="metadata"/> a purge selects it by (null for an entry
+    /// promoted from the second tier: the store's index finds that one).
+    /// </summary>
+    public void Set(string key, byte[] payload, DateTimeOffset expiresAt, DateTimeOffset now, EntryMetadata? metadata = null)
     {
         var ttl = expiresAt - now;
         if (ttl <= TimeSpan.Zero)
@@ -51,10 +54,30 @@ public sealed class MemoryTier : IDisposable
         }
 
         using var cacheEntry = _cache.CreateEntry(key);
-        cacheEntry.Value = new MemoryEntry(payload, expiresAt);
+        cacheEntry.Value = new MemoryEntry(payload, expiresAt, metadata);
         cacheEntry.Size = payload.Length + EntryOverheadBytes;
         // The tier's own clock bounds lifetime too; the authoritative check is the TimeProvider one in Get.
         cacheEntry.AbsoluteExpirationRelativeToNow = ttl;
+    }
+
+    /// <summary>
+    /// The keys of the unexpired entries this tier holds with metadata matching <paramref name="filter"/>: one pass
+    /// over the tier, bounded by its size, for a purge (off the request path).
+    /// </summary>
+    public HashSet<string> Matching(PurgeFilter filter, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var key in _cache.Keys)
+        {
+            if (key is string hex && _cache.TryGetValue(key, out MemoryEntry? entry) && entry?.Metadata is { } metadata
+                && entry.ExpiresAt > now && filter.Matches(metadata))
+            {
+                keys.Add(hex);
+            }
+        }
+
+        return keys;
     }
 
     /// <summary>Removes an entry.</summary>
@@ -66,5 +89,5 @@ public sealed class MemoryTier : IDisposable
     /// <inheritdoc />
     public void Dispose() => _cache.Dispose();
 
-    private sealed record MemoryEntry(byte[] Payload, DateTimeOffset ExpiresAt);
+    private sealed record MemoryEntry(byte[] Payload, DateTimeOffset ExpiresAt, EntryMetadata? Metadata);
 }

@@ -21,4 +21,9 @@ public readonly record struct RequestHeaders(
 {
     /// <summary><c>x-cache-prompt-breakpoints</c>: <c>auto</c>, <c>off</c>, or null for the configured default.</summary>
     public string? PromptBreakpoints { get; init; }
+
+    /// <summary>
+    /// <c>x-cache-tags</c>: tags for the entry this request stores (see <see cref="Caching.CacheTags"/>); not part of the key.
+    /// </summary>
+    public string? Tags { get; init; }
 }

@@ -202,16 +202,22 @@ public sealed partial class ResponseCache : IAsyncDisposable
     /// Stores an answer; when it <paramref name="replaces"/> an entry other instances may hold in memory (a refresh),
     /// the backplane tells them to drop it once the second tier has the new one.
     /// </summary>
-    public void Set(CacheKey key, CachedResponse response, bool replaces)
+    public void Set(CacheKey key, CachedResponse response, bool replaces) => Set(key, response, replaces, metadata: null);
+
+    /// <summary>
+    /// Stores an answer with the <paramref name="metadata"/> a purge selects it by (tags, tenant, namespace, model,
+    /// strategy, context, creation time), kept beside the entry in every tier that has an index.
+    /// </summary>
+    public void Set(CacheKey key, CachedResponse response, bool replaces, EntryMetadata? metadata)
     {
-        if (StoreInMemory(key, response) is not { } payload || _secondTier is null)
+        if (StoreInMemory(key, response, metadata) is not { } payload || _secondTier is null)
         {
             return;
         }
 
         var hex = key.ToHex();
         Interlocked.Increment(ref _pendingWrites);
-        if (!_writes.Writer.TryWrite(new PendingWrite(hex, payload, response.ExpiresAt, replaces)))
+        if (!_writes.Writer.TryWrite(new PendingWrite(hex, payload, response.ExpiresAt, replaces, metadata)))
         {
             Interlocked.Decrement(ref _pendingWrites);
             _metrics.StoreError("queue_full");
@@ -266,9 +272,13 @@ public sealed partial class ResponseCache : IAsyncDisposable
     /// Stores an answer in the memory tier and waits for the second tier to have it: for an instance holding a
     /// distributed lease, whose waiters look for the entry as soon as the lease is released.
     /// </summary>
-    public async Task SetAndWaitAsync(CacheKey key, CachedResponse response, bool replaces, CancellationToken cancellationToken)
+    public Task SetAndWaitAsync(CacheKey key, CachedResponse response, bool replaces, CancellationToken cancellationToken) =>
+        SetAndWaitAsync(key, response, replaces, metadata: null, cancellationToken);
+
+    /// <summary><see cref="SetAndWaitAsync(CacheKey, CachedResponse, bool, CancellationToken)"/> with the entry's purge metadata.</summary>
+    public async Task SetAndWaitAsync(CacheKey key, CachedResponse response, bool replaces, EntryMetadata? metadata, CancellationToken cancellationToken)
     {
-        if (StoreInMemory(key, response) is not { } payload || _secondTier is null)
+        if (StoreInMemory(key, response, metadata) is not { } payload || _secondTier is null)
         {
             return;
         }
@@ -276,7 +286,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
         var hex = key.ToHex();
         try
         {
-            await _secondTier.SetAsync(hex, payload, response.ExpiresAt, cancellationToken).ConfigureAwait(false);
+            await WriteToSecondTierAsync(hex, payload, response.ExpiresAt, metadata, cancellationToken).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Fail-open: the entry stays in memory; waiters will call upstream themselves.
         catch (Exception ex)
@@ -297,7 +307,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
     /// Encodes an answer and puts it in the memory tier; returns the payload for the second tier, or null when the
     /// answer has already expired or is too large to store (counted).
     /// </summary>
-    private byte[]? StoreInMemory(CacheKey key, CachedResponse response)
+    private byte[]? StoreInMemory(CacheKey key, CachedResponse response, EntryMetadata? metadata)
     {
         ArgumentNullException.ThrowIfNull(response);
         var now = _time.GetUtcNow();
@@ -329,7 +339,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
 
         Interlocked.Add(ref _rawBytesWritten, response.Body.Length + response.RawSse.Length);
         Interlocked.Add(ref _encodedBytesWritten, payload.Length);
-        _memory.Set(key.ToHex(), payload, response.ExpiresAt, now);
+        _memory.Set(key.ToHex(), payload, response.ExpiresAt, now, metadata);
         return payload;
     }
 
@@ -406,7 +416,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
         {
             try
             {
-                await _secondTier!.SetAsync(write.Key, write.Payload, write.ExpiresAt, CancellationToken.None).ConfigureAwait(false);
+                await WriteToSecondTierAsync(write.Key, write.Payload, write.ExpiresAt, write.Metadata, CancellationToken.None).ConfigureAwait(false);
                 if (write.Publish)
                 {
                     await PublishEvictionAsync(write.Key).ConfigureAwait(false);
@@ -446,7 +456,13 @@ public sealed partial class ResponseCache : IAsyncDisposable
         }
     }
 
-    private sealed record PendingWrite(string Key, byte[] Payload, DateTimeOffset ExpiresAt, bool Publish);
+    // An entry with metadata goes to a tier with an index through the index, in the same write.
+    private ValueTask WriteToSecondTierAsync(string hex, byte[] payload, DateTimeOffset expiresAt, EntryMetadata? metadata, CancellationToken cancellationToken) =>
+        metadata is not null && _secondTier is IEntryIndex index
+            ? index.SetAsync(hex, payload, expiresAt, metadata, cancellationToken)
+            : _secondTier!.SetAsync(hex, payload, expiresAt, cancellationToken);
+
+    private sealed record PendingWrite(string Key, byte[] Payload, DateTimeOffset ExpiresAt, bool Publish, EntryMetadata? Metadata);
 
     private static partial class Log
     {

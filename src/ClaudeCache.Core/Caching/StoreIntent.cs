@@ -23,4 +23,14 @@ public sealed record StoreIntent(
     string ContextType,
     string Namespace,
     bool Replaces = false,
-    string Model = "");
+    string Model = "")
+{
+    /// <summary>The tenant tag recorded with the entry (for a per-tenant purge), or empty.</summary>
+    public string Tenant { get; init; } = "";
+
+    /// <summary>The request's <c>x-cache-tags</c>, recorded with the entry (never part of the key).</summary>
+    public IReadOnlyList<string> Tags { get; init; } = CacheTags.None;
+
+    /// <summary>What the purge index records of <paramref name="response"/> stored under this intent.</summary>
+    public EntryMetadata Metadata(CachedResponse response) => EntryMetadata.Of(response, Tenant, Model, Tags);
+}

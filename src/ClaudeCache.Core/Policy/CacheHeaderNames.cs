@@ -21,6 +21,12 @@ public static class CacheHeaderNames
     /// </summary>
     public const string PromptBreakpoints = "x-cache-prompt-breakpoints";
 
+    /// <summary>
+    /// Request: tags attached to the entry this request stores, comma-separated (at most 8, each at most 64 of
+    /// <c>[A-Za-z0-9._:-]</c>); not part of the key. <c>DELETE /admin/cache?tag=…</c> removes the entries of a tag.
+    /// </summary>
+    public const string Tags = "x-cache-tags";
+
     /// <summary>Response: HIT, MISS, REFRESH or BYPASS (<see cref="Pipeline.CacheStatusNames.ToHeader"/>).</summary>
     public const string Status = "x-cache";
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 
@@ -13,9 +12,6 @@ public sealed class CachePolicyResolver
 {
     /// <summary>The longest namespace accepted.</summary>
     public const int MaxNamespaceLength = 64;
-
-    private static readonly SearchValues<char> s_namespaceChars =
-        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-");
 
     private readonly StrategyOptions _options;
     private readonly StrategyResolver _strategies;
@@ -89,7 +85,7 @@ public sealed class CachePolicyResolver
             return true;
         }
 
-        if (value.Length > MaxNamespaceLength || value.ContainsAnyExcept(s_namespaceChars))
+        if (value.Length > MaxNamespaceLength || value.ContainsAnyExcept(Policies.LabelChars))
         {
             error = $"{CacheHeaderNames.Namespace}: '{Policies.Shorten(value)}' is not a namespace; use at most {MaxNamespaceLength} characters of A-Z, a-z, 0-9, '.', '_', ':' and '-'.";
             return false;

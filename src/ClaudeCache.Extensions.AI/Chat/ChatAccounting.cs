@@ -119,7 +119,8 @@ internal sealed class ChatAccounting(LedgerRecorder recorder, ClaudeCacheChatOpt
         return filed.Dimensions;
     }
 
-    private static string TenantTag(string partition)
+    /// <summary>The tenant tag of a partition, as the ledger files it (and the purge index records it).</summary>
+    internal static string TenantTag(string partition)
     {
         var text = Encoding.UTF8.GetBytes(partition);
         var input = new byte[Domain.Length + text.Length];

@@ -50,6 +50,7 @@ public static class ClaudeCacheChatClientBuilderExtensions
     {
         Partition = source.Partition,
         Namespace = source.Namespace,
+        Tags = source.Tags,
         Strategy = source.Strategy,
         TimeToLive = source.TimeToLive,
         CoalesceStreamingUpdates = source.CoalesceStreamingUpdates,

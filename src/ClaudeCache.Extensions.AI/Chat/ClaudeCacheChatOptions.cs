@@ -15,6 +15,13 @@ public sealed class ClaudeCacheChatOptions
     /// <summary>A namespace folded into every key (as <c>x-cache-namespace</c> does for the proxy); empty by default.</summary>
     public string Namespace { get; set; } = "";
 
+    /// <summary>
+    /// Tags recorded with every entry this middleware stores (as <c>x-cache-tags</c> does for the proxy): at most 8,
+    /// each at most 64 of <c>[A-Za-z0-9._:-]</c>; not part of the key. <c>ResponseCache.PurgeAsync</c> (or the proxy's
+    /// <c>DELETE /admin/cache?tag=…</c> on a shared store) removes a tag's entries. None by default.
+    /// </summary>
+    public IReadOnlyList<string>? Tags { get; set; }
+
     /// <summary>The strategy recorded with each entry (statistics, tags). Default <see cref="CacheStrategy.Standard"/>.</summary>
     public CacheStrategy Strategy { get; set; } = CacheStrategy.Standard;
 

@@ -36,6 +36,7 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
     private readonly JsonSerializerOptions _json;
     private readonly ChatCodec _codec;
     private readonly ChatAccounting? _accounting;
+    private readonly IReadOnlyList<string> _tags;
 
     /// <summary>Creates the middleware over <paramref name="innerClient"/>, on <paramref name="engine"/>'s cache, flights and ledger.</summary>
     public ClaudeCachingChatClient(
@@ -52,6 +53,10 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
         _json = _options.JsonSerializerOptions ?? AIJsonUtilities.DefaultOptions;
         _codec = new ChatCodec(_json);
         _accounting = engine.Ledger is { Enabled: true } ledger ? new ChatAccounting(ledger, _options, InnerClient) : null;
+        if (!CacheTags.TryParse(_options.Tags is { } tags ? string.Join(',', tags) : null, out _tags, out var tagError))
+        {
+            throw new ArgumentException(tagError, nameof(options));
+        }
     }
 
     /// <summary>The options in force.</summary>
@@ -208,7 +213,11 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
     }
 
     private StoreIntent Intent(CacheKey key, ChatCall call) =>
-        new(key, call.Kind, Store: true, _options.Strategy, _options.TimeToLive, ContextType: "", _options.Namespace);
+        new(key, call.Kind, Store: true, _options.Strategy, _options.TimeToLive, ContextType: "", _options.Namespace)
+        {
+            Tenant = ChatAccounting.TenantTag(_options.Partition ?? ""),
+            Tags = _tags,
+        };
 
     private static partial class Log
     {

@@ -49,6 +49,11 @@ public sealed class ClaudeCacheOptionsValidator : IValidateOptions<ClaudeCacheOp
             errors.Add("ClaudeCache:Chat:TimeToLive must be positive.");
         }
 
+        if (options.Chat.Tags is { } tags && !CacheTags.TryParse(string.Join(',', tags), out _, out var tagError))
+        {
+            errors.Add($"ClaudeCache:Chat:Tags: {tagError}");
+        }
+
         if (string.IsNullOrEmpty(options.Chat.Partition))
         {
             errors.Add("ClaudeCache:Chat:Partition must not be empty.");

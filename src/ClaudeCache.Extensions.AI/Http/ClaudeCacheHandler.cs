@@ -23,8 +23,8 @@ namespace ClaudeCache.Extensions.AI;
 /// <c>x-should-retry: false</c>, and nothing is sent upstream (the API would reject it too).</para>
 /// <para>Every cached request is recorded in the engine's savings ledger (<see cref="CacheEngine.Ledger"/>) exactly
 /// as the proxy records it: one entry per request, priced when its flight is judged.</para>
-/// <para>The <c>x-cache-strategy</c>, <c>x-cache-context</c>, <c>x-cache-namespace</c> and <c>Cache-Control</c>
-/// request headers steer the cache and are never sent upstream; neither is <c>Accept-Encoding</c>, so the upstream
+/// <para>The <c>x-cache-strategy</c>, <c>x-cache-context</c>, <c>x-cache-namespace</c>, <c>x-cache-tags</c> and
+/// <c>Cache-Control</c> request headers steer the cache and are never sent upstream; neither is <c>Accept-Encoding</c>, so the upstream
 /// body is plain bytes the engine can parse and store. See docs/library.md.</para>
 /// </remarks>
 public sealed partial class ClaudeCacheHandler : DelegatingHandler
@@ -35,7 +35,7 @@ public sealed partial class ClaudeCacheHandler : DelegatingHandler
     private static readonly HashSet<string> NotForwarded = new(StringComparer.OrdinalIgnoreCase)
     {
         "accept-encoding", "cache-control", "content-length", "transfer-encoding", "connection", "expect",
-        CacheHeaderNames.Strategy, CacheHeaderNames.Context, CacheHeaderNames.Namespace,
+        CacheHeaderNames.Strategy, CacheHeaderNames.Context, CacheHeaderNames.Namespace, CacheHeaderNames.Tags,
     };
 
     private readonly CacheEngine _engine;
@@ -112,7 +112,10 @@ public sealed partial class ClaudeCacheHandler : DelegatingHandler
             Value(headers, CacheHeaderNames.Strategy),
             Value(headers, CacheHeaderNames.Context),
             headers.TryGetValues("Cache-Control", out var cacheControl) ? string.Join(", ", cacheControl) : null,
-            Value(headers, CacheHeaderNames.Namespace));
+            Value(headers, CacheHeaderNames.Namespace))
+        {
+            Tags = Value(headers, CacheHeaderNames.Tags),
+        };
     }
 
     private static string? Value(HttpRequestHeaders headers, string name) =>

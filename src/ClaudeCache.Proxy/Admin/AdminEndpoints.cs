@@ -16,6 +16,7 @@ internal static class AdminEndpoints
         var admin = app.MapGroup("/admin").AddEndpointFilter<AdminTokenFilter>();
         admin.MapGet("/stats", StatsAsync);
         admin.MapDelete("/cache/{key}", InvalidateAsync);
+        admin.MapDelete("/cache", PurgeAsync);
         admin.MapGet("/alerts", (AlertMonitor alerts) => Results.Json(alerts.Snapshot(), AdminJsonContext.Default.AlertsResponse));
         app.MapGet("/dashboard", () => Results.Stream(Dashboard.Open(), "text/html; charset=utf-8"));
         app.MapGet("/dashboard/chart.js", () => Results.Stream(Dashboard.OpenChartLibrary(), "text/javascript; charset=utf-8"));
@@ -35,6 +36,34 @@ internal static class AdminEndpoints
 
         await cache.RemoveAsync(parsed, context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    /// <summary>
+    /// <c>DELETE /admin/cache?tag=…&amp;tenant=…&amp;namespace=…&amp;model=…&amp;strategy=…&amp;context=…&amp;olderThan=…[&amp;dryRun=true]</c>:
+    /// removes every entry matching all the filters from every tier and every instance, and says how many (never
+    /// which: the answer holds counts, not keys). A store that fails is a 503, not a count.
+    /// </summary>
+    private static async Task PurgeAsync(HttpContext context, ResponseCache cache, TimeProvider time)
+    {
+        if (!PurgeQuery.TryParse(context.Request.Query, time.GetUtcNow(), out var filter, out var dryRun, out var error))
+        {
+            await ProxyErrors.InvalidRequest(context, error!).ConfigureAwait(false);
+            return;
+        }
+
+        PurgeResult result;
+        try
+        {
+            result = await cache.PurgeAsync(filter, dryRun, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not ArgumentException)
+        {
+            await ProxyErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Anthropic.ErrorTypes.Api,
+                $"The store failed during the purge ({ex.GetType().Name}); entries removed before the failure stay removed. Try again.", shouldRetry: true).ConfigureAwait(false);
+            return;
+        }
+
+        await Results.Json(result, AdminJsonContext.Default.PurgeResult).ExecuteAsync(context).ConfigureAwait(false);
     }
 
     /// <summary><c>GET /admin/stats</c>: the analytics over a range, optionally filtered by one dimension.</summary>

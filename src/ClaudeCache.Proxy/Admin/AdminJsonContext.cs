@@ -9,4 +9,5 @@ namespace ClaudeCache.Proxy.Admin;
 [JsonSerializable(typeof(SavingsReport))]
 [JsonSerializable(typeof(AlertsResponse))]
 [JsonSerializable(typeof(AlertNotification))]
+[JsonSerializable(typeof(Caching.PurgeResult))]
 internal sealed partial class AdminJsonContext : JsonSerializerContext;

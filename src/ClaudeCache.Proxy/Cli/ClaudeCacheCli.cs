@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace ClaudeCache.Proxy.Cli;
 
-/// <summary>The <c>claudecache</c> command line: <c>serve</c> (the default), <c>demo</c>, <c>stats</c> and <c>warm</c>.</summary>
+/// <summary>The <c>claudecache</c> command line: <c>serve</c> (the default), <c>demo</c>, <c>stats</c>, <c>warm</c> and <c>purge</c>.</summary>
 public static class ClaudeCacheCli
 {
     /// <summary>Parses and runs a command; returns the process exit code.</summary>
@@ -17,6 +17,7 @@ public static class ClaudeCacheCli
             DemoCommand.Create(),
             StatsCommand.Create(),
             WarmCommand.Create(),
+            PurgeCommand.Create(),
         };
 
         // `serve` is the default command: `claudecache --port 9000` means `claudecache serve --port 9000`.

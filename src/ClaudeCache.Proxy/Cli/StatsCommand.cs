@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using ClaudeCache.Costs;
 using ClaudeCache.Proxy.Admin;
@@ -17,7 +15,7 @@ namespace ClaudeCache.Proxy.Cli;
 internal static class StatsCommand
 {
     /// <summary>The environment variable read when <c>--admin-token</c> is not given.</summary>
-    public const string TokenVariable = "CLAUDECACHE_ADMIN_TOKEN";
+    public const string TokenVariable = AdminApi.TokenVariable;
 
     public static Command Create()
     {
@@ -66,7 +64,7 @@ internal static class StatsCommand
             var arguments = new StatsArguments
             {
                 Url = parse.GetValue(url),
-                AdminToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable(TokenVariable) ?? Environment.GetEnvironmentVariable("CLAUDECACHE__ADMINTOKEN"),
+                AdminToken = AdminApi.Token(parse.GetValue(token)),
                 Database = parse.GetValue(db) ?? "claudecache.db",
                 Window = parse.GetValue(window) ?? "24h",
                 To = end,
@@ -115,38 +113,38 @@ internal static class StatsCommand
         return 0;
     }
 
-    private static StatsFailure? Validate(StatsArguments arguments)
+    private static CliFailure? Validate(StatsArguments arguments)
     {
         if (!StatsQuery.TryParseWindow(arguments.Window, out _))
         {
-            return StatsFailure.Usage($"--window '{arguments.Window}' is not a duration like 30m, 24h or 7d.");
+            return CliFailure.Usage($"--window '{arguments.Window}' is not a duration like 30m, 24h or 7d.");
         }
 
         if (arguments.Dimension is { } dimension && !LedgerNames.Dimensions.Contains(dimension))
         {
-            return StatsFailure.Usage($"--dimension '{dimension}' is not one of {string.Join(", ", LedgerNames.Dimensions)}.");
+            return CliFailure.Usage($"--dimension '{dimension}' is not one of {string.Join(", ", LedgerNames.Dimensions)}.");
         }
 
         if (arguments.Dimension is null && arguments.Value is not null)
         {
-            return StatsFailure.Usage("--value needs --dimension.");
+            return CliFailure.Usage("--value needs --dimension.");
         }
 
         // Without a value the filter would keep only rows whose value is empty and print empty tables.
         if (arguments.Dimension is not null && arguments.Value is null)
         {
-            return StatsFailure.Usage($"--dimension {arguments.Dimension} needs --value (--value \"\" for rows without one).");
+            return CliFailure.Usage($"--dimension {arguments.Dimension} needs --value (--value \"\" for rows without one).");
         }
 
-        return arguments.InfrastructureCostUsd < 0 ? StatsFailure.Usage("--infra-cost must not be negative.") : null;
+        return arguments.InfrastructureCostUsd < 0 ? CliFailure.Usage("--infra-cost must not be negative.") : null;
     }
 
     /// <summary>GET /admin/stats with the same window, end and filter; the proxy adds its cache figures and its ROI.</summary>
-    private static async Task<(SavingsReport?, StatsFailure?)> FromProxyAsync(string url, StatsArguments arguments, CancellationToken cancellationToken)
+    private static async Task<(SavingsReport?, CliFailure?)> FromProxyAsync(string url, StatsArguments arguments, CancellationToken cancellationToken)
     {
-        if (!Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var baseAddress) || baseAddress.Scheme is not ("http" or "https"))
+        if (!AdminApi.TryBaseAddress(url, out var baseAddress))
         {
-            return (null, StatsFailure.Usage($"--url '{url}' is not an http(s) URL."));
+            return (null, CliFailure.Usage($"--url '{url}' is not an http(s) URL."));
         }
 
         var query = "admin/stats?window=" + Uri.EscapeDataString(arguments.Window);
@@ -160,54 +158,29 @@ internal static class StatsCommand
             query += "&dimension=" + Uri.EscapeDataString(dimension) + "&value=" + Uri.EscapeDataString(arguments.Value ?? "");
         }
 
-        using var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        if (arguments.AdminToken is { Length: > 0 } token)
+        var (body, failure) = await AdminApi.SendAsync(HttpMethod.Get, baseAddress, query, arguments.AdminToken, cancellationToken).ConfigureAwait(false);
+        if (failure is not null)
         {
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return (null, failure);
         }
 
         try
         {
-            using var response = await client.GetAsync(new Uri(query, UriKind.Relative), cancellationToken).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
-            {
-                // The proxy's own message is added only when it says more than the hint (the admin API is off);
-                // "a valid admin token is required" after "an admin token is required" said it twice.
-                var hint = arguments.AdminToken is { Length: > 0 } ? "the admin token was refused" : $"an admin token is required (--admin-token or ${TokenVariable})";
-                var detail = ErrorMessage(body);
-                detail = detail.Contains("token is required", StringComparison.OrdinalIgnoreCase) ? "" : detail;
-                return (null, StatsFailure.Usage($"{baseAddress} answered 401: {hint}. {detail}".TrimEnd()));
-            }
-
-            if (!response.IsSuccessStatusCode)
-            {
-                return (null, StatsFailure.Other($"{baseAddress} answered {(int)response.StatusCode}: {ErrorMessage(body)}".TrimEnd()));
-            }
-
-            return (JsonSerializer.Deserialize(body, AdminJsonContext.Default.SavingsReport), null);
-        }
-        catch (HttpRequestException ex)
-        {
-            return (null, StatsFailure.Usage($"cannot reach the proxy at {baseAddress}: {ex.Message}"));
-        }
-        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return (null, StatsFailure.Usage($"the proxy at {baseAddress} did not answer within {client.Timeout.TotalSeconds:0} s."));
+            return (JsonSerializer.Deserialize(body!, AdminJsonContext.Default.SavingsReport), null);
         }
         catch (JsonException ex)
         {
-            return (null, StatsFailure.Other($"{baseAddress} did not answer with a stats report: {ex.Message}"));
+            return (null, CliFailure.Other($"{baseAddress} did not answer with a stats report: {ex.Message}"));
         }
     }
 
     /// <summary>The ledger tables of the SQLite file, through the same ledger and analytics the proxy uses.</summary>
-    private static async Task<(SavingsReport?, StatsFailure?)> FromDatabaseAsync(StatsArguments arguments, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<(SavingsReport?, CliFailure?)> FromDatabaseAsync(StatsArguments arguments, TimeProvider time, CancellationToken cancellationToken)
     {
         // Checked first: opening a missing file would create an empty database and report zeros.
         if (!File.Exists(arguments.Database))
         {
-            return (null, StatsFailure.Usage($"no database at '{Path.GetFullPath(arguments.Database)}' (pass --db PATH, or --url to ask a running proxy)."));
+            return (null, CliFailure.Usage($"no database at '{Path.GetFullPath(arguments.Database)}' (pass --db PATH, or --url to ask a running proxy)."));
         }
 
         _ = StatsQuery.TryParseWindow(arguments.Window, out var window); // validated above
@@ -226,21 +199,7 @@ internal static class StatsCommand
         catch (Exception ex) when (ex is SqliteException or IOException)
         {
             // IOException: the WAL index (-shm) has a fault, and SQLite was not let near it.
-            return (null, StatsFailure.Other($"cannot read the ledger in '{Path.GetFullPath(arguments.Database)}': {ex.Message}"));
-        }
-    }
-
-    /// <summary>The message of an Anthropic-shaped error body, or nothing.</summary>
-    private static string ErrorMessage(string body)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            return json.RootElement.TryGetProperty("error", out var e) && e.TryGetProperty("message", out var m) ? m.GetString() ?? "" : "";
-        }
-        catch (JsonException)
-        {
-            return "";
+            return (null, CliFailure.Other($"cannot read the ledger in '{Path.GetFullPath(arguments.Database)}': {ex.Message}"));
         }
     }
 }

@@ -56,6 +56,7 @@ internal sealed class MessagesEndpoint(CacheEngine engine, UpstreamClient upstre
                 headers[ProxyHeaders.Namespace].ToString())
             {
                 PromptBreakpoints = headers[ProxyHeaders.PromptBreakpoints].ToString(),
+                Tags = string.Join(',', headers[ProxyHeaders.Tags].ToArray()),
             };
 
             // The upstream request is copied out of this one only on a miss (a hit never pays for it).

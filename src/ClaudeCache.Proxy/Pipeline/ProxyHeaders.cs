@@ -10,6 +10,7 @@ internal static class ProxyHeaders
     public const string Context = CacheHeaderNames.Context;
     public const string Namespace = CacheHeaderNames.Namespace;
     public const string PromptBreakpoints = CacheHeaderNames.PromptBreakpoints;
+    public const string Tags = CacheHeaderNames.Tags;
 
     // Response headers the proxy sets on its own errors.
     public const string RequestId = CacheHeaderNames.RequestId;
@@ -24,7 +25,7 @@ internal static class ProxyHeaders
     {
         "host", "connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate", "te",
         "trailer", "transfer-encoding", "upgrade", "expect", "content-length", "content-type", "accept-encoding",
-        "cache-control", Strategy, Context, Namespace, PromptBreakpoints,
+        "cache-control", Strategy, Context, Namespace, PromptBreakpoints, Tags,
     };
 
     public static bool ForwardRequestHeader(string name) => !NotForwardedRequest.Contains(name);

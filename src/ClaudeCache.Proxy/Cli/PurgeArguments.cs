@@ -1,0 +1,46 @@
+namespace ClaudeCache.Proxy.Cli;
+
+/// <summary>
+/// What <c>claudecache purge</c> removes, and where. With <see cref="Url"/> it asks a running proxy
+/// (<c>DELETE /admin/cache</c>: every tier, every instance); otherwise it works on the SQLite file
+/// <see cref="Database"/> directly (a stopped proxy's; a running one keeps its memory copies until they expire).
+/// Filters are given as the admin API takes them (null: not given) and combined with AND.
+/// </summary>
+internal sealed record PurgeArguments
+{
+    /// <summary>Base URL of a running proxy, or null to work on the database file.</summary>
+    public string? Url { get; init; }
+
+    /// <summary>The proxy's admin token (only with <see cref="Url"/>).</summary>
+    public string? AdminToken { get; init; }
+
+    /// <summary>The SQLite file (only without <see cref="Url"/>).</summary>
+    public string Database { get; init; } = "claudecache.db";
+
+    /// <summary>An entry tag (<c>x-cache-tags</c>).</summary>
+    public string? Tag { get; init; }
+
+    /// <summary>A tenant tag, as <c>claudecache stats --dimension tenant</c> shows it.</summary>
+    public string? Tenant { get; init; }
+
+    /// <summary>A namespace.</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>The model as requests name it.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>aggressive, standard, conservative or real-time.</summary>
+    public string? Strategy { get; init; }
+
+    /// <summary>A context type.</summary>
+    public string? Context { get; init; }
+
+    /// <summary>Only entries older than this: <c>30m</c>, <c>24h</c>, <c>7d</c>.</summary>
+    public string? OlderThan { get; init; }
+
+    /// <summary>Count, remove nothing.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>Print the <c>DELETE /admin/cache</c> JSON instead of a sentence.</summary>
+    public bool Json { get; init; }
+}
