@@ -15,6 +15,9 @@ internal static class RedisKeys
     /// <summary><c>{prefix}l:{hex}</c>: the lock of whoever is computing the entry.</summary>
     public static RedisKey Lock(string prefix, string hexKey) => $"{prefix}l:{{{hexKey}}}";
 
+    /// <summary><c>{prefix}t:{hex}</c>: why the entry went away (a miss reason, with an expiry): the miss's <c>x-cache-miss-reason</c>.</summary>
+    public static RedisKey Tombstone(string prefix, string hexKey) => $"{prefix}t:{{{hexKey}}}";
+
     /// <summary><c>{prefix}dictionaries</c>: trained entry dictionaries (a hash: id → created-at and bytes).</summary>
     public static RedisKey Dictionaries(string prefix) => $"{prefix}dictionaries";
 

@@ -6,6 +6,11 @@ namespace ClaudeCache.Caching;
 /// The first tier: encoded entries in process memory, bounded in bytes. Entries stay compressed here too, which
 /// keeps a thousand cached requests within a few megabytes; decoding on a hit costs microseconds.
 /// </summary>
+/// <remarks>
+/// An entry past its TTL may be kept for its grace (docs/serve-stale.md): <see cref="Get"/> returns it until then,
+/// and the caller tells fresh from stale by the entry's own expiry. A kept entry found expired is demoted to low
+/// priority, so under size pressure it goes before fresh ones.
+/// </remarks>
 public sealed class MemoryTier : IDisposable
 {
     // Bookkeeping per entry in MemoryCache (entry object, key string, dictionary slot), so many tiny entries
@@ -24,7 +29,13 @@ public sealed class MemoryTier : IDisposable
     /// <summary>Approximate bytes held.</summary>
     public long Bytes => _cache.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0;
 
-    /// <summary>Returns the encoded entry when present and not expired at <paramref name="now"/>.</summary>
+    /// <summary>
+    /// Called with the key of an entry dropped for room (<see cref="MissReason.Evicted"/>) or found past its keep time
+    /// (<see cref="MissReason.Expired"/>), not one removed or replaced: the miss-reason bookkeeping listens.
+    /// </summary>
+    public Action<string, MissReason>? Dropped { get; set; }
+
+    /// <summary>Returns the encoded entry when present and kept at <paramref name="now"/> (fresh, or expired within its grace).</summary>
     public byte[]? Get(string key, DateTimeOffset now)
     {
         if (!_cache.TryGetValue(key, out MemoryEntry? entry) || entry is null)
@@ -32,29 +43,55 @@ public sealed class MemoryTier : IDisposable
             return null;
         }
 
-        if (entry.ExpiresAt <= now)
+        if (entry.KeepUntil <= now)
         {
             _cache.Remove(key);
+            Dropped?.Invoke(key, MissReason.Expired);
             return null;
         }
 
         return entry.Payload;
     }
 
-    /// <summary>Adds or replaces an entry.</summary>
-    public void Set(string key, byte[] payload, DateTimeOffset expiresAt, DateTimeOffset now)
+    /// <summary>Adds or replaces an entry served until <paramref name="expiresAt"/> and dropped then.</summary>
+    public void Set(string key, byte[] payload, DateTimeOffset expiresAt, DateTimeOffset now) => Set(key, payload, expiresAt, expiresAt, now);
+
+    /// <summary>
+    /// Adds or replaces an entry fresh until <paramref name="expiresAt"/> and kept (to answer as stale) until
+    /// <paramref name="keepUntil"/>; one already expired goes in at low priority.
+    /// </summary>
+    public void Set(string key, byte[] payload, DateTimeOffset expiresAt, DateTimeOffset keepUntil, DateTimeOffset now)
     {
-        var ttl = expiresAt - now;
+        var keepUntilOrExpiry = keepUntil > expiresAt ? keepUntil : expiresAt;
+        var ttl = keepUntilOrExpiry - now;
         if (ttl <= TimeSpan.Zero)
         {
             return;
         }
 
         using var cacheEntry = _cache.CreateEntry(key);
-        cacheEntry.Value = new MemoryEntry(payload, expiresAt);
+        var low = expiresAt <= now;
+        cacheEntry.Value = new MemoryEntry(payload, expiresAt, keepUntilOrExpiry, low);
         cacheEntry.Size = payload.Length + EntryOverheadBytes;
+        cacheEntry.Priority = low ? CacheItemPriority.Low : CacheItemPriority.Normal;
         // The tier's own clock bounds lifetime too; the authoritative check is the TimeProvider one in Get.
         cacheEntry.AbsoluteExpirationRelativeToNow = ttl;
+        cacheEntry.RegisterPostEvictionCallback(static (evictedKey, _, reason, state) =>
+        {
+            if (reason == EvictionReason.Capacity && state is MemoryTier tier)
+            {
+                tier.Dropped?.Invoke((string)evictedKey, MissReason.Evicted);
+            }
+        }, this);
+    }
+
+    /// <summary>Moves an entry found expired (kept for its grace) to low priority: under size pressure it goes first.</summary>
+    public void Demote(string key, DateTimeOffset now)
+    {
+        if (_cache.TryGetValue(key, out MemoryEntry? entry) && entry is not null && entry.ExpiresAt <= now && entry.KeepUntil > now && !entry.Low)
+        {
+            Set(key, entry.Payload, entry.ExpiresAt, entry.KeepUntil, now);
+        }
     }
 
     /// <summary>Removes an entry.</summary>
@@ -66,5 +103,6 @@ public sealed class MemoryTier : IDisposable
     /// <inheritdoc />
     public void Dispose() => _cache.Dispose();
 
-    private sealed record MemoryEntry(byte[] Payload, DateTimeOffset ExpiresAt);
+    // Low: inserted at low priority (already expired), so demoting it again would only churn.
+    private sealed record MemoryEntry(byte[] Payload, DateTimeOffset ExpiresAt, DateTimeOffset KeepUntil, bool Low);
 }

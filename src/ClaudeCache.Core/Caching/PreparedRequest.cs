@@ -25,5 +25,8 @@ public sealed record PreparedRequest(CacheKey Key, CachePolicy Policy, RequestEn
         ContextType,
         Policy.Namespace,
         Replaces: Policy.Store && !Policy.Lookup,
-        Model: Model);
+        Model: Model)
+    {
+        Grace = Policy.Stale.Keep,
+    };
 }

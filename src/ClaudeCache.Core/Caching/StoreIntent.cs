@@ -23,4 +23,8 @@ public sealed record StoreIntent(
     string ContextType,
     string Namespace,
     bool Replaces = false,
-    string Model = "");
+    string Model = "")
+{
+    /// <summary>How long past its TTL the entry is kept, to answer as stale when the upstream fails (docs/serve-stale.md).</summary>
+    public TimeSpan Grace { get; init; }
+}

@@ -21,7 +21,8 @@ internal static class AdminEndpoints
 
     /// <summary>
     /// <c>DELETE /admin/cache/{key}</c>: removes an entry (the <c>x-cache-key</c> of a response) from every tier and,
-    /// through the backplane, from every instance's memory tier.
+    /// through the backplane, from every instance's memory tier; the next request for it says
+    /// <c>x-cache-miss-reason: invalidated</c>.
     /// </summary>
     private static async Task InvalidateAsync(HttpContext context, string key, ResponseCache cache)
     {
@@ -31,7 +32,7 @@ internal static class AdminEndpoints
             return;
         }
 
-        await cache.RemoveAsync(parsed, context.RequestAborted).ConfigureAwait(false);
+        await cache.InvalidateAsync(parsed, MissReason.Invalidated, context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
