@@ -18,10 +18,14 @@ public sealed class MemoryTier : IDisposable
     private const int EntryOverheadBytes = 256;
 
     private readonly MemoryCache _cache;
+    private readonly long _maxBytes;
 
     /// <summary>Creates a tier bounded to <paramref name="maxBytes"/>.</summary>
-    public MemoryTier(long maxBytes) =>
+    public MemoryTier(long maxBytes)
+    {
+        _maxBytes = maxBytes;
         _cache = new MemoryCache(new MemoryCacheOptions { SizeLimit = maxBytes, CompactionPercentage = 0.25, TrackStatistics = true });
+    }
 
     /// <summary>Number of entries held.</summary>
     public int Count => _cache.Count;
@@ -64,15 +68,17 @@ public sealed class MemoryTier : IDisposable
     {
         var keepUntilOrExpiry = keepUntil > expiresAt ? keepUntil : expiresAt;
         var ttl = keepUntilOrExpiry - now;
-        if (ttl <= TimeSpan.Zero)
+        var size = payload.Length + EntryOverheadBytes;
+        if (ttl <= TimeSpan.Zero || size > _maxBytes)
         {
+            // Larger than the whole tier: never admitted (not "evicted").
             return;
         }
 
         using var cacheEntry = _cache.CreateEntry(key);
         var low = expiresAt <= now;
         cacheEntry.Value = new MemoryEntry(payload, expiresAt, keepUntilOrExpiry, low);
-        cacheEntry.Size = payload.Length + EntryOverheadBytes;
+        cacheEntry.Size = size;
         cacheEntry.Priority = low ? CacheItemPriority.Low : CacheItemPriority.Normal;
         // The tier's own clock bounds lifetime too; the authoritative check is the TimeProvider one in Get.
         cacheEntry.AbsoluteExpirationRelativeToNow = ttl;
