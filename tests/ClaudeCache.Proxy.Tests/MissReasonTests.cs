@@ -47,22 +47,25 @@ public sealed class MissReasonTests
         await using var upstream = await ClaudeCache.Testing.FakeAnthropicUpstream.StartAsync(Token);
         var database = TempFiles.NewDatabasePath();
         var body = Requests.Body("Analyse 12 Oak Street");
-        string key;
-        await using (var proxy = await ProxyHost.StartAsync(upstream, database))
+        var proxy = await ProxyHost.StartAsync(upstream, database);
+        var (stored, _) = await Requests.SendAsync(proxy.Client, body);
+        await proxy.SettleAsync();
+        var key = stored.Header("x-cache-key");
+        using var admin = proxy.CreateAdminClient();
+        using (var deleted = await admin.DeleteAsync("admin/cache/" + key, Token))
         {
-            var (stored, _) = await Requests.SendAsync(proxy.Client, body);
-            await proxy.SettleAsync();
-            key = stored.Header("x-cache-key");
-            using var admin = proxy.CreateAdminClient();
-            using var deleted = await admin.DeleteAsync("admin/cache/" + key, Token);
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
-
-            var (after, _) = await Requests.SendAsync(proxy.Client, body);
-            Assert.Equal(("MISS", "invalidated"), (after.Header("x-cache"), after.Header("x-cache-miss-reason")));
-            await proxy.SettleAsync();
-            using var again = await admin.DeleteAsync("admin/cache/" + key, Token);
-            await proxy.StopKeepingUpstreamAsync();
         }
+
+        var (after, _) = await Requests.SendAsync(proxy.Client, body);
+        await proxy.SettleAsync();
+        using (var again = await admin.DeleteAsync("admin/cache/" + key, Token))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+        }
+
+        await proxy.StopKeepingUpstreamAsync();
+        Assert.Equal(("MISS", "invalidated"), (after.Header("x-cache"), after.Header("x-cache-miss-reason")));
 
         // A new process remembers nothing in memory: the tombstone in the SQLite file tells it.
         await using var restarted = await ProxyHost.StartAsync(upstream, database);
