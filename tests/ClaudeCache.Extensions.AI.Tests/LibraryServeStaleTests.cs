@@ -40,6 +40,19 @@ public sealed class LibraryServeStaleTests
         return (response, await response.Content.ReadAsStringAsync(Token));
     }
 
+    /// <summary>Waits until the answer is in the memory tier and written to the second tier (the flight stores it after the caller has its bytes).</summary>
+    private static async Task StoredAsync(TestEngine test)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        while (test.Cache.Memory.Count == 0)
+        {
+            await Task.Delay(5, timeout.Token);
+        }
+
+        await test.Cache.FlushAsync(timeout.Token);
+    }
+
     private static string Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? string.Join(",", values) : "";
 
@@ -53,7 +66,7 @@ public sealed class LibraryServeStaleTests
         await using var test = await StartAsync(sqlite);
         using var client = Client(test);
         var (first, _) = await PostAsync(client, stream: false);
-        await test.Cache.FlushAsync(Token);
+        await StoredAsync(test);
         test.Clock.Advance(TimeSpan.FromHours(7)); // standard: 6 hours fresh, 24 hours of grace
         test.Upstream.Responder = _ => FakeReply.Overloaded();
 
@@ -75,7 +88,7 @@ public sealed class LibraryServeStaleTests
         await using var test = await StartAsync(sqlite);
         using var client = Client(test);
         await PostAsync(client, stream: false);
-        await test.Cache.FlushAsync(Token);
+        await StoredAsync(test);
         test.Clock.Advance(TimeSpan.FromHours(7));
         test.Upstream.Responder = _ => FakeReply.Overloaded();
         client.DefaultRequestHeaders.CacheControl = CacheControlHeaderValue.Parse("stale-if-error=0");
@@ -105,7 +118,7 @@ public sealed class LibraryServeStaleTests
         };
 
         var miss = await test.Engine.GetOrCallAsync(body, Headers, send, Token);
-        await test.Cache.FlushAsync(Token);
+        await StoredAsync(test);
         test.Clock.Advance(TimeSpan.FromHours(7));
         test.Upstream.Responder = _ => FakeReply.ErrorReply(503, "api_error", "unavailable");
         var stale = await test.Engine.GetOrCallAsync(body, Headers, send, Token);
@@ -124,7 +137,7 @@ public sealed class LibraryServeStaleTests
         await using var test = await StartAsync(sqlite: false);
         using var client = Client(test);
         var (first, _) = await PostAsync(client, stream: false);
-        await test.Cache.FlushAsync(Token);
+        await StoredAsync(test);
         Assert.True(Keys.CacheKey.TryParse(Header(first, "x-cache-key"), out var key));
 
         await test.Cache.InvalidateAsync(key, MissReason.Invalidated, Token);
@@ -132,5 +145,20 @@ public sealed class LibraryServeStaleTests
 
         Assert.Equal("MISS", Header(after, "x-cache"));
         Assert.Equal("invalidated", Header(after, "x-cache-miss-reason"));
+    }
+
+    [Fact]
+    public async Task InMemory_AnEntryPastItsGrace_MissesAsExpired()
+    {
+        await using var test = await StartAsync(sqlite: false);
+        using var client = Client(test);
+        await PostAsync(client, stream: false);
+        await StoredAsync(test);
+        test.Clock.Advance(TimeSpan.FromHours(6 + 24 + 1)); // past the standard TTL and grace: gone from memory
+
+        var (after, _) = await PostAsync(client, stream: false);
+
+        Assert.Equal("MISS", Header(after, "x-cache"));
+        Assert.Equal("expired", Header(after, "x-cache-miss-reason"));
     }
 }

@@ -273,6 +273,11 @@ public sealed class ServeStaleTests
         Assert.Equal(2, proxy.Upstream.MessagesCalls); // one refresh for two stale answers
         Assert.Equal("HIT", fresh.Header("x-cache"));
         Assert.Contains("answer 2", Encoding.UTF8.GetString(freshBytes), StringComparison.Ordinal);
+        Assert.Equal(1, proxy.Cache.Metrics.StaleRevalidations);
+        // Ledger: the first miss, two stale answers and a hit, and the background call as a refresh.
+        var totals = await CostAccountingTests.StatsAsync(proxy, 5);
+        Assert.Equal(3, totals.GetProperty("hits").GetInt64());
+        Assert.Equal(1, totals.GetProperty("refreshes").GetInt64());
     }
 
     [Fact]

@@ -100,6 +100,9 @@ public sealed class MemoryTier : IDisposable
         }
     }
 
+    /// <summary>True when the entry is held at low priority (expired, kept for its grace): compaction takes it first (tests).</summary>
+    internal bool IsLowPriority(string key) => _cache.TryGetValue(key, out MemoryEntry? entry) && entry is { Low: true };
+
     /// <summary>Removes an entry.</summary>
     public void Remove(string key) => _cache.Remove(key);
 
