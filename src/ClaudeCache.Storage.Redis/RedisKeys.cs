@@ -28,6 +28,9 @@ internal static class RedisKeys
     /// </summary>
     public static RedisKey IndexSet(string prefix, string dimension, string value) => $"{prefix}ix:{dimension}:{value}";
 
+    /// <summary><c>{prefix}t:{hex}</c>: why the entry went away (a miss reason, with an expiry): the miss's <c>x-cache-miss-reason</c>.</summary>
+    public static RedisKey Tombstone(string prefix, string hexKey) => $"{prefix}t:{{{hexKey}}}";
+
     /// <summary><c>{prefix}dictionaries</c>: trained entry dictionaries (a hash: id → created-at and bytes).</summary>
     public static RedisKey Dictionaries(string prefix) => $"{prefix}dictionaries";
 

@@ -32,9 +32,15 @@ public sealed partial class RedisSecondTier : IEntryIndex
     // A purge batch is hundreds of commands in one pipeline: more than one operation's bound, still bounded.
     private TimeSpan BatchTimeout => TimeSpan.FromTicks(Math.Max(_options.OperationTimeout.Ticks * 20, TimeSpan.TicksPerSecond));
 
+    /// <summary>Stores an entry with its <paramref name="metadata"/>, fresh and kept until <paramref name="expiresAt"/>.</summary>
+    public ValueTask SetAsync(string key, ReadOnlyMemory<byte> payload, DateTimeOffset expiresAt, EntryMetadata metadata, CancellationToken cancellationToken) =>
+        SetAsync(key, payload, expiresAt, expiresAt, metadata, cancellationToken);
+
     /// <inheritdoc />
-    public async ValueTask SetAsync(string key, ReadOnlyMemory<byte> payload, DateTimeOffset expiresAt, EntryMetadata metadata, CancellationToken cancellationToken)
+    /// <remarks>Redis keeps the entry, its metadata and its index memberships until <paramref name="keepUntil"/> (its grace included).</remarks>
+    public async ValueTask SetAsync(string key, ReadOnlyMemory<byte> payload, DateTimeOffset expiresAt, DateTimeOffset keepUntil, EntryMetadata metadata, CancellationToken cancellationToken)
     {
+        expiresAt = keepUntil > expiresAt ? keepUntil : expiresAt;
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(metadata);
         if (payload.Length > _options.MaxEntryBytes || Ttl(expiresAt) is null)
@@ -112,6 +118,7 @@ public sealed partial class RedisSecondTier : IEntryIndex
             transaction.KeyDeleteAsync(meta),
             transaction.HashSetAsync(meta, Fields(metadata)),
             transaction.KeyExpireAsync(meta, ttl),
+            transaction.KeyDeleteAsync(RedisKeys.Tombstone(prefix, key)),
         };
         await transaction.ExecuteAsync().ConfigureAwait(false);
         await Task.WhenAll(writes).ConfigureAwait(false);

@@ -20,8 +20,10 @@ namespace ClaudeCache.Storage.Redis;
 /// </para>
 /// <para>
 /// <b>Expiry.</b> The Redis time to live is the entry's remaining lifetime by the injected clock, shortened by up to
-/// <see cref="RedisStoreOptions.TtlJitter"/> so entries written together do not expire together. An entry whose
-/// expiry has passed is not written, and replaces (removes) any older copy.
+/// <see cref="RedisStoreOptions.TtlJitter"/> so entries written together do not expire together; it includes the
+/// entry's grace (kept past its TTL to answer when the upstream fails, docs/serve-stale.md). An entry whose
+/// expiry has passed is not written, and replaces (removes) any older copy. <c>{prefix}t:{hex}</c> holds, with an
+/// expiry, why an entry was invalidated (its miss reason).
 /// </para>
 /// <para>
 /// <b>Dictionaries.</b> Trained entry dictionaries live in one hash, <c>{prefix}dictionaries</c>, which expires
@@ -35,7 +37,7 @@ namespace ClaudeCache.Storage.Redis;
 /// (DBSIZE counts other applications' keys too); use Redis's own <c>INFO memory</c> and <c>INFO keyspace</c>.
 /// </para>
 /// </remarks>
-public sealed partial class RedisSecondTier : ISecondTier, IDictionaryStore, IAsyncDisposable
+public sealed partial class RedisSecondTier : ISecondTier, ITombstoneStore, IDictionaryStore, IAsyncDisposable
 {
     private static readonly long MaxUnixMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
@@ -82,8 +84,17 @@ public sealed partial class RedisSecondTier : ISecondTier, IDictionaryStore, IAs
     }
 
     /// <inheritdoc />
-    public async ValueTask SetAsync(string key, ReadOnlyMemory<byte> payload, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public ValueTask SetAsync(string key, ReadOnlyMemory<byte> payload, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        SetAsync(key, payload, expiresAt, expiresAt, cancellationToken);
+
+    /// <summary>
+    /// Stores an entry whose Redis time to live runs to <paramref name="keepUntil"/> (its TTL plus its grace, so an
+    /// expired entry can still answer when the upstream fails; docs/serve-stale.md). Redis's own <c>maxmemory-policy</c>
+    /// decides what goes under memory pressure. A stored entry ends its key's tombstone.
+    /// </summary>
+    public async ValueTask SetAsync(string key, ReadOnlyMemory<byte> payload, DateTimeOffset expiresAt, DateTimeOffset keepUntil, CancellationToken cancellationToken)
     {
+        expiresAt = keepUntil > expiresAt ? keepUntil : expiresAt;
         ArgumentNullException.ThrowIfNull(key);
         if (payload.Length > _options.MaxEntryBytes)
         {
@@ -99,7 +110,8 @@ public sealed partial class RedisSecondTier : ISecondTier, IDictionaryStore, IAs
             return;
         }
 
-        await Bounded.WaitAsync(SetCoreAsync(redisKey, payload, jittered, cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        var tombstone = RedisKeys.Tombstone(_options.KeyPrefix, key);
+        await Bounded.WaitAsync(SetCoreAsync(redisKey, tombstone, payload, jittered, cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The Redis time to live of an entry expiring at <paramref name="expiresAt"/> (jittered), or null when it has expired.</summary>
@@ -118,6 +130,29 @@ public sealed partial class RedisSecondTier : ISecondTier, IDictionaryStore, IAs
         // The purge index's metadata goes with the entry (same slot, one command); set memberships are trimmed later.
         RedisKey[] keys = [RedisKeys.Entry(_options.KeyPrefix, key), RedisKeys.EntryMetadata(_options.KeyPrefix, key)];
         await Bounded.WaitAsync(RemoveCoreAsync(keys, cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask SetTombstoneAsync(string key, MissReason reason, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var ttl = until - _timeProvider.GetUtcNow();
+        if (ttl <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var redisKey = RedisKeys.Tombstone(_options.KeyPrefix, key);
+        await Bounded.WaitAsync(SetTombstoneCoreAsync(redisKey, reason.ToHeader(), ttl, cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<MissReason?> GetTombstoneAsync(string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var redisKey = RedisKeys.Tombstone(_options.KeyPrefix, key);
+        var value = await Bounded.WaitAsync(GetCoreAsync(redisKey, cancellationToken), _options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        return MissReasonNames.TryParse((string?)value, out var reason) ? reason : null;
     }
 
     /// <inheritdoc />
@@ -236,11 +271,19 @@ public sealed partial class RedisSecondTier : ISecondTier, IDictionaryStore, IAs
         return await database.StringGetAsync(key).ConfigureAwait(false);
     }
 
-    private async Task SetCoreAsync(RedisKey key, ReadOnlyMemory<byte> payload, TimeSpan ttl, CancellationToken cancellationToken)
+    private async Task SetCoreAsync(RedisKey key, RedisKey tombstone, ReadOnlyMemory<byte> payload, TimeSpan ttl, CancellationToken cancellationToken)
     {
         var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         // RedisValue keeps a ReadOnlyMemory<byte> as is: no copy of the payload.
         await database.StringSetAsync(key, (RedisValue)payload, ttl, When.Always).ConfigureAwait(false);
+        // The key answers again: whatever made it go away no longer explains a miss (not awaited; bookkeeping).
+        _ = database.KeyDeleteAsync(tombstone, CommandFlags.FireAndForget);
+    }
+
+    private async Task SetTombstoneCoreAsync(RedisKey key, string reason, TimeSpan ttl, CancellationToken cancellationToken)
+    {
+        var database = await _connection.GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        await database.StringSetAsync(key, reason, ttl, When.Always).ConfigureAwait(false);
     }
 
     private async Task RemoveCoreAsync(RedisKey[] keys, CancellationToken cancellationToken)

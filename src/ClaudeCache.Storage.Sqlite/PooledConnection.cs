@@ -12,6 +12,7 @@ internal sealed class PooledConnection : IDisposable
     private SqliteCommand? _upsert;
     private SqliteCommand? _remove;
     private SqliteCommand? _touch;
+    private SqliteCommand? _forget;
 
     internal PooledConnection(SqliteConnection connection, int generation)
     {
@@ -26,7 +27,9 @@ internal sealed class PooledConnection : IDisposable
 
     internal SqliteCommand GetCommand => _get ??= Prepare(SqliteSchema.Get, "$key");
 
-    internal SqliteCommand UpsertCommand => _upsert ??= Prepare(SqliteSchema.Upsert, "$key", "$size", "$now", "$expires_at", "$payload");
+    internal SqliteCommand UpsertCommand => _upsert ??= Prepare(SqliteSchema.Upsert, "$key", "$size", "$now", "$expires_at", "$payload", "$fresh_until");
+
+    internal SqliteCommand ForgetTombstoneCommand => _forget ??= Prepare(SqliteSchema.ForgetTombstone, "$key");
 
     internal SqliteCommand RemoveCommand => _remove ??= Prepare(SqliteSchema.Remove, "$key");
 
@@ -38,6 +41,7 @@ internal sealed class PooledConnection : IDisposable
         _upsert?.Dispose();
         _remove?.Dispose();
         _touch?.Dispose();
+        _forget?.Dispose();
         Connection.Dispose();
     }
 

@@ -12,20 +12,23 @@ internal static class SqliteEntryIndex
     internal const int BatchSize = 500;
 
     /// <summary>Writes the entry and its index rows in one transaction; runs under the write lock.</summary>
-    internal static int Upsert(PooledConnection pooled, string key, byte[] payload, long expires, long now, EntryMetadata metadata)
+    internal static int Upsert(PooledConnection pooled, string key, byte[] payload, long freshUntil, long keepUntil, long now, EntryMetadata metadata)
     {
         var connection = pooled.Connection;
         using var transaction = connection.BeginTransaction();
         var upsert = pooled.UpsertCommand;
+        var forget = pooled.ForgetTombstoneCommand;
         upsert.Transaction = transaction;
+        forget.Transaction = transaction;
         try
         {
             // Replacing the payload fires the trigger that drops the previous entry's index rows.
-            SqliteOperations.Upsert(pooled, key, payload, expires, now);
+            SqliteOperations.Upsert(pooled, key, payload, freshUntil, keepUntil, now);
         }
         finally
         {
             upsert.Transaction = null;
+            forget.Transaction = null;
         }
 
         using (var index = connection.CreateCommand())

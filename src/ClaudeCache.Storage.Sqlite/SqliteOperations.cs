@@ -21,15 +21,43 @@ internal static class SqliteOperations
         return (reader.GetFieldValue<byte[]>(2), reader.GetInt64(1));
     }
 
-    internal static int Upsert(PooledConnection connection, string key, byte[] payload, long expires, long now)
+    internal static int Upsert(PooledConnection connection, string key, byte[] payload, long expires, long now) =>
+        Upsert(connection, key, payload, expires, expires, now);
+
+    /// <summary>Stores an entry fresh until <paramref name="freshUntil"/> and kept until <paramref name="keepUntil"/>; a stored entry ends its key's tombstone.</summary>
+    internal static int Upsert(PooledConnection connection, string key, byte[] payload, long freshUntil, long keepUntil, long now)
     {
         var command = connection.UpsertCommand;
         command.Parameters[0].Value = key;
         command.Parameters[1].Value = payload.LongLength;
         command.Parameters[2].Value = now;
-        command.Parameters[3].Value = expires;
+        command.Parameters[3].Value = keepUntil;
         command.Parameters[4].Value = payload;
+        command.Parameters[5].Value = freshUntil;
+        var written = command.ExecuteNonQuery();
+        var forget = connection.ForgetTombstoneCommand;
+        forget.Parameters[0].Value = key;
+        forget.ExecuteNonQuery();
+        return written;
+    }
+
+    internal static int SetTombstone(SqliteConnection connection, string key, string reason, long expires)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.SetTombstone;
+        command.Parameters.AddWithValue("$key", key);
+        command.Parameters.AddWithValue("$reason", reason);
+        command.Parameters.AddWithValue("$expires_at", expires);
         return command.ExecuteNonQuery();
+    }
+
+    internal static string? GetTombstone(SqliteConnection connection, string key, long now)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = SqliteSchema.GetTombstone;
+        command.Parameters.AddWithValue("$key", key);
+        command.Parameters.AddWithValue("$now", now);
+        return command.ExecuteScalar() as string;
     }
 
     internal static int Remove(PooledConnection connection, string key)
@@ -73,21 +101,70 @@ internal static class SqliteOperations
         transaction.Commit();
     }
 
-    /// <summary>Deletes expired rows and evicts over the cap in one transaction; runs under the write lock.</summary>
-    internal static (int Expired, int Evicted, long TotalBytes) Cleanup(SqliteConnection connection, long now, long maxBytes)
+    /// <summary>
+    /// Deletes expired rows and evicts over the cap (rows past their TTL first) in one transaction, leaving a tombstone
+    /// for each until <paramref name="tombstonesUntil"/>, and bounds the tombstones; runs under the write lock.
+    /// </summary>
+    internal static (int Expired, int Evicted, long TotalBytes) Cleanup(SqliteConnection connection, long now, long maxBytes, long tombstonesUntil)
     {
         using var transaction = connection.BeginTransaction();
+        var remember = tombstonesUntil > now;
+        if (remember)
+        {
+            Run(connection, transaction, SqliteSchema.TombstoneExpired, ("$now", now), ("$until", tombstonesUntil));
+        }
+
         var expired = SqliteSchema.Execute(connection, SqliteSchema.DeleteExpired, transaction, now: now);
         var total = SqliteSchema.ScalarInt64(connection, SqliteSchema.TotalBytes, transaction);
         var evicted = 0;
         if (total > maxBytes)
         {
-            evicted = SqliteSchema.Execute(connection, SqliteSchema.EvictOverCap, transaction, max: maxBytes);
+            var keys = new List<string>();
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = SqliteSchema.EvictOverCap;
+                command.Transaction = transaction;
+                command.Parameters.AddWithValue("$now", now);
+                command.Parameters.AddWithValue("$max", maxBytes);
+                using var reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    keys.Add(reader.GetString(0));
+                }
+            }
+
+            evicted = keys.Count;
+            if (remember)
+            {
+                foreach (var key in keys)
+                {
+                    Run(connection, transaction, SqliteSchema.SetTombstone, ("$key", key), ("$reason", "evicted"), ("$expires_at", tombstonesUntil));
+                }
+            }
+
             total = SqliteSchema.ScalarInt64(connection, SqliteSchema.TotalBytes, transaction);
         }
 
+        SqliteSchema.Execute(connection, SqliteSchema.DeleteExpiredTombstones, transaction, now: now);
+        SqliteSchema.Execute(connection, SqliteSchema.BoundTombstones, transaction, max: MaxTombstones);
         transaction.Commit();
         return (expired, evicted, total);
+    }
+
+    /// <summary>The most tombstones a file keeps (about 100 bytes each).</summary>
+    internal const int MaxTombstones = 100_000;
+
+    private static void Run(SqliteConnection connection, SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        command.ExecuteNonQuery();
     }
 
     internal static StoreStatistics Statistics(SqliteConnection connection)

@@ -26,6 +26,7 @@ internal static class SqliteSchema
             created_at  INTEGER,
             expires_at  INTEGER NOT NULL,
             last_access INTEGER NOT NULL,
+            fresh_until INTEGER,
             payload     BLOB NOT NULL
         );
         CREATE INDEX IF NOT EXISTS ix_entries_expires_at ON entries (expires_at);
@@ -39,6 +40,11 @@ internal static class SqliteSchema
             id          INTEGER PRIMARY KEY,
             created_at  INTEGER NOT NULL,
             bytes       BLOB NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS tombstones (
+            key         TEXT PRIMARY KEY,
+            reason      TEXT NOT NULL,
+            expires_at  INTEGER NOT NULL
         );
         CREATE TABLE IF NOT EXISTS dictionary_training (
             id          INTEGER PRIMARY KEY CHECK (id = 1),
@@ -106,13 +112,40 @@ internal static class SqliteSchema
 
     internal const string Get = "SELECT expires_at, last_access, payload FROM entries WHERE key = $key";
 
+    // expires_at is when the row may go (the entry's TTL plus its grace); fresh_until is the TTL itself (null in rows
+    // written before grace existed: fresh until they go). Rows past fresh_until are evicted first under the cap.
     internal const string Upsert = """
-        INSERT INTO entries (key, size, created_at, expires_at, last_access, payload)
-        VALUES ($key, $size, $now, $expires_at, $now, $payload)
+        INSERT INTO entries (key, size, created_at, expires_at, last_access, fresh_until, payload)
+        VALUES ($key, $size, $now, $expires_at, $now, $fresh_until, $payload)
         ON CONFLICT (key) DO UPDATE SET
             size = excluded.size, created_at = excluded.created_at, expires_at = excluded.expires_at,
-            last_access = excluded.last_access, payload = excluded.payload
+            last_access = excluded.last_access, fresh_until = excluded.fresh_until, payload = excluded.payload
         """;
+
+    // Files created before grace existed get the column (after the payload there; only cleanup reads it).
+    private const string HasFreshUntil = "SELECT COUNT(*) FROM pragma_table_info('entries') WHERE name = 'fresh_until'";
+
+    private const string AddFreshUntil = "ALTER TABLE entries ADD COLUMN fresh_until INTEGER";
+
+    internal const string SetTombstone = """
+        INSERT INTO tombstones (key, reason, expires_at) VALUES ($key, $reason, $expires_at)
+        ON CONFLICT (key) DO UPDATE SET reason = excluded.reason, expires_at = excluded.expires_at
+        """;
+
+    internal const string GetTombstone = "SELECT reason FROM tombstones WHERE key = $key AND expires_at > $now";
+
+    internal const string ForgetTombstone = "DELETE FROM tombstones WHERE key = $key";
+
+    // Cleanup leaves a tombstone for every row it deletes (why the next request misses), then bounds the tombstones:
+    // expired ones go, and past $max the oldest go.
+    internal const string TombstoneExpired = """
+        INSERT INTO tombstones (key, reason, expires_at) SELECT key, 'expired', $until FROM entries WHERE expires_at <= $now
+        ON CONFLICT (key) DO UPDATE SET reason = excluded.reason, expires_at = excluded.expires_at
+        """;
+
+    internal const string DeleteExpiredTombstones = "DELETE FROM tombstones WHERE expires_at <= $now";
+
+    internal const string BoundTombstones = "DELETE FROM tombstones WHERE rowid NOT IN (SELECT rowid FROM tombstones ORDER BY expires_at DESC LIMIT $max)";
 
     internal const string Remove = "DELETE FROM entries WHERE key = $key";
 
@@ -123,12 +156,16 @@ internal static class SqliteSchema
 
     // Keeps the most recently accessed rows whose running total fits in $max and deletes the rest: one statement
     // for "evict least recently used until the total is under the cap". rowid ties make the order total.
+    // Rows past their TTL (kept for their grace) are ordered after every fresh row, so they go first.
     internal const string EvictOverCap = """
         DELETE FROM entries WHERE rowid IN (
             SELECT rowid FROM (
-                SELECT rowid, SUM(size) OVER (ORDER BY last_access DESC, rowid DESC ROWS UNBOUNDED PRECEDING) AS kept
+                SELECT rowid, SUM(size) OVER (
+                    ORDER BY (COALESCE(fresh_until, expires_at) > $now) DESC, last_access DESC, rowid DESC
+                    ROWS UNBOUNDED PRECEDING) AS kept
                 FROM entries)
             WHERE kept > $max)
+        RETURNING key
         """;
 
     internal const string TotalBytes = "SELECT COALESCE(SUM(size), 0) FROM entries";
@@ -156,6 +193,11 @@ internal static class SqliteSchema
         if (ReadVersion(connection) == Version)
         {
             Execute(connection, CreateDictionaries);
+            if (ScalarInt64(connection, HasFreshUntil) == 0)
+            {
+                Execute(connection, AddFreshUntil);
+            }
+
             Execute(connection, CreateEntryIndex);
             return;
         }

@@ -6,14 +6,19 @@ namespace ClaudeCache.Storage.Sqlite;
 /// <summary>The purge index: two tables beside <c>entries</c>, written in the entry's transaction (decision 0012).</summary>
 public sealed partial class SqliteSecondTier : IEntryIndex
 {
+    /// <summary>Stores an entry with its <paramref name="metadata"/>, fresh and kept until <paramref name="expiresAt"/>.</summary>
+    public ValueTask SetAsync(string key, ReadOnlyMemory<byte> payload, DateTimeOffset expiresAt, EntryMetadata metadata, CancellationToken cancellationToken) =>
+        SetAsync(key, payload, expiresAt, expiresAt, metadata, cancellationToken);
+
     /// <inheritdoc />
-    public async ValueTask SetAsync(string key, ReadOnlyMemory<byte> payload, DateTimeOffset expiresAt, EntryMetadata metadata, CancellationToken cancellationToken)
+    public async ValueTask SetAsync(string key, ReadOnlyMemory<byte> payload, DateTimeOffset expiresAt, DateTimeOffset keepUntil, EntryMetadata metadata, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(metadata);
         var blob = SqliteOperations.AsArray(payload);
-        var expires = expiresAt.ToUnixTimeMilliseconds();
-        await WriteAsync(connection => SqliteEntryIndex.Upsert(connection, key, blob, expires, Now(), metadata), cancellationToken).ConfigureAwait(false);
+        var fresh = expiresAt.ToUnixTimeMilliseconds();
+        var keep = Math.Max(fresh, keepUntil.ToUnixTimeMilliseconds());
+        await WriteAsync(connection => SqliteEntryIndex.Upsert(connection, key, blob, fresh, keep, Now(), metadata), cancellationToken).ConfigureAwait(false);
         NoteWritten(blob.Length);
     }
 

@@ -45,8 +45,10 @@ namespace ClaudeCache.Storage.Sqlite;
 /// <see cref="SqliteStoreOptions.BusyTimeout"/>.
 /// </para>
 /// <para>
-/// <b>Size cap.</b> <see cref="CleanupAsync"/> deletes expired rows, then evicts least recently accessed rows until
-/// the stored payloads total at most <see cref="SqliteStoreOptions.MaxBytes"/>. It runs every
+/// <b>Size cap.</b> <see cref="CleanupAsync"/> deletes rows past their keep time, then evicts rows until the stored
+/// payloads total at most <see cref="SqliteStoreOptions.MaxBytes"/>: rows past their TTL (kept for their grace,
+/// docs/serve-stale.md) first, then the least recently accessed. Each row it deletes leaves a tombstone (why the next
+/// request misses: expired or evicted) for <see cref="SqliteStoreOptions.TombstoneTimeToLive"/>. It runs every
 /// <see cref="SqliteStoreOptions.CleanupInterval"/>, and early in the background when writes overshoot the cap by
 /// more than a tenth (the slack keeps a store sitting at its cap from cleaning after every write).
 /// </para>
@@ -55,7 +57,7 @@ namespace ClaudeCache.Storage.Sqlite;
 /// here run their SQL synchronously on the caller's thread; only waiting for the write lock is truly asynchronous.
 /// </para>
 /// </remarks>
-public sealed partial class SqliteSecondTier : ISecondTier, ITierStatistics, IDictionaryStore, IAsyncDisposable
+public sealed partial class SqliteSecondTier : ISecondTier, ITombstoneStore, ITierStatistics, IDictionaryStore, IAsyncDisposable
 {
     private readonly SqliteStoreOptions _options;
     private readonly TimeProvider _timeProvider;
@@ -139,12 +141,17 @@ public sealed partial class SqliteSecondTier : ISecondTier, ITierStatistics, IDi
     }
 
     /// <inheritdoc />
-    public async ValueTask SetAsync(string key, ReadOnlyMemory<byte> payload, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public ValueTask SetAsync(string key, ReadOnlyMemory<byte> payload, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        SetAsync(key, payload, expiresAt, expiresAt, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask SetAsync(string key, ReadOnlyMemory<byte> payload, DateTimeOffset expiresAt, DateTimeOffset keepUntil, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
         var blob = SqliteOperations.AsArray(payload);
-        var expires = expiresAt.ToUnixTimeMilliseconds();
-        await WriteAsync(connection => SqliteOperations.Upsert(connection, key, blob, expires, Now()), cancellationToken).ConfigureAwait(false);
+        var fresh = expiresAt.ToUnixTimeMilliseconds();
+        var keep = Math.Max(fresh, keepUntil.ToUnixTimeMilliseconds());
+        await WriteAsync(connection => SqliteOperations.Upsert(connection, key, blob, fresh, keep, Now()), cancellationToken).ConfigureAwait(false);
         NoteWritten(blob.Length);
     }
 
@@ -164,6 +171,24 @@ public sealed partial class SqliteSecondTier : ISecondTier, ITierStatistics, IDi
         await WriteAsync(
             connection => SqliteOperations.Remove(connection, key),
             cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask SetTombstoneAsync(string key, MissReason reason, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var expires = until.ToUnixTimeMilliseconds();
+        await WriteAsync(connection => SqliteOperations.SetTombstone(connection.Connection, key, reason.ToHeader(), expires), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<MissReason?> GetTombstoneAsync(string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        await EnsureInitializedAsync(cancellationToken).ConfigureAwait(false);
+        var now = Now();
+        var name = Use(connection => SqliteOperations.GetTombstone(connection.Connection, key, now));
+        return MissReasonNames.TryParse(name, out var reason) ? reason : null;
     }
 
     /// <inheritdoc />
@@ -265,7 +290,8 @@ public sealed partial class SqliteSecondTier : ISecondTier, ITierStatistics, IDi
 
         // Eviction orders by access time, so the noted accesses must be in the table first.
         SqliteOperations.FlushAccess(pooled, _access.Drain());
-        var (expired, evicted, total) = SqliteOperations.Cleanup(pooled.Connection, Now(), _options.MaxBytes);
+        var now = Now();
+        var (expired, evicted, total) = SqliteOperations.Cleanup(pooled.Connection, now, _options.MaxBytes, now + (long)_options.TombstoneTimeToLive.TotalMilliseconds);
         Interlocked.Exchange(ref _approximateTotalBytes, total);
         if (_logger.IsEnabled(LogLevel.Debug))
         {

@@ -19,6 +19,12 @@ public sealed class SqliteStoreOptions
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>
+    /// How long a row that cleanup deleted (expired past its grace, or evicted) leaves a tombstone, so the next request
+    /// for it says why it missed (<c>x-cache-miss-reason</c>). 0 leaves none. Default 24 hours.
+    /// </summary>
+    public TimeSpan TombstoneTimeToLive { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
     /// How long an operation waits for a lock held by another connection or process before it fails. Kept short:
     /// a cache that waits long is worse than a miss. Microsoft.Data.Sqlite's own retry budget counts in whole
     /// seconds, so a timeout under a second still waits about a second. Default 2 seconds.
@@ -36,6 +42,11 @@ public sealed class SqliteStoreOptions
         if (MaxBytes <= 0)
         {
             throw new ArgumentException("SqliteStoreOptions.MaxBytes must be positive.", nameof(MaxBytes));
+        }
+
+        if (TombstoneTimeToLive < TimeSpan.Zero)
+        {
+            throw new ArgumentException("SqliteStoreOptions.TombstoneTimeToLive must not be negative.", nameof(TombstoneTimeToLive));
         }
 
         if (CleanupInterval <= TimeSpan.Zero && CleanupInterval != Timeout.InfiniteTimeSpan)

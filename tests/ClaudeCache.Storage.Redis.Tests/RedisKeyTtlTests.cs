@@ -27,12 +27,17 @@ public sealed class RedisKeyTtlTests(RedisServerFixture fixture)
         await tier.SaveDictionaryAsync(new StoredDictionary(7, new byte[64], time.GetUtcNow()), ct);
         Assert.True(await tier.TryClaimTrainingAsync("me", TimeSpan.FromMinutes(5), ct));
         await tier.SetAsync(TestRedis.NewKey(), TestRedis.Payload(100), time.GetUtcNow().AddHours(1), ct);
+        var kept = TestRedis.NewKey();
+        await tier.SetAsync(kept, TestRedis.Payload(100), time.GetUtcNow().AddHours(1), time.GetUtcNow().AddHours(25), ct);
+        await tier.SetTombstoneAsync(TestRedis.NewKey(), MissReason.Invalidated, time.GetUtcNow().AddHours(24), ct);
 
         var database = await connection.GetDatabaseAsync(ct);
         await using var admin = await ConnectionMultiplexer.ConnectAsync(fixture.Server.EndPoint);
         var server = admin.GetServer(fixture.Server.EndPoint);
         var keys = server.Keys(pattern: options.KeyPrefix + "*").ToList();
-        Assert.Equal(6, keys.Count); // minute, latency, index, dictionaries, training, entry
+        Assert.Equal(8, keys.Count); // minute, latency, index, dictionaries, training, two entries, a tombstone
+        // An entry kept for its grace expires with it, not at the end of its TTL.
+        Assert.True(await database.KeyTimeToLiveAsync(options.KeyPrefix + "e:{" + kept + "}") > TimeSpan.FromHours(20));
         foreach (var key in keys)
         {
             var ttl = await database.KeyTimeToLiveAsync(key);

@@ -123,7 +123,7 @@ public sealed class SqliteSecondTierTests : IAsyncLifetime
             "ix_entries_expires_at,ix_entries_last_access",
             await ScalarAsync(connection, "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'entries' AND name LIKE 'ix_%' ORDER BY name)"));
         Assert.Equal(
-            "created_at,expires_at,key,last_access,payload,size",
+            "created_at,expires_at,fresh_until,key,last_access,payload,size",
             await ScalarAsync(connection, "SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_table_info('entries') ORDER BY name)"));
     }
 

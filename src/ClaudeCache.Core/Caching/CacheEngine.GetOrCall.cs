@@ -51,7 +51,7 @@ public sealed partial class CacheEngine
     private CacheCallResult Result(CacheOutcome outcome, int statusCode, ReadOnlyMemory<byte> body, bool success)
     {
         var prepared = outcome.Request!;
-        var fromCache = outcome.Status == CacheStatus.Hit;
+        var fromCache = outcome.Status is CacheStatus.Hit or CacheStatus.Stale;
         var usage = success && prepared.Endpoint == RequestEndpoint.Messages ? MessageJson.ReadUsage(body.Span) : default;
         decimal? cost = null;
         decimal? saving = null;

@@ -101,10 +101,21 @@ public sealed partial class CacheEngine
             Memo.Add(fingerprint, facts, request.Body, prepared);
         }
 
-        // Steps 5–6: look up; a hit is rendered by the front end.
-        if (prepared.Policy.Lookup && await _cache.GetAsync(prepared.Key, cancellationToken).ConfigureAwait(false) is { } entry)
+        // Steps 5–6: look up; a hit is rendered by the front end. An expired entry kept for its grace may answer at
+        // once while it is refreshed (stale-while-revalidate), or below if the upstream fails (CacheEngine.Stale.cs).
+        var lookup = default(CacheLookup);
+        if (prepared.Policy.Lookup)
         {
-            return CacheOutcome.FromLookup(prepared, entry, Ledger, _time, started);
+            lookup = await _cache.LookupAsync(prepared.Key, cancellationToken).ConfigureAwait(false);
+            if (lookup.IsFresh)
+            {
+                return CacheOutcome.FromLookup(prepared, lookup.Entry!, Ledger, _time, started);
+            }
+
+            if (ServeWhileRevalidating(request, prepared, facts.Partition, tags, lookup, started) is { } revalidating)
+            {
+                return revalidating;
+            }
         }
 
         // Step 7: join an identical call in flight, or lead one (the runner does steps 8–10).
@@ -123,7 +134,7 @@ public sealed partial class CacheEngine
                 var judged = await flight.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
                 if (judged.Response is { } answer)
                 {
-                    return CacheOutcome.FromFlight(prepared, head.FromCache ? CacheStatus.Hit : status, coalesced, flight, head, answer, ledgerOutcome, Ledger, _time, started);
+                    return WithMissReason(CacheOutcome.FromFlight(prepared, head.FromCache ? CacheStatus.Hit : status, coalesced, flight, head, answer, ledgerOutcome, Ledger, _time, started), lookup);
                 }
 
                 // It could not answer in this caller's form: call alone (and pay for it).
@@ -136,7 +147,12 @@ public sealed partial class CacheEngine
 
             // Another instance's answer (through the shared store) is a hit; a share of a failed call is not.
             status = CacheStatusRules.Answered(status, coalesced, head);
-            return CacheOutcome.FromFlight(prepared, status, coalesced, flight, head, null, ledgerOutcome, Ledger, _time, started);
+            if (ServeStaleOnError(prepared, lookup, head, started) is { } stale)
+            {
+                return stale;
+            }
+
+            return WithMissReason(CacheOutcome.FromFlight(prepared, status, coalesced, flight, head, null, ledgerOutcome, Ledger, _time, started), lookup);
         }
         catch (OperationCanceledException)
         {

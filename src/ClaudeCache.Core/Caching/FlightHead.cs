@@ -5,4 +5,11 @@ namespace ClaudeCache.Caching;
 /// <param name="Headers">Response headers to pass on (hop-by-hop ones already removed).</param>
 /// <param name="IsEventStream">True when the body is <c>text/event-stream</c>.</param>
 /// <param name="FromCache">True when another instance made the call and this flight replays its stored answer.</param>
-public sealed record FlightHead(int StatusCode, IReadOnlyList<KeyValuePair<string, string[]>> Headers, bool IsEventStream, bool FromCache = false);
+public sealed record FlightHead(int StatusCode, IReadOnlyList<KeyValuePair<string, string[]>> Headers, bool IsEventStream, bool FromCache = false)
+{
+    /// <summary>
+    /// Set when the proxy answered for an upstream it could not get an answer from: <c>timeout</c> or
+    /// <c>unreachable</c> (the reason a stale answer gives, docs/serve-stale.md); null for the upstream's own status.
+    /// </summary>
+    public string? LocalFailure { get; init; }
+}

@@ -364,12 +364,12 @@ public sealed partial class FlightRunner(
         if (lease is null)
         {
             // The memory tier now, the second tier in the background.
-            cache.Set(intent.Key, judged.Response, intent.Replaces, intent.Metadata(judged.Response));
+            cache.Set(intent.Key, judged.Response, intent.Replaces, intent.Metadata(judged.Response), intent.Grace);
         }
         else
         {
             // Other instances wait on our lease: the shared tier must have the answer before we release it.
-            await cache.SetAndWaitAsync(intent.Key, judged.Response, intent.Replaces, intent.Metadata(judged.Response), CancellationToken.None).ConfigureAwait(false);
+            await cache.SetAndWaitAsync(intent.Key, judged.Response, intent.Replaces, intent.Metadata(judged.Response), intent.Grace, CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -459,7 +459,7 @@ public sealed partial class FlightRunner(
         // One id in the header and the body: it is what a user quotes when reporting the failure.
         var requestId = RequestIds.New();
         var body = ErrorEnvelope.Create(type, message, requestId);
-        flight.SetHead(ProxyFailureHead(status, requestId));
+        flight.SetHead(ProxyFailureHead(status, requestId) with { LocalFailure = status == HttpStatusCode.GatewayTimeout ? "timeout" : "unreachable" });
         flight.Body.Append(body);
         flight.Body.Complete();
         return new FlightOutcome(null, "upstream unavailable");

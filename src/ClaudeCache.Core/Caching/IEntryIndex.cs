@@ -9,10 +9,11 @@ namespace ClaudeCache.Caching;
 public interface IEntryIndex
 {
     /// <summary>
-    /// <see cref="ISecondTier.SetAsync"/> that also records <paramref name="metadata"/>, replacing what an earlier
-    /// entry under the same key recorded.
+    /// <see cref="ISecondTier.SetAsync(string, ReadOnlyMemory{byte}, DateTimeOffset, DateTimeOffset, CancellationToken)"/>
+    /// (fresh until <paramref name="expiresAt"/>, kept until <paramref name="keepUntil"/>) that also records
+    /// <paramref name="metadata"/>, replacing what an earlier entry under the same key recorded.
     /// </summary>
-    ValueTask SetAsync(string key, ReadOnlyMemory<byte> payload, DateTimeOffset expiresAt, EntryMetadata metadata, CancellationToken cancellationToken);
+    ValueTask SetAsync(string key, ReadOnlyMemory<byte> payload, DateTimeOffset expiresAt, DateTimeOffset keepUntil, EntryMetadata metadata, CancellationToken cancellationToken);
 
     /// <summary>
     /// Finds the stored entries that match <paramref name="filter"/> and, unless <paramref name="dryRun"/>, removes

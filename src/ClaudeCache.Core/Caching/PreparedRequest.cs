@@ -28,5 +28,6 @@ public sealed record PreparedRequest(CacheKey Key, CachePolicy Policy, RequestEn
         Model: Model)
     {
         Tenant = Tenant,
+        Grace = Policy.Stale.Keep,
     };
 }

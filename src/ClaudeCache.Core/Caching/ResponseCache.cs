@@ -22,6 +22,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ClaudeCacheMetrics _metrics;
     private readonly MemoryTier _memory;
+    private readonly TombstoneRecord _tombstones;
     private readonly DecodedEntryMemo? _decoded;
     private readonly EntryDictionarySet _dictionaries;
     private readonly DictionaryTrainer _trainer;
@@ -47,6 +48,8 @@ public sealed partial class ResponseCache : IAsyncDisposable
         _metrics = metrics;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _memory = new MemoryTier(options.MemoryMaxBytes);
+        _tombstones = new TombstoneRecord(options.TombstoneMaxEntries);
+        _memory.Dropped = _tombstones.Record;
         _decoded = options.DecodedMemoMaxBytes > 0 ? new DecodedEntryMemo(options.DecodedMemoMaxBytes) : null;
         _writes = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(options.WriteQueueCapacity)
         {
@@ -101,45 +104,89 @@ public sealed partial class ResponseCache : IAsyncDisposable
     public void EvictLocal(string hexKey) => _memory.Remove(hexKey);
 
     /// <summary>
-    /// Step 5: looks the key up in the memory tier, then the second tier. A corrupt entry is a miss and is removed; an
-    /// entry of an unknown format version or dictionary is a miss left for the instances that can read it; a failing
-    /// tier is a miss, also when it fails to load the dictionary an entry names.
+    /// Step 5: looks the key up in the memory tier, then the second tier, and returns a fresh entry or null. A corrupt
+    /// entry is a miss and is removed; an entry of an unknown format version or dictionary is a miss left for the
+    /// instances that can read it; a failing tier is a miss, also when it fails to load the dictionary an entry names.
     /// </summary>
     public async ValueTask<CachedResponse?> GetAsync(CacheKey key, CancellationToken cancellationToken)
     {
+        var lookup = await LookupCoreAsync(key, withReason: false, cancellationToken).ConfigureAwait(false);
+        return lookup.IsFresh ? lookup.Entry : null;
+    }
+
+    /// <summary>
+    /// Step 5 as the engine needs it: a fresh entry; or an expired one still kept for its grace (to answer when the
+    /// upstream fails, docs/serve-stale.md); or nothing, with the reason remembered (evicted, invalidated, expired) or
+    /// <see cref="MissReason.New"/>. Failures are handled as by <see cref="GetAsync"/>.
+    /// </summary>
+    public ValueTask<CacheLookup> LookupAsync(CacheKey key, CancellationToken cancellationToken) =>
+        LookupCoreAsync(key, withReason: true, cancellationToken);
+
+    private async ValueTask<CacheLookup> LookupCoreAsync(CacheKey key, bool withReason, CancellationToken cancellationToken)
+    {
         var now = _time.GetUtcNow();
         var hex = key.ToHex();
+        CachedResponse? stale = null;
         var payload = _memory.Get(hex, now);
-        var fromMemory = payload is not null;
-        if (payload is null && _secondTier is not null)
+        if (payload is not null && await DecodeAsync(key, hex, payload, fromMemory: true, cancellationToken).ConfigureAwait(false) is { } held)
         {
+            if (held.ExpiresAt > now)
+            {
+                CacheSpans.FoundIn(memory: true);
+                return new CacheLookup(held, IsFresh: true, MissReason.New);
+            }
+
+            // Expired, kept for its grace: the shared tier may hold a fresher answer another instance stored.
+            stale = held;
+            _memory.Demote(hex, now);
+        }
+
+        if (_secondTier is not null)
+        {
+            byte[]? stored;
             try
             {
-                payload = await _secondTier.GetAsync(hex, cancellationToken).ConfigureAwait(false);
+                stored = await _secondTier.GetAsync(hex, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 _metrics.StoreError("read");
                 Log.SecondTierReadFailed(_logger, ex);
-                return null;
+                stored = null;
+            }
+
+            if (stored is not null && (stale is null || !stored.AsSpan().SequenceEqual(payload))
+                && await DecodeAsync(key, hex, stored, fromMemory: false, cancellationToken).ConfigureAwait(false) is { } found)
+            {
+                // Promote: the next lookup is served from memory (a stale one too, at low priority: an outage repeats it).
+                _memory.Set(hex, stored, found.ExpiresAt, KeepUntil(found, TimeSpan.Zero), now);
+                if (found.ExpiresAt > now)
+                {
+                    CacheSpans.FoundIn(memory: false);
+                    return new CacheLookup(found, IsFresh: true, MissReason.New);
+                }
+
+                if (stale is null || found.CreatedAt > stale.CreatedAt)
+                {
+                    stale = found;
+                }
             }
         }
 
-        if (payload is null)
+        if (stale is not null)
         {
-            return null;
+            return new CacheLookup(stale, IsFresh: false, MissReason.Expired);
         }
 
+        return new CacheLookup(null, IsFresh: false, withReason ? await TombstoneAsync(hex, cancellationToken).ConfigureAwait(false) : MissReason.New);
+    }
+
+    /// <summary>Decodes a payload found in a tier (null: a miss, see <see cref="GetAsync"/>), memoising hot entries.</summary>
+    private async ValueTask<CachedResponse?> DecodeAsync(CacheKey key, string hex, byte[] payload, bool fromMemory, CancellationToken cancellationToken)
+    {
         // A hot entry: the memory tier still holds the very payload this was decoded from.
         if (fromMemory && _decoded?.Get(key.GetHashCode(), payload) is { } memoised)
         {
-            if (memoised.ExpiresAt <= now)
-            {
-                _memory.Remove(hex);
-                return null;
-            }
-
-            CacheSpans.FoundIn(memory: true);
             return memoised;
         }
 
@@ -175,20 +222,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
             return null;
         }
 
-        if (entry.ExpiresAt <= now)
-        {
-            _memory.Remove(hex);
-            return null;
-        }
-
-        if (!fromMemory)
-        {
-            // Promote: the next hit is served from memory.
-            _memory.Set(hex, payload, entry.ExpiresAt, now);
-        }
-
         _decoded?.Add(key.GetHashCode(), payload, entry);
-        CacheSpans.FoundIn(fromMemory);
         return entry;
     }
 
@@ -202,22 +236,34 @@ public sealed partial class ResponseCache : IAsyncDisposable
     /// Stores an answer; when it <paramref name="replaces"/> an entry other instances may hold in memory (a refresh),
     /// the backplane tells them to drop it once the second tier has the new one.
     /// </summary>
-    public void Set(CacheKey key, CachedResponse response, bool replaces) => Set(key, response, replaces, metadata: null);
+    public void Set(CacheKey key, CachedResponse response, bool replaces) => Set(key, response, replaces, metadata: null, TimeSpan.Zero);
 
     /// <summary>
     /// Stores an answer with the <paramref name="metadata"/> a purge selects it by (tags, tenant, namespace, model,
     /// strategy, context, creation time), kept beside the entry in every tier that has an index.
     /// </summary>
-    public void Set(CacheKey key, CachedResponse response, bool replaces, EntryMetadata? metadata)
+    public void Set(CacheKey key, CachedResponse response, bool replaces, EntryMetadata? metadata) => Set(key, response, replaces, metadata, TimeSpan.Zero);
+
+    /// <summary>
+    /// Stores an answer kept past its TTL for <paramref name="grace"/> or its strategy's grace
+    /// (<see cref="GraceOf"/>), whichever is longer, to answer as stale when the upstream fails; see
+    /// <see cref="Set(CacheKey, CachedResponse, bool)"/> for <paramref name="replaces"/>.
+    /// </summary>
+    public void Set(CacheKey key, CachedResponse response, bool replaces, TimeSpan grace) => Set(key, response, replaces, metadata: null, grace);
+
+    /// <summary>Stores an answer with its purge <paramref name="metadata"/>, kept past its TTL as <see cref="Set(CacheKey, CachedResponse, bool, TimeSpan)"/> keeps it.</summary>
+    public void Set(CacheKey key, CachedResponse response, bool replaces, EntryMetadata? metadata, TimeSpan grace)
     {
-        if (StoreInMemory(key, response, metadata) is not { } payload || _secondTier is null)
+        ArgumentNullException.ThrowIfNull(response);
+        var keepUntil = KeepUntil(response, grace);
+        if (StoreInMemory(key, response, keepUntil, metadata) is not { } payload || _secondTier is null)
         {
             return;
         }
 
         var hex = key.ToHex();
         Interlocked.Increment(ref _pendingWrites);
-        if (!_writes.Writer.TryWrite(new PendingWrite(hex, payload, response.ExpiresAt, replaces, metadata)))
+        if (!_writes.Writer.TryWrite(new PendingWrite(hex, payload, response.ExpiresAt, keepUntil, replaces, metadata)))
         {
             Interlocked.Decrement(ref _pendingWrites);
             _metrics.StoreError("queue_full");
@@ -259,26 +305,25 @@ public sealed partial class ResponseCache : IAsyncDisposable
             dictionary.IsShipped ? null : dictionary.CreatedAt);
     }
 
-    /// <summary>Removes an entry from every tier, and from every other instance's memory tier.</summary>
-    public async ValueTask RemoveAsync(CacheKey key, CancellationToken cancellationToken)
-    {
-        var hex = key.ToHex();
-        _memory.Remove(hex);
-        await RemoveFromSecondTierAsync(hex).ConfigureAwait(false);
-        await PublishEvictionAsync(hex).ConfigureAwait(false);
-    }
+    /// <summary>
+    /// Removes an entry from every tier, and from every other instance's memory tier, leaving an "invalidated"
+    /// tombstone (<see cref="InvalidateAsync"/>).
+    /// </summary>
+    public ValueTask RemoveAsync(CacheKey key, CancellationToken cancellationToken) => InvalidateAsync(key, MissReason.Invalidated, cancellationToken);
 
     /// <summary>
     /// Stores an answer in the memory tier and waits for the second tier to have it: for an instance holding a
     /// distributed lease, whose waiters look for the entry as soon as the lease is released.
     /// </summary>
     public Task SetAndWaitAsync(CacheKey key, CachedResponse response, bool replaces, CancellationToken cancellationToken) =>
-        SetAndWaitAsync(key, response, replaces, metadata: null, cancellationToken);
+        SetAndWaitAsync(key, response, replaces, metadata: null, TimeSpan.Zero, cancellationToken);
 
-    /// <summary><see cref="SetAndWaitAsync(CacheKey, CachedResponse, bool, CancellationToken)"/> with the entry's purge metadata.</summary>
-    public async Task SetAndWaitAsync(CacheKey key, CachedResponse response, bool replaces, EntryMetadata? metadata, CancellationToken cancellationToken)
+    /// <summary>As <see cref="SetAndWaitAsync(CacheKey, CachedResponse, bool, CancellationToken)"/>, with the entry's purge metadata, kept past its TTL as <see cref="Set(CacheKey, CachedResponse, bool, TimeSpan)"/> keeps it.</summary>
+    public async Task SetAndWaitAsync(CacheKey key, CachedResponse response, bool replaces, EntryMetadata? metadata, TimeSpan grace, CancellationToken cancellationToken)
     {
-        if (StoreInMemory(key, response, metadata) is not { } payload || _secondTier is null)
+        ArgumentNullException.ThrowIfNull(response);
+        var keepUntil = KeepUntil(response, grace);
+        if (StoreInMemory(key, response, keepUntil, metadata) is not { } payload || _secondTier is null)
         {
             return;
         }
@@ -286,7 +331,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
         var hex = key.ToHex();
         try
         {
-            await WriteToSecondTierAsync(hex, payload, response.ExpiresAt, metadata, cancellationToken).ConfigureAwait(false);
+            await WriteToSecondTierAsync(hex, payload, response.ExpiresAt, keepUntil, metadata, cancellationToken).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Fail-open: the entry stays in memory; waiters will call upstream themselves.
         catch (Exception ex)
@@ -307,9 +352,8 @@ public sealed partial class ResponseCache : IAsyncDisposable
     /// Encodes an answer and puts it in the memory tier; returns the payload for the second tier, or null when the
     /// answer has already expired or is too large to store (counted).
     /// </summary>
-    private byte[]? StoreInMemory(CacheKey key, CachedResponse response, EntryMetadata? metadata)
+    private byte[]? StoreInMemory(CacheKey key, CachedResponse response, DateTimeOffset keepUntil, EntryMetadata? metadata)
     {
-        ArgumentNullException.ThrowIfNull(response);
         var now = _time.GetUtcNow();
         if (response.ExpiresAt <= now)
         {
@@ -339,7 +383,9 @@ public sealed partial class ResponseCache : IAsyncDisposable
 
         Interlocked.Add(ref _rawBytesWritten, response.Body.Length + response.RawSse.Length);
         Interlocked.Add(ref _encodedBytesWritten, payload.Length);
-        _memory.Set(key.ToHex(), payload, response.ExpiresAt, now, metadata);
+        var hex = key.ToHex();
+        _memory.Set(hex, payload, response.ExpiresAt, keepUntil, now, metadata);
+        _tombstones.Forget(hex);
         return payload;
     }
 
@@ -416,7 +462,7 @@ public sealed partial class ResponseCache : IAsyncDisposable
         {
             try
             {
-                await WriteToSecondTierAsync(write.Key, write.Payload, write.ExpiresAt, write.Metadata, CancellationToken.None).ConfigureAwait(false);
+                await WriteToSecondTierAsync(write.Key, write.Payload, write.ExpiresAt, write.KeepUntil, write.Metadata, CancellationToken.None).ConfigureAwait(false);
                 if (write.Publish)
                 {
                     await PublishEvictionAsync(write.Key).ConfigureAwait(false);
@@ -457,12 +503,12 @@ public sealed partial class ResponseCache : IAsyncDisposable
     }
 
     // An entry with metadata goes to a tier with an index through the index, in the same write.
-    private ValueTask WriteToSecondTierAsync(string hex, byte[] payload, DateTimeOffset expiresAt, EntryMetadata? metadata, CancellationToken cancellationToken) =>
+    private ValueTask WriteToSecondTierAsync(string hex, byte[] payload, DateTimeOffset expiresAt, DateTimeOffset keepUntil, EntryMetadata? metadata, CancellationToken cancellationToken) =>
         metadata is not null && _secondTier is IEntryIndex index
-            ? index.SetAsync(hex, payload, expiresAt, metadata, cancellationToken)
-            : _secondTier!.SetAsync(hex, payload, expiresAt, cancellationToken);
+            ? index.SetAsync(hex, payload, expiresAt, keepUntil, metadata, cancellationToken)
+            : _secondTier!.SetAsync(hex, payload, expiresAt, keepUntil, cancellationToken);
 
-    private sealed record PendingWrite(string Key, byte[] Payload, DateTimeOffset ExpiresAt, bool Publish, EntryMetadata? Metadata);
+    private sealed record PendingWrite(string Key, byte[] Payload, DateTimeOffset ExpiresAt, DateTimeOffset KeepUntil, bool Publish, EntryMetadata? Metadata);
 
     private static partial class Log
     {

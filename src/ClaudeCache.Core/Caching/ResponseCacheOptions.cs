@@ -71,12 +71,29 @@ public sealed class ResponseCacheOptions
     /// </summary>
     public int DictionariesKept { get; set; } = 8;
 
+    /// <summary>
+    /// Keys whose reason for going away (invalidated, evicted, expired) this instance remembers, for
+    /// <c>x-cache-miss-reason</c>; the least recent is forgotten first. 0 turns the memory off. Default 10,000.
+    /// </summary>
+    public int TombstoneMaxEntries { get; set; } = 10_000;
+
+    /// <summary>
+    /// How long a shared store (SQLite, Redis) remembers why an entry went away, so that every instance can tell a
+    /// miss's reason. Default 24 hours.
+    /// </summary>
+    public TimeSpan TombstoneTimeToLive { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>Describes the first invalid setting, or returns null when all are valid.</summary>
     public string? Validate()
     {
         if (MemoryMaxBytes < 0 || DecodedMemoMaxBytes < 0 || MaxEntryBytes <= 0 || WriteQueueCapacity <= 0)
         {
             return "ClaudeCache:Cache: MemoryMaxBytes and DecodedMemoMaxBytes must be >= 0; MaxEntryBytes and WriteQueueCapacity must be positive.";
+        }
+
+        if (TombstoneMaxEntries < 0 || TombstoneTimeToLive < TimeSpan.Zero)
+        {
+            return "ClaudeCache:Cache: TombstoneMaxEntries and TombstoneTimeToLive must be >= 0.";
         }
 
         if (DictionaryTrainingEntries < 20 || DictionaryMaxBytes is < 1024 or > EntryDictionary.MaxSize ||

@@ -33,4 +33,7 @@ public sealed record StoreIntent(
 
     /// <summary>What the purge index records of <paramref name="response"/> stored under this intent.</summary>
     public EntryMetadata Metadata(CachedResponse response) => EntryMetadata.Of(response, Tenant, Model, Tags);
+
+    /// <summary>How long past its TTL the entry is kept, to answer as stale when the upstream fails (docs/serve-stale.md).</summary>
+    public TimeSpan Grace { get; init; }
 }

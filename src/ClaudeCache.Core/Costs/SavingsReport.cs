@@ -50,7 +50,24 @@ public sealed record SavingsReport
 
     /// <summary>Requests refused as overloaded since start, when the report was made by a running proxy.</summary>
     public OverloadFigures? Overload { get; init; }
+
+    /// <summary>Stale answers and miss reasons since this instance started, when the report was made by a running proxy.</summary>
+    public ServingFigures? Serving { get; init; }
 }
+
+/// <summary>
+/// Counts since this instance started (not over the report's range; the metrics carry the same): answers given by
+/// expired entries (docs/serve-stale.md) and why requests missed.
+/// </summary>
+/// <param name="StaleServed">Requests answered by an expired entry kept for its grace (priced as hits in the ledger).</param>
+/// <param name="StaleByReason">The same by <c>x-cache-stale-reason</c>: <c>upstream 529</c>, <c>upstream timeout</c>, <c>revalidating</c>, ….</param>
+/// <param name="Revalidations">Background refreshes started by <c>stale-while-revalidate</c>.</param>
+/// <param name="MissReasons">Requests not answered from the cache, by <c>x-cache-miss-reason</c>.</param>
+public sealed record ServingFigures(
+    long StaleServed,
+    IReadOnlyDictionary<string, long> StaleByReason,
+    long Revalidations,
+    IReadOnlyDictionary<string, long> MissReasons);
 
 /// <summary>Counts and money for one group (the totals, a strategy, a context type, a model, a time bucket).</summary>
 public sealed record SavingsFigures

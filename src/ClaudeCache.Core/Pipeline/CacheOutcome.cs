@@ -64,6 +64,12 @@ public sealed class CacheOutcome : IDisposable
     /// <summary>Why the request was rejected (<see cref="CacheOutcomeKind.Rejected"/>).</summary>
     public string? Error { get; }
 
+    /// <summary>Why this request was not answered from the cache (MISS, REFRESH, BYPASS, and a failed share); null otherwise.</summary>
+    public MissReason? MissReason { get; internal set; }
+
+    /// <summary>Why an expired entry answered (<see cref="CacheStatus.Stale"/>), e.g. <c>upstream 529</c>; null otherwise.</summary>
+    public string? StaleReason { get; private init; }
+
     /// <summary>The HTTP status to answer with.</summary>
     public int StatusCode => Kind switch
     {
@@ -94,7 +100,7 @@ public sealed class CacheOutcome : IDisposable
             return [];
         }
 
-        var headers = new List<KeyValuePair<string, string>>(7)
+        var headers = new List<KeyValuePair<string, string>>(8)
         {
             new(CacheHeaderNames.Status, Status.ToHeader()),
             new(CacheHeaderNames.Key, request.Key.ToHex()),
@@ -104,6 +110,16 @@ public sealed class CacheOutcome : IDisposable
         if (Coalesced)
         {
             headers.Add(new(CacheHeaderNames.Coalesced, "true"));
+        }
+
+        if (MissReason is { } missReason)
+        {
+            headers.Add(new(CacheHeaderNames.MissReason, missReason.ToHeader()));
+        }
+
+        if (StaleReason is { } staleReason)
+        {
+            headers.Add(new(CacheHeaderNames.StaleReason, staleReason));
         }
 
         if (Kind == CacheOutcomeKind.Stored)
@@ -165,6 +181,12 @@ public sealed class CacheOutcome : IDisposable
 
     internal static CacheOutcome FromLookup(PreparedRequest request, CachedResponse entry, LedgerRecorder? ledger, TimeProvider time, long started) =>
         new(CacheOutcomeKind.Stored, request, CacheStatus.Hit, false, entry, null, null, null, ledger, time, started, LedgerOutcome.Hit, fromLookup: true);
+
+    internal static CacheOutcome FromStale(PreparedRequest request, CachedResponse entry, string reason, LedgerRecorder? ledger, TimeProvider time, long started) =>
+        new(CacheOutcomeKind.Stored, request, CacheStatus.Stale, false, entry, null, null, null, ledger, time, started, LedgerOutcome.Hit, fromLookup: true)
+        {
+            StaleReason = reason,
+        };
 
     internal static CacheOutcome FromFlight(
         PreparedRequest request, CacheStatus status, bool coalesced, Flight flight, FlightHead head, CachedResponse? rendered,

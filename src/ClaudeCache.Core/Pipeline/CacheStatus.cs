@@ -17,4 +17,10 @@ public enum CacheStatus
 
     /// <summary>Neither looked up nor stored (<c>no-store</c>, the no-cache strategy, a never-cache rule).</summary>
     Bypass,
+
+    /// <summary>
+    /// An expired entry kept for its grace, served because the upstream failed (<c>stale-if-error</c>) or while a
+    /// background call refreshes it (<c>stale-while-revalidate</c>); priced as a hit (docs/serve-stale.md).
+    /// </summary>
+    Stale,
 }

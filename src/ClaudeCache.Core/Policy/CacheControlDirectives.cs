@@ -5,15 +5,27 @@ namespace ClaudeCache.Policy;
 
 /// <summary>
 /// The directives of a request's <c>Cache-Control</c> header that the cache honours: <c>no-cache</c> (skip the
-/// lookup, still store the fresh answer), <c>no-store</c> (neither look up nor store) and <c>max-age=N</c>
-/// (the TTL of the stored answer, in seconds, clamped to the configured bounds). Other directives are ignored.
+/// lookup, still store the fresh answer), <c>no-store</c> (neither look up nor store), <c>max-age=N</c>
+/// (the TTL of the stored answer, in seconds, clamped to the configured bounds), and RFC 5861's
+/// <c>stale-if-error=N</c> and <c>stale-while-revalidate=N</c> (docs/serve-stale.md). Other directives are ignored.
 /// </summary>
 /// <param name="NoCache">Skip the lookup; the fresh answer may still be stored.</param>
 /// <param name="NoStore">Neither look up nor store.</param>
 /// <param name="MaxAge">The requested TTL, when given.</param>
 public readonly record struct CacheControlDirectives(bool NoCache, bool NoStore, TimeSpan? MaxAge)
 {
+    /// <summary>
+    /// <c>stale-if-error=N</c>: how long past its TTL an entry may answer when the upstream fails, instead of the
+    /// strategy's grace; 0 refuses a stale answer. Null when not given.
+    /// </summary>
+    public TimeSpan? StaleIfError { get; init; }
+
+    /// <summary><c>stale-while-revalidate=N</c>: how long past its TTL an entry may answer at once while it is refreshed in the background. Null when not given.</summary>
+    public TimeSpan? StaleWhileRevalidate { get; init; }
+
     private const string Header = "Cache-Control";
+    private const string StaleIfErrorName = "stale-if-error";
+    private const string StaleWhileRevalidateName = "stale-while-revalidate";
 
     /// <summary>
     /// Parses a header value (null or empty: no directives). Returns false with a message naming the header when a
@@ -29,7 +41,7 @@ public readonly record struct CacheControlDirectives(bool NoCache, bool NoStore,
         }
 
         bool noCache = false, noStore = false;
-        TimeSpan? maxAge = null;
+        TimeSpan? maxAge = null, staleIfError = null, staleWhileRevalidate = null;
         foreach (var range in header.AsSpan().Split(','))
         {
             var directive = header.AsSpan()[range].Trim();
@@ -60,9 +72,27 @@ public readonly record struct CacheControlDirectives(bool NoCache, bool NoStore,
 
                 maxAge = TimeSpan.FromSeconds(seconds);
             }
+            else if (name.Equals(StaleIfErrorName, StringComparison.OrdinalIgnoreCase) || name.Equals(StaleWhileRevalidateName, StringComparison.OrdinalIgnoreCase))
+            {
+                var ifError = name.Length == StaleIfErrorName.Length;
+                if (!TryParseSeconds(argument, out var seconds))
+                {
+                    error = $"{Header}: {(ifError ? StaleIfErrorName : StaleWhileRevalidateName)} must be a whole number of seconds (0 or more), not '{Policies.Shorten(argument)}'.";
+                    return false;
+                }
+
+                if (ifError)
+                {
+                    staleIfError = TimeSpan.FromSeconds(seconds);
+                }
+                else
+                {
+                    staleWhileRevalidate = TimeSpan.FromSeconds(seconds);
+                }
+            }
         }
 
-        directives = new CacheControlDirectives(noCache, noStore, maxAge);
+        directives = new CacheControlDirectives(noCache, noStore, maxAge) { StaleIfError = staleIfError, StaleWhileRevalidate = staleWhileRevalidate };
         return true;
     }
 

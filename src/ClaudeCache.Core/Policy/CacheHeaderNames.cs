@@ -27,7 +27,7 @@ public static class CacheHeaderNames
     /// </summary>
     public const string Tags = "x-cache-tags";
 
-    /// <summary>Response: HIT, MISS, REFRESH or BYPASS (<see cref="Pipeline.CacheStatusNames.ToHeader"/>).</summary>
+    /// <summary>Response: HIT, MISS, REFRESH, BYPASS or STALE (<see cref="Pipeline.CacheStatusNames.ToHeader"/>).</summary>
     public const string Status = "x-cache";
 
     /// <summary>Response: the entry's key in hex.</summary>
@@ -50,4 +50,16 @@ public static class CacheHeaderNames
 
     /// <summary>Response: the age of a stored answer, in seconds.</summary>
     public const string Age = "age";
+
+    /// <summary>
+    /// Response to a STALE answer: why an expired entry answered — <c>upstream 529</c> (or 500, 502, 503, 504),
+    /// <c>upstream timeout</c>, <c>upstream unreachable</c>, or <c>revalidating</c> (docs/serve-stale.md).
+    /// </summary>
+    public const string StaleReason = "x-cache-stale-reason";
+
+    /// <summary>
+    /// Response to an answer not served from the cache: <c>new</c>, <c>expired</c>, <c>evicted</c>,
+    /// <c>invalidated</c>, <c>bypass</c> or <c>refresh</c> (<see cref="Caching.MissReasonNames"/>).
+    /// </summary>
+    public const string MissReason = "x-cache-miss-reason";
 }

@@ -19,6 +19,9 @@ public readonly record struct CachePolicy(
     string Namespace,
     string? Error = null)
 {
+    /// <summary>What the request allows of expired entries (docs/serve-stale.md); all zero when nothing is stored.</summary>
+    public StalePolicy Stale { get; init; }
+
     /// <summary>True when the request's headers were valid.</summary>
     [MemberNotNullWhen(false, nameof(Error))]
     public bool IsValid => Error is null;

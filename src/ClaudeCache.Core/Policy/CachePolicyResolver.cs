@@ -68,7 +68,10 @@ public sealed class CachePolicyResolver
             ? Clamp(maxAge, _options.MinTtl, _options.MaxTtl)
             : _options.GetTtl(decision.Strategy);
 
-        return new CachePolicy(decision.Strategy, decision.Reason, ttl, Lookup: !directives.NoCache, Store: true, ns);
+        return new CachePolicy(decision.Strategy, decision.Reason, ttl, Lookup: !directives.NoCache, Store: true, ns)
+        {
+            Stale = StalePolicy.Of(decision.Strategy, directives, _options),
+        };
     }
 
     /// <summary>

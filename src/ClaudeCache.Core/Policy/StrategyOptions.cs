@@ -21,6 +21,27 @@ public sealed class StrategyOptions
     /// <summary>TTL of <see cref="CacheStrategy.RealTime"/> entries. Default 15 minutes.</summary>
     public TimeSpan RealTimeTtl { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// How long an expired <see cref="CacheStrategy.Aggressive"/> entry is kept, to answer when the upstream fails
+    /// (docs/serve-stale.md). Default 7 days.
+    /// </summary>
+    public TimeSpan AggressiveGrace { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How long an expired <see cref="CacheStrategy.Standard"/> entry is kept, to answer when the upstream fails. Default 24 hours.</summary>
+    public TimeSpan StandardGrace { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How long an expired <see cref="CacheStrategy.Conservative"/> entry is kept, to answer when the upstream fails. Default 2 hours.</summary>
+    public TimeSpan ConservativeGrace { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>How long an expired <see cref="CacheStrategy.RealTime"/> entry is kept, to answer when the upstream fails. Default 0: never stale.</summary>
+    public TimeSpan RealTimeGrace { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// Upper bound of a grace, and of a request's <c>Cache-Control: stale-if-error</c> and
+    /// <c>stale-while-revalidate</c> (a request may widen its entry's grace up to this). Default 30 days.
+    /// </summary>
+    public TimeSpan MaxGrace { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>The strategy when neither a header, a context type nor a content rule chooses one.</summary>
     public CacheStrategy DefaultStrategy { get; set; } = CacheStrategy.Standard;
 
@@ -103,6 +124,16 @@ public sealed class StrategyOptions
         CacheStrategy.Standard => StandardTtl,
         CacheStrategy.Conservative => ConservativeTtl,
         CacheStrategy.RealTime => RealTimeTtl,
+        _ => TimeSpan.Zero,
+    };
+
+    /// <summary>The grace of a strategy: how long its expired entries are kept to answer when the upstream fails; zero for <see cref="CacheStrategy.NoCache"/>.</summary>
+    public TimeSpan GetGrace(CacheStrategy strategy) => strategy switch
+    {
+        CacheStrategy.Aggressive => AggressiveGrace,
+        CacheStrategy.Standard => StandardGrace,
+        CacheStrategy.Conservative => ConservativeGrace,
+        CacheStrategy.RealTime => RealTimeGrace,
         _ => TimeSpan.Zero,
     };
 

@@ -32,6 +32,16 @@ public sealed class StrategyOptionsValidator : IValidateOptions<StrategyOptions>
         CheckTtl(failures, options, nameof(options.ConservativeTtl), options.ConservativeTtl);
         CheckTtl(failures, options, nameof(options.RealTimeTtl), options.RealTimeTtl);
 
+        if (options.MaxGrace < TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:MaxGrace must not be negative.");
+        }
+
+        CheckGrace(failures, options, nameof(options.AggressiveGrace), options.AggressiveGrace);
+        CheckGrace(failures, options, nameof(options.StandardGrace), options.StandardGrace);
+        CheckGrace(failures, options, nameof(options.ConservativeGrace), options.ConservativeGrace);
+        CheckGrace(failures, options, nameof(options.RealTimeGrace), options.RealTimeGrace);
+
         if (!Enum.IsDefined(options.DefaultStrategy))
         {
             failures.Add($"{Section}:DefaultStrategy must be one of {Strategies}, not {(int)options.DefaultStrategy}.");
@@ -60,6 +70,14 @@ public sealed class StrategyOptionsValidator : IValidateOptions<StrategyOptions>
         else if (ttl < options.MinTtl || ttl > options.MaxTtl)
         {
             failures.Add($"{Section}:{key} ({ttl}) must lie within {Section}:MinTtl ({options.MinTtl}) and {Section}:MaxTtl ({options.MaxTtl}).");
+        }
+    }
+
+    private static void CheckGrace(List<string> failures, StrategyOptions options, string key, TimeSpan grace)
+    {
+        if (grace < TimeSpan.Zero || (options.MaxGrace >= TimeSpan.Zero && grace > options.MaxGrace))
+        {
+            failures.Add($"{Section}:{key} ({grace}) must lie within 0 and {Section}:MaxGrace ({options.MaxGrace}).");
         }
     }
 

@@ -48,8 +48,11 @@ public sealed class ClaudeCacheMetrics : IDisposable
     private readonly ConcurrentDictionary<string, StrongBox<long>> _folded = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox<long>> _dropped = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox<long>> _overloaded = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _stale = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _missReasons = new(StringComparer.Ordinal);
     private long _storeErrorCount;
     private long _coalescedCount;
+    private long _revalidations;
 
     /// <summary>Creates the instruments, through <paramref name="meterFactory"/> when there is one (DI).</summary>
     public ClaudeCacheMetrics(IMeterFactory? meterFactory = null)
@@ -66,11 +69,19 @@ public sealed class ClaudeCacheMetrics : IDisposable
         Seed(_folded, LedgerDimensions);
         Seed(_dropped, ["row", "latency"]);
         Seed(_overloaded, OverloadReasons);
+        Seed(_stale, StaleReasons.All);
+        Seed(_missReasons, MissReasonNames.All);
 
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _meter.CreateObservableCounter("claudecache.requests", () => _requests.Select(r => new Measurement<long>(
             Volatile.Read(ref r.Value.Value), new("outcome", r.Key.Outcome), new("strategy", r.Key.Strategy), new("model", r.Key.Model))), "{request}", "Requests by cache outcome");
         _meter.CreateObservableCounter("claudecache.store.errors", () => Observe(_storeErrors, "operation"), "{error}", "Store operations that failed (served fail-open)");
+        _meter.CreateObservableCounter("claudecache.requests.stale", () => Observe(_stale, "reason"), "{request}",
+            "Requests answered by an expired entry kept for its grace, by reason (upstream 529, upstream timeout, revalidating, …)");
+        _meter.CreateObservableCounter("claudecache.requests.miss_reason", () => Observe(_missReasons, "reason"), "{request}",
+            "Requests not answered from the cache, by reason (new, expired, evicted, invalidated, bypass, refresh)");
+        _meter.CreateObservableCounter("claudecache.stale.revalidations", () => Interlocked.Read(ref _revalidations), "{call}",
+            "Background calls that refreshed an expired entry served stale-while-revalidate");
         _discarded = _meter.CreateCounter<long>("claudecache.entries.discarded", "{entry}", "Stored entries found corrupt or of an unknown format");
         _oversized = _meter.CreateCounter<long>("claudecache.entries.oversized", "{entry}", "Answers too large to store");
         _meter.CreateObservableCounter("claudecache.requests.coalesced", () => Interlocked.Read(ref _coalescedCount), "{request}", "Requests that joined an identical in-flight upstream call");
@@ -174,6 +185,24 @@ public sealed class ClaudeCacheMetrics : IDisposable
         }
     }
 
+    /// <summary>Stale answers since start, by <c>x-cache-stale-reason</c> (every reason present, 0 included).</summary>
+    public IReadOnlyDictionary<string, long> StaleServedByReason => Snapshot(_stale);
+
+    /// <summary>Requests not answered from the cache since start, by <c>x-cache-miss-reason</c> (every reason present, 0 included).</summary>
+    public IReadOnlyDictionary<string, long> MissesByReason => Snapshot(_missReasons);
+
+    /// <summary>Background refreshes started by stale-while-revalidate since start.</summary>
+    public long StaleRevalidations => Interlocked.Read(ref _revalidations);
+
+    /// <summary>Counts a stale answer by its reason (<see cref="StaleReasons"/>).</summary>
+    public void StaleServed(string reason) => Increment(_stale, StaleReasons.All, reason, 1);
+
+    /// <summary>Counts a background refresh started by stale-while-revalidate.</summary>
+    public void StaleRevalidation() => Interlocked.Increment(ref _revalidations);
+
+    /// <summary>Counts a request not answered from the cache by its reason.</summary>
+    public void Missed(MissReason reason) => Increment(_missReasons, MissReasonNames.All, reason.ToHeader(), 1);
+
     /// <summary>Counts a failed store operation.</summary>
     public void StoreError(string operation)
     {
@@ -213,11 +242,14 @@ public sealed class ClaudeCacheMetrics : IDisposable
         }
     }
 
-    private static void Increment(ConcurrentDictionary<string, StrongBox<long>> counts, string[] allowed, string value, long by)
+    private static void Increment(ConcurrentDictionary<string, StrongBox<long>> counts, IReadOnlyList<string> allowed, string value, long by)
     {
-        var key = Array.IndexOf(allowed, value) >= 0 ? value : Other;
+        var key = allowed.Contains(value) ? value : Other;
         Interlocked.Add(ref counts.GetOrAdd(key, static _ => new StrongBox<long>()).Value, by);
     }
+
+    private static Dictionary<string, long> Snapshot(ConcurrentDictionary<string, StrongBox<long>> counts) =>
+        counts.ToDictionary(c => c.Key, c => Volatile.Read(ref c.Value.Value), StringComparer.Ordinal);
 
     private static IEnumerable<Measurement<long>> Observe(ConcurrentDictionary<string, StrongBox<long>> counts, string tag) =>
         counts.Select(c => new Measurement<long>(Volatile.Read(ref c.Value.Value), new KeyValuePair<string, object?>(tag, c.Key)));

@@ -71,7 +71,13 @@ public static class ClaudeCacheEngineFactory
         return options.Storage.Provider switch
         {
             "sqlite" => new SqliteCacheStores(
-                new SqliteStoreOptions { Path = options.Storage.SqlitePath, MaxBytes = options.Storage.MaxBytes, CleanupInterval = options.Storage.CleanupInterval },
+                new SqliteStoreOptions
+                {
+                    Path = options.Storage.SqlitePath,
+                    MaxBytes = options.Storage.MaxBytes,
+                    CleanupInterval = options.Storage.CleanupInterval,
+                    TombstoneTimeToLive = options.Cache.TombstoneTimeToLive,
+                },
                 timeProvider,
                 loggerFactory),
             "memory" => new MemoryCacheStores(),
@@ -143,7 +149,11 @@ public static class ClaudeCacheEngineFactory
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(stores);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        var cache = new ResponseCache(options.Cache, stores.SecondTier, timeProvider, metrics, loggerFactory.CreateLogger<ResponseCache>());
+        var cache = new ResponseCache(options.Cache, stores.SecondTier, timeProvider, metrics, loggerFactory.CreateLogger<ResponseCache>())
+        {
+            // Expired entries are kept for their strategy's grace, to answer when the upstream fails.
+            GraceOf = options.Strategies.GetGrace,
+        };
         stores.Start(cache, CancellationToken.None);
         return cache;
     }

@@ -24,7 +24,8 @@ internal static class AdminEndpoints
 
     /// <summary>
     /// <c>DELETE /admin/cache/{key}</c>: removes an entry (the <c>x-cache-key</c> of a response) from every tier and,
-    /// through the backplane, from every instance's memory tier.
+    /// through the backplane, from every instance's memory tier; the next request for it says
+    /// <c>x-cache-miss-reason: invalidated</c>.
     /// </summary>
     private static async Task InvalidateAsync(HttpContext context, string key, ResponseCache cache)
     {
@@ -34,7 +35,7 @@ internal static class AdminEndpoints
             return;
         }
 
-        await cache.RemoveAsync(parsed, context.RequestAborted).ConfigureAwait(false);
+        await cache.InvalidateAsync(parsed, MissReason.Invalidated, context.RequestAborted).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
     }
 
@@ -89,12 +90,16 @@ internal static class AdminEndpoints
     {
         var (rows, latency) = await ledger.QueryAsync(from, to, cancellationToken).ConfigureAwait(false);
         CacheFigures? figures = null;
+        ServingFigures? serving = null;
         if (cache is not null)
         {
             var s = await cache.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
             figures = new CacheFigures(s.MemoryEntries, s.MemoryBytes, s.StoredEntries, s.StoredBytes, s.CompressionRatio, s.DictionaryId, s.DictionaryTrainedAt);
+            var metrics = cache.Metrics;
+            var stale = metrics.StaleServedByReason;
+            serving = new ServingFigures(stale.Values.Sum(), stale, metrics.StaleRevalidations, metrics.MissesByReason);
         }
 
-        return SavingsAnalytics.Build(rows, latency, from, to, filter, infrastructure, figures);
+        return SavingsAnalytics.Build(rows, latency, from, to, filter, infrastructure, figures) with { Serving = serving };
     }
 }

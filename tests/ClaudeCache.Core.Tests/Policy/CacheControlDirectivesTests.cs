@@ -43,4 +43,27 @@ public sealed class CacheControlDirectivesTests
         Assert.False(CacheControlDirectives.TryParse(header, out _, out var error));
         Assert.StartsWith("Cache-Control: max-age", error, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("stale-if-error=600", 600L, null)]
+    [InlineData("Stale-If-Error=0", 0L, null)]
+    [InlineData("max-age=60, stale-while-revalidate=\"30\"", null, 30L)]
+    [InlineData("stale-if-error=86400, stale-while-revalidate=3600", 86400L, 3600L)]
+    public void StaleDirectives_AreParsed(string header, long? ifError, long? whileRevalidate)
+    {
+        Assert.True(CacheControlDirectives.TryParse(header, out var d, out var error));
+        Assert.Null(error);
+        Assert.Equal(ifError is { } e ? TimeSpan.FromSeconds(e) : null, d.StaleIfError);
+        Assert.Equal(whileRevalidate is { } w ? TimeSpan.FromSeconds(w) : null, d.StaleWhileRevalidate);
+    }
+
+    [Theory]
+    [InlineData("stale-if-error=soon", "Cache-Control: stale-if-error")]
+    [InlineData("stale-if-error", "Cache-Control: stale-if-error")]
+    [InlineData("stale-while-revalidate=-1", "Cache-Control: stale-while-revalidate")]
+    public void InvalidStaleDirective_IsAnErrorNamingIt(string header, string expected)
+    {
+        Assert.False(CacheControlDirectives.TryParse(header, out _, out var error));
+        Assert.StartsWith(expected, error, StringComparison.Ordinal);
+    }
 }

@@ -27,7 +27,11 @@ public sealed class CachePolicyResolverTests
     {
         var policy = Resolve();
         Assert.True(policy.IsValid);
-        Assert.Equal(new CachePolicy(CacheStrategy.Standard, "default", TimeSpan.FromHours(6), Lookup: true, Store: true, ""), policy);
+        Assert.Equal(new CachePolicy(CacheStrategy.Standard, "default", TimeSpan.FromHours(6), Lookup: true, Store: true, "")
+        {
+            // Kept, and served when the upstream fails, for the standard grace.
+            Stale = new StalePolicy(TimeSpan.FromHours(24), TimeSpan.FromHours(24), TimeSpan.Zero),
+        }, policy);
     }
 
     [Theory]

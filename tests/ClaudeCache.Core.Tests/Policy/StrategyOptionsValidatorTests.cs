@@ -90,4 +90,14 @@ public sealed class StrategyOptionsValidatorTests
         options.Contexts["weird"] = (CacheStrategy)99;
         Assert.Contains("ClaudeCache:Strategies:Contexts:weird is not a strategy.", Validator.Validate(null, options).Failures!);
     }
+
+    [Fact]
+    public void AGraceBeyondMaxGrace_OrNegative_IsRejectedByName()
+    {
+        var result = Validator.Validate(null, new StrategyOptions { ConservativeGrace = TimeSpan.FromDays(40), RealTimeGrace = TimeSpan.FromSeconds(-1) });
+
+        Assert.True(result.Failed);
+        Assert.Contains("ClaudeCache:Strategies:ConservativeGrace", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("ClaudeCache:Strategies:RealTimeGrace", result.FailureMessage, StringComparison.Ordinal);
+    }
 }
