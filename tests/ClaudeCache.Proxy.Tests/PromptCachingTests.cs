@@ -212,7 +212,7 @@ public sealed class PromptCachingTests
             Assert.Equal(7, answers.Count(a => a.Wait));
             Assert.Equal(7, planner.ColdPrefixWaits);
             var metrics = await proxy.Client.GetStringAsync("metrics");
-            Assert.Matches(new System.Text.RegularExpressions.Regex(@"^claudecache_prompt_cache_waits_total(\{[^}]*\})? 7(\s|$)", System.Text.RegularExpressions.RegexOptions.Multiline), metrics);
+            Assert.Matches(new System.Text.RegularExpressions.Regex(@"^claudecache_prompt_planner_waits_total(\{[^}]*\})? 7(\s|$)", System.Text.RegularExpressions.RegexOptions.Multiline), metrics);
             using var admin = proxy.CreateAdminClient();
             using var stats = System.Text.Json.JsonDocument.Parse(await admin.GetStringAsync("admin/stats"));
             Assert.Equal(7, stats.RootElement.GetProperty("promptCache").GetProperty("coldPrefixWaits").GetInt64());

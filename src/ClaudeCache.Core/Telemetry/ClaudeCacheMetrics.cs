@@ -108,11 +108,11 @@ public sealed class ClaudeCacheMetrics : IDisposable
             "Request body bytes reserved by requests being handled");
         _meter.CreateObservableGauge("claudecache.cache.entries", () => MemoryTier?.Invoke()?.Count ?? 0, "{entry}", "Entries in the memory tier");
         _meter.CreateObservableGauge("claudecache.cache.bytes", () => MemoryTier?.Invoke()?.Bytes ?? 0, "By", "Bytes held by the memory tier");
-        _meter.CreateObservableCounter("claudecache.prompt_cache.waits", () => PromptCache?.Invoke()?.ColdPrefixWaits ?? 0, "{call}",
+        _meter.CreateObservableCounter("claudecache.prompt_planner.waits", () => PromptCache?.Invoke()?.ColdPrefixWaits ?? 0, "{call}",
             "Upstream calls that waited for another call writing the same cold prompt prefix, to read it instead");
-        _meter.CreateObservableGauge("claudecache.prompt_cache.prefixes", () => PromptCache?.Invoke()?.RememberedPrefixes ?? 0, "{prefix}",
+        _meter.CreateObservableGauge("claudecache.prompt_planner.prefixes", () => PromptCache?.Invoke()?.RememberedPrefixes ?? 0, "{prefix}",
             "Prompt prefixes the breakpoint planner's learning record remembers");
-        _meter.CreateObservableGauge("claudecache.prompt_cache.valves_closed", () => PromptCache?.Invoke()?.ClosedValves.Count ?? 0, "{valve}",
+        _meter.CreateObservableGauge("claudecache.prompt_planner.valves_closed", () => PromptCache?.Invoke()?.ClosedValves.Count ?? 0, "{valve}",
             "Tenants and models where the planner stopped writing new prefixes because its markers cost more than they saved");
     }
 
