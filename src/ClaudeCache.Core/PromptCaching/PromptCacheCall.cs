@@ -3,7 +3,9 @@ using ClaudeCache.Caching;
 namespace ClaudeCache.PromptCaching;
 
 /// <summary>What a planner decided for one call: the marks, the sightings they stand for, and who waits for whom.</summary>
-internal sealed record PlannedMarks(BreakpointPlan Plan, PrefixSighting[] Sightings, TimeSpan[] Ttls, TaskCompletionSource? Writing, List<Task> WaitFor);
+/// <remarks><see cref="Writes"/>: the identities of the cold prefixes this call writes, shortest first.</remarks>
+internal sealed record PlannedMarks(
+    BreakpointPlan Plan, PrefixSighting[] Sightings, TimeSpan[] Ttls, TaskCompletionSource? Writing, List<Task> WaitFor, UInt128[] Writes);
 
 /// <summary>
 /// One upstream call as <see cref="PromptCachePlanner"/> planned it: the body to send, and the wrapper that waits for
@@ -62,9 +64,10 @@ public sealed class PromptCacheCall
         return async cancellationToken =>
         {
             var began = false;
+            var claims = new List<IAsyncDisposable>();
             try
             {
-                await WaitForColdPrefixAsync(cancellationToken).ConfigureAwait(false);
+                await WaitForColdPrefixAsync(claims, cancellationToken).ConfigureAwait(false);
                 var response = await send(cancellationToken).ConfigureAwait(false);
                 began = true;
                 _planner.Began(_marks, response.IsSuccessStatusCode);
@@ -75,6 +78,12 @@ public sealed class PromptCacheCall
                 if (!began)
                 {
                     _planner.Began(_marks, succeeded: false);
+                }
+
+                // The response began (or the call failed): other instances waiting for these prefixes send now.
+                foreach (var claim in claims)
+                {
+                    await claim.DisposeAsync().ConfigureAwait(false);
                 }
             }
         };
@@ -101,28 +110,81 @@ public sealed class PromptCacheCall
             TaskScheduler.Default);
     }
 
-    private async Task WaitForColdPrefixAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the calls in this process writing a prefix this call would write, then takes the cross-instance
+    /// lease of each cold prefix it writes, shortest first, into <paramref name="claims"/>; at the first one another
+    /// instance holds, it waits for that instance's response to begin instead (two calls sharing a prefix share every
+    /// shorter one, so taking them in that order never deadlocks). All of it within
+    /// <see cref="PromptCachingOptions.MaxColdPrefixWait"/>; past it, or when the shared store fails, the call writes
+    /// the prefix itself.
+    /// </summary>
+    private async Task WaitForColdPrefixAsync(List<IAsyncDisposable> claims, CancellationToken cancellationToken)
     {
-        if (_marks!.WaitFor.Count == 0)
-        {
-            return;
-        }
-
         var time = _planner!.Time;
         var started = time.GetTimestamp();
-        _planner.WaitStarted();
+        var waiting = false;
         try
         {
-            await Task.WhenAll(_marks.WaitFor).WaitAsync(_planner.MaxColdPrefixWait, time, cancellationToken).ConfigureAwait(false);
+            if (_marks!.WaitFor.Count > 0)
+            {
+                waiting = StartWaiting();
+                try
+                {
+                    await Task.WhenAll(_marks.WaitFor).WaitAsync(_planner.MaxColdPrefixWait, time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // Bounded: past the wait, the call writes the prefix itself.
+                    return;
+                }
+            }
+
+            if (_planner.Instances is not { } instances)
+            {
+                return;
+            }
+
+            foreach (var identity in _marks.Writes)
+            {
+                var key = LeaseKey(identity);
+                var left = _planner.MaxColdPrefixWait - time.GetElapsedTime(started);
+                if (left <= TimeSpan.Zero)
+                {
+                    return;
+                }
+
+                var claim = await instances.TryAcquireAsync(key, _planner.MaxColdPrefixWait, cancellationToken).ConfigureAwait(false);
+                if (claim is not null)
+                {
+                    claims.Add(claim);
+                    continue;
+                }
+
+                waiting = waiting || StartWaiting();
+                await instances.WaitForReleaseOrValueAsync(key, left, cancellationToken).ConfigureAwait(false);
+                return;
+            }
         }
-        catch (TimeoutException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // Bounded: past the wait, the call writes the prefix itself.
+            // The shared store failed (or timed out): never worse than without it, the call writes the prefix itself.
         }
         finally
         {
-            _planner.WaitEnded();
-            Waited = time.GetElapsedTime(started);
+            if (waiting)
+            {
+                _planner.WaitEnded();
+                Waited = time.GetElapsedTime(started);
+            }
         }
     }
+
+    private bool StartWaiting()
+    {
+        _planner!.WaitStarted();
+        return true;
+    }
+
+    // The prefix identity is seeded with the tenant partition and the model: no two tenants share a lease.
+    private static string LeaseKey(UInt128 identity) => "prompt-" + identity.ToString("x32", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ClaudeCache.Anthropic;
+using ClaudeCache.Caching;
 
 namespace ClaudeCache.PromptCaching;
 
@@ -20,14 +21,20 @@ public sealed class PromptCachePlanner : IDisposable
     private readonly TimeProvider _time;
     private readonly PrefixRecord _record;
     private readonly SavingsValve _valve;
+    private readonly IDistributedCoalescer? _instances;
     private long _waits;
     private long _waiting;
 
-    /// <summary>A planner with its own bounded record.</summary>
-    public PromptCachePlanner(PromptCachingOptions options, TimeProvider? timeProvider = null)
+    /// <summary>
+    /// A planner with its own bounded record. With <paramref name="instances"/> (the shared store's lease, on Redis),
+    /// a call that would write a cold prefix another instance is writing waits for it too, as it does for a call in
+    /// this process.
+    /// </summary>
+    public PromptCachePlanner(PromptCachingOptions options, TimeProvider? timeProvider = null, IDistributedCoalescer? instances = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _instances = instances;
         _time = timeProvider ?? TimeProvider.System;
         _record = new PrefixRecord(options.RecordMaxEntries, _time);
         _valve = new SavingsValve(options.ValveWindow);
@@ -102,7 +109,7 @@ public sealed class PromptCachePlanner : IDisposable
         // "always": every candidate is worth marking, predicted or not, valve or not (a pre-warm writes before any
         // request came back); what it writes is recorded all the same.
         valveOpen |= markAll;
-        var writes = new List<PrefixSighting>();
+        var writes = new List<(PrefixSighting Sighting, PromptPoint Point)>();
         var waitFor = new List<Task>();
         lock (_record.Sync)
         {
@@ -184,19 +191,20 @@ public sealed class PromptCachePlanner : IDisposable
                 }
                 else
                 {
-                    writes.Add(sighting);
+                    writes.Add((sighting, point));
                 }
             }
 
             var ordered = new BreakpointPlan(plan);
             var ttls = marks.Select(m => ordered.Find(m.Point.Section, m.Point.Index, m.Point.Block)!.Value.OneHour ? OneHour : FiveMinutes).ToList();
             var writing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            foreach (var sighting in writes)
+            foreach (var (sighting, _) in writes)
             {
                 sighting.Writing = writing.Task;
             }
 
-            return new PlannedMarks(ordered, [.. marks.Select(m => m.Sighting)], [.. ttls], writes.Count > 0 ? writing : null, waitFor);
+            return new PlannedMarks(
+                ordered, [.. marks.Select(m => m.Sighting)], [.. ttls], writes.Count > 0 ? writing : null, waitFor, [.. writes.OrderBy(w => w.Point.Position).Select(w => w.Point.Identity)]);
         }
     }
 
@@ -308,6 +316,9 @@ public sealed class PromptCachePlanner : IDisposable
     internal void WaitEnded() => Interlocked.Decrement(ref _waiting);
 
     internal TimeSpan MaxColdPrefixWait => _options.MaxColdPrefixWait;
+
+    /// <summary>The lease other instances writing the same cold prefix take, or null when the store is not shared.</summary>
+    internal IDistributedCoalescer? Instances => _options.MaxColdPrefixWait > TimeSpan.Zero ? _instances : null;
 
     internal TimeProvider Time => _time;
 

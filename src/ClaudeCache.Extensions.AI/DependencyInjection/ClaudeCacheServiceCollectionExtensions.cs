@@ -112,9 +112,11 @@ public static class ClaudeCacheServiceCollectionExtensions
             sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value.Costs.Enabled));
         // Results of GetOrCallAsync carry their cost or saving at the ledger's prices (replaceable: register another).
         services.TryAddSingleton<ICostEstimator>(sp => new PriceTableCostEstimator(sp.GetRequiredService<CostCalculator>(), sp.GetRequiredService<TimeProvider>()));
+        // On a shared store (Redis), calls on other instances writing the same cold prefix are waited for too.
         services.TryAddSingleton(sp => new PromptCachePlanner(
             sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value.PromptCaching,
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ICacheStores>().Coalescer));
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<ClaudeCacheOptions>>().Value;
