@@ -29,6 +29,9 @@ internal sealed record LoadOptions
     /// <summary>Only the hit runs by request size, measured by wrk (<c>--sizes</c>).</summary>
     public bool Sizes { get; init; }
 
+    /// <summary>Only the miss of a unique 180 KB agent turn, <see cref="Rounds"/> runs (<c>--large-miss</c>).</summary>
+    public bool LargeMiss { get; init; }
+
     /// <summary>Seconds per wrk run in <c>--sizes</c>.</summary>
     public int SizeSeconds { get; init; } = 8;
 
@@ -49,6 +52,7 @@ internal sealed record LoadOptions
                 "--quick" => options with { Requests = 1_500, Rounds = 3, LatencyRequests = 200, WarmupSeconds = 5 },
                 "--hits-only" => options with { HitsOnly = true },
                 "--sizes" => options with { Sizes = true },
+                "--large-miss" => options with { LargeMiss = true },
                 "--size-seconds" => options with { SizeSeconds = Next() },
                 "--requests" => options with { Requests = Next() },
                 "--concurrency" => options with { Concurrency = Next() },
@@ -58,7 +62,7 @@ internal sealed record LoadOptions
                 "--warmup-seconds" => options with { WarmupSeconds = Next() },
                 "--max-seconds" => options with { MaxRunTime = TimeSpan.FromSeconds(Next()) },
                 _ => throw new ArgumentException(
-                    $"Unknown option {args[i]}. Options: --quick --hits-only --sizes --size-seconds S --requests N --concurrency C --rounds R " +
+                    $"Unknown option {args[i]}. Options: --quick --hits-only --sizes --large-miss --size-seconds S --requests N --concurrency C --rounds R " +
                     "--latency-requests N --latency-concurrency C --warmup-seconds S --max-seconds S"),
             };
         }

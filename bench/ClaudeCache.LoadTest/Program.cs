@@ -14,6 +14,13 @@ Console.WriteLine($"# ClaudeCache load test — {Environment.ProcessorCount} cor
 
 await using var servers = await Servers.StartAsync();
 using var client = LoadRunner.CreateClient(Math.Max(options.Concurrency, options.LatencyConcurrency));
+if (options.LargeMiss)
+{
+    // The added latency of a unique 180 KB miss (docs/benchmarks.md, "Hits at real request sizes").
+    Console.WriteLine(await SizesRun.LargeMissAsync(servers, client, options.Rounds));
+    return 0;
+}
+
 if (options.Sizes)
 {
     // Hit throughput by request size, measured by wrk (docs/benchmarks.md, "Hits at real request sizes").

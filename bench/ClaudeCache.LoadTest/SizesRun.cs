@@ -77,16 +77,35 @@ internal static partial class SizesRun
                 }
             }
 
-            // A miss at the largest size: the fingerprint is taken while the body is read, so the full path only adds
-            // the memo's copy of the body. Sequential, each request unique, straight to the fake upstream vs through the proxy.
-            // The fake's prompt-cache simulator reads every body: off here, so both sides measure the same fake.
-            servers.Upstream.PromptCache.Enabled = false;
+            report.Append(await LargeMissAsync(servers, client, runs: 1));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        return report.ToString();
+    }
+
+    /// <summary>
+    /// A miss at the largest size: the fingerprint is taken while the body is read, so the full path adds parsing,
+    /// keying and planning. Sequential, each request unique, straight to the fake upstream vs through the proxy,
+    /// alternating; <paramref name="runs"/> runs of 200 each, and the median of the runs' added p50.
+    /// </summary>
+    public static async Task<string> LargeMissAsync(Servers servers, HttpClient client, int runs)
+    {
+        // The fake's prompt-cache simulator reads every body: off here, so both sides measure the same fake.
+        servers.Upstream.PromptCache.Enabled = false;
+        var report = new StringBuilder();
+        var template = Encoding.UTF8.GetString(SizedRequests.AgentTurn());
+        var added = new List<double>();
+        for (var run = 0; run < runs; run++)
+        {
             var direct = new List<double>();
             var proxied = new List<double>();
-            var template = System.Text.Encoding.UTF8.GetString(SizedRequests.AgentTurn());
             for (var i = 0; i < 2 * MissRequests; i++)
             {
-                var unique = System.Text.Encoding.UTF8.GetBytes(template.Replace("Build a full investment memo", $"Build memo {i} of {Guid.NewGuid():N}", StringComparison.Ordinal));
+                var unique = Encoding.UTF8.GetBytes(template.Replace("Build a full investment memo", $"Build memo {i} of {Guid.NewGuid():N}", StringComparison.Ordinal));
                 var target = i % 2 == 0 ? servers.Upstream.BaseAddress : servers.ProxyAddress;
                 var started = Stopwatch.GetTimestamp();
                 using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(target, "v1/messages")) { Content = new ByteArrayContent(unique) };
@@ -98,14 +117,12 @@ internal static partial class SizesRun
                 (i % 2 == 0 ? direct : proxied).Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
 
-            var addedP50 = Median(proxied) - Median(direct);
-            report.AppendLine(CultureInfo.InvariantCulture, $"\nMiss of a 180 KB agent turn ({MissRequests} each, sequential): p50 straight to the fake upstream {Median(direct):F3} ms, through the proxy {Median(proxied):F3} ms, **added {addedP50:F3} ms** (target ≤ 1 ms: {(addedP50 <= 1.0 ? "met" : "**missed**")})");
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
+            added.Add(Median(proxied) - Median(direct));
+            report.AppendLine(CultureInfo.InvariantCulture, $"\nMiss of a 180 KB agent turn ({MissRequests} each, sequential): p50 straight to the fake upstream {Median(direct):F3} ms, through the proxy {Median(proxied):F3} ms, added {added[^1]:F3} ms");
         }
 
+        var median = Median(added);
+        report.AppendLine(CultureInfo.InvariantCulture, $"\n**Added p50 of a 180 KB miss, median of {runs} run(s): {median:F3} ms** (target ≤ 1 ms: {(median <= 1.0 ? "met" : "**missed**")})");
         return report.ToString();
     }
 

@@ -89,17 +89,32 @@ public sealed partial class CacheEngine
         var fingerprint = Memo.Enabled ? request.Fingerprint ?? BodyFingerprint.Of(request.Body) : 0;
         var prepared = Memo.TryGet(fingerprint, facts, request.Body);
         Telemetry.CacheSpans.MemoHit(prepared is not null);
-        if (prepared is null)
+        JsonDocument? parsed = null;
+        try
         {
-            // Steps 2–4: parse, validate, policy, key.
-            prepared = Prepare(request, facts.Partition, out var error);
             if (prepared is null)
             {
-                return CacheOutcome.Rejected(error!, _time);
+                // Steps 2–4: parse, validate, policy, key. The parsed body is kept for the prompt-cache planner (step 7).
+                prepared = Prepare(request, facts.Partition, out parsed, out var error);
+                if (prepared is null)
+                {
+                    return CacheOutcome.Rejected(error!, _time);
+                }
+
+                Memo.Add(fingerprint, facts, request.Body, prepared);
             }
 
-            Memo.Add(fingerprint, facts, request.Body, prepared);
+            return await LookUpOrCallAsync(request, facts, prepared, parsed, tags, started, cancellationToken).ConfigureAwait(false);
         }
+        finally
+        {
+            parsed?.Dispose();
+        }
+    }
+
+    private async ValueTask<CacheOutcome> LookUpOrCallAsync(
+        CacheRequest request, MemoFacts facts, PreparedRequest prepared, JsonDocument? parsed, IReadOnlyList<string> tags, long started, CancellationToken cancellationToken)
+    {
 
         // Steps 5–6: look up; a hit is rendered by the front end. An expired entry kept for its grace may answer at
         // once while it is refreshed (stale-while-revalidate), or below if the upstream fails (CacheEngine.Stale.cs).
@@ -119,7 +134,10 @@ public sealed partial class CacheEngine
         }
 
         // Step 7: join an identical call in flight, or lead one (the runner does steps 8–10).
-        var ticket = JoinOrStart(prepared, () => UpstreamCall(request, prepared, facts.Partition), tags);
+        var ticket = JoinOrStart(prepared, () => UpstreamCall(request, prepared, facts.Partition, parsed?.RootElement), tags);
+
+        // Planned (the planner copies what it sends): the parsed body is not held while the call runs.
+        parsed?.Dispose();
         var policy = prepared.Policy;
         var status = CacheStatusRules.OfCaller(ticket.IsLeader, policy.Store, policy.Lookup);
         var coalesced = !ticket.IsLeader;
@@ -162,18 +180,30 @@ public sealed partial class CacheEngine
         }
     }
 
-    private PreparedRequest? Prepare(CacheRequest request, string partition, out string? error)
+    /// <summary>Steps 2–4; <paramref name="parsed"/> is the parsed body of a valid request (the caller disposes it).</summary>
+    private PreparedRequest? Prepare(CacheRequest request, string partition, out JsonDocument? parsed, out string? error)
     {
+        parsed = null;
+        JsonDocument document;
         try
         {
-            using var document = JsonDocument.Parse(request.Body);
-            return _preparer.Prepare(request.Path, request.Endpoint, document.RootElement, request.Headers, partition, out error);
+            document = JsonDocument.Parse(request.Body);
         }
         catch (JsonException ex)
         {
             error = $"The request body is not valid JSON: {ex.Message}";
             return null;
         }
+
+        var prepared = _preparer.Prepare(request.Path, request.Endpoint, document.RootElement, request.Headers, partition, out error);
+        if (prepared is null)
+        {
+            document.Dispose();
+            return null;
+        }
+
+        parsed = document;
+        return prepared;
     }
 
     /// <summary>
@@ -182,14 +212,23 @@ public sealed partial class CacheEngine
     /// <c>x-cache-prompt-breakpoints</c>). The key came from the caller's body and ignores <c>cache_control</c>, so it
     /// never changes.
     /// </summary>
-    private (UpstreamSend Send, PromptCacheCall? Call) UpstreamCall(CacheRequest request, PreparedRequest prepared, string partition)
+    private (UpstreamSend Send, PromptCacheCall? Call) UpstreamCall(CacheRequest request, PreparedRequest prepared, string partition, JsonElement? parsed = null)
     {
+        // The body parsed in step 2 is planned on as it is; a planned body is a new array, so the caller's bytes are
+        // copied only when they are sent as they came.
+        if (_promptCache is not null && parsed is { } root
+            && _promptCache.Plan(root, request.Body.Length, prepared.Endpoint, partition, request.Headers.PromptBreakpoints, prepared.Tenant) is { } planned)
+        {
+            return (planned.Wrap(request.CreateSender(planned.Body)), planned);
+        }
+
         var body = request.Body.ToArray();
-        if (_promptCache is null)
+        if (_promptCache is null || parsed is not null)
         {
             return (request.CreateSender(body), null);
         }
 
+        // A request keyed from the memo (step 1) was not parsed: the planner parses it.
         var call = _promptCache.Plan(body, prepared.Endpoint, partition, request.Headers.PromptBreakpoints, prepared.Tenant);
         return (call.Wrap(request.CreateSender(call.Body)), call.Marked ? call : null);
     }

@@ -24,7 +24,7 @@ public static class CacheKeyBuilder
     /// (a field in or out, a new normalisation): old entries then simply stop matching instead of colliding
     /// with new requests that canonicalise to the same bytes under different rules.
     /// </summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     private static readonly string s_versionTag = "v" + Version.ToString(CultureInfo.InvariantCulture);
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using ClaudeCache.Anthropic;
@@ -6,8 +7,8 @@ using ClaudeCache.Anthropic;
 namespace ClaudeCache.Keys;
 
 /// <summary>
-/// Writes JSON values in canonical form: object members sorted ordinally at every level, strings re-encoded
-/// from their unescaped value, numbers by value (<c>1.0</c> ≡ <c>1</c>). Whitespace never reaches the output.
+/// Writes JSON values in canonical form: object members sorted ordinally at every level, strings by their
+/// unescaped value in one fixed escaping, numbers by value (<c>1.0</c> ≡ <c>1</c>). Whitespace never reaches the output.
 /// Anything that cannot be normalised without risking two different values meeting is written as it came:
 /// a missed equivalence costs a cache miss, a false one would serve the wrong answer.
 /// </summary>
@@ -22,6 +23,17 @@ internal static class CanonicalJson
         var byName = string.CompareOrdinal(a.Name, b.Name);
         return byName != 0 ? byName : a.Position.CompareTo(b.Position);
     };
+
+    // An object wider than this gets an array of its own, not kept.
+    private const int MaxKeptMembers = 1024;
+
+    // Member arrays free for the next object, per thread: a stack as deep as the deepest object keyed on the thread.
+    [ThreadStatic]
+    private static Stack<Member[]>? t_freeMembers;
+
+    // What a canonical string escapes: the quote, the backslash and the control characters.
+    private static readonly SearchValues<byte> s_escaped = SearchValues.Create(
+        [(byte)'"', (byte)'\\', .. Enumerable.Range(0, 0x20).Select(b => (byte)b)]);
 
     /// <summary>
     /// Writes <paramref name="value"/> canonically; text .NET cannot read as strings (invalid UTF-8, a lone surrogate
@@ -71,7 +83,7 @@ internal static class CanonicalJson
                 }
                 finally
                 {
-                    ReturnMembers(members);
+                    ReturnMembers(members, count);
                 }
 
                 break;
@@ -90,18 +102,147 @@ internal static class CanonicalJson
             case JsonValueKind.Undefined:
                 writer.WriteNullValue();
                 break;
+            case JsonValueKind.String:
+                WriteString(writer, value);
+                break;
             default:
-                // Strings are unescaped and re-encoded by WriteTo, so "\u0041" and "A" agree; true/false/null as is.
+                // true, false, null as they are.
                 value.WriteTo(writer);
                 break;
         }
     }
 
-    /// <summary>The object's members sorted by name, in a pooled array; hand it back with <see cref="ReturnMembers"/>.</summary>
+    /// <summary>
+    /// Writes a string by its value in one fixed escaping, the one <c>JSON.stringify</c> uses: <c>\"</c>, <c>\\</c>,
+    /// <c>\b \f \n \r \t</c>, the other control characters as <c>\u00xx</c> (lower-case hex), everything else as its
+    /// UTF-8 bytes. So <c>"\u0041"</c> and <c>"A"</c> agree, and a string already sent in that form — nearly every
+    /// prompt byte, from any JSON serialiser — is copied as it came instead of being decoded and encoded again.
+    /// </summary>
+    public static void WriteString(Utf8JsonWriter writer, JsonElement value)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(value);
+        if (IsCanonical(raw))
+        {
+            writer.WriteRawValue(raw, skipInputValidation: true);
+            return;
+        }
+
+        // Decoded (the document's own unescaping is the fast one), then escaped: at most six bytes per byte.
+        var text = value.GetString()!;
+        var utf8 = ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(text.Length));
+        var length = System.Text.Encoding.UTF8.GetBytes(text, utf8);
+        var escaped = ArrayPool<byte>.Shared.Rent((length * 6) + 2);
+        try
+        {
+            var written = Escape(utf8.AsSpan(0, length), escaped);
+            writer.WriteRawValue(escaped.AsSpan(0, written), skipInputValidation: true);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(utf8);
+            ArrayPool<byte>.Shared.Return(escaped);
+        }
+    }
+
+    /// <summary>
+    /// True when a raw JSON string (quotes included) is in the canonical escaping already: every escape is a short one
+    /// other than <c>\/</c>, or <c>\u00xx</c> in lower case for a control character that has no short one.
+    /// </summary>
+    private static bool IsCanonical(ReadOnlySpan<byte> raw)
+    {
+        var rest = raw;
+        int at;
+        while ((at = rest.IndexOf((byte)'\\')) >= 0)
+        {
+            var escape = rest[at + 1];
+            if (escape == (byte)'u')
+            {
+                var hex = rest.Slice(at + 2, 4);
+                if (hex[0] != (byte)'0' || hex[1] != (byte)'0' || hex[2] is not ((byte)'0' or (byte)'1') || !IsLowerHex(hex[3]) || HasShortEscape(((hex[2] - '0') << 4) | HexValue(hex[3])))
+                {
+                    return false;
+                }
+
+                rest = rest[(at + 6)..];
+            }
+            else if (escape == (byte)'/')
+            {
+                return false;
+            }
+            else
+            {
+                rest = rest[(at + 2)..];
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsLowerHex(byte b) => b is (>= (byte)'0' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f');
+
+    private static int HexValue(byte b) => b <= (byte)'9' ? b - '0' : b - 'a' + 10;
+
+    private static bool HasShortEscape(int c) => c is '\b' or '\f' or '\n' or '\r' or '\t';
+
+    private static int Escape(ReadOnlySpan<byte> value, Span<byte> output)
+    {
+        var at = 0;
+        output[at++] = (byte)'"';
+        while (!value.IsEmpty)
+        {
+            var next = value.IndexOfAny(s_escaped);
+            var plain = next < 0 ? value : value[..next];
+            plain.CopyTo(output[at..]);
+            at += plain.Length;
+            if (next < 0)
+            {
+                break;
+            }
+
+            var b = value[next];
+            output[at++] = (byte)'\\';
+            var shortForm = b switch
+            {
+                (byte)'"' => (byte)'"',
+                (byte)'\\' => (byte)'\\',
+                (byte)'\b' => (byte)'b',
+                (byte)'\f' => (byte)'f',
+                (byte)'\n' => (byte)'n',
+                (byte)'\r' => (byte)'r',
+                (byte)'\t' => (byte)'t',
+                _ => (byte)0,
+            };
+            if (shortForm != 0)
+            {
+                output[at++] = shortForm;
+            }
+            else
+            {
+                output[at++] = (byte)'u';
+                output[at++] = (byte)'0';
+                output[at++] = (byte)'0';
+                output[at++] = HexDigit(b >> 4);
+                output[at++] = HexDigit(b & 0xF);
+            }
+
+            value = value[(next + 1)..];
+        }
+
+        output[at++] = (byte)'"';
+        return at;
+    }
+
+    private static byte HexDigit(int nibble) => (byte)(nibble < 10 ? '0' + nibble : 'a' + nibble - 10);
+
+    /// <summary>
+    /// The object's members sorted by name, in an array of this thread's (one per nesting level, reused: the shared
+    /// pool's bookkeeping cost more than the sorting); hand it back with <see cref="ReturnMembers"/>.
+    /// </summary>
     public static Member[] RentSortedMembers(JsonElement obj, out int count)
     {
         count = obj.GetPropertyCount();
-        var members = ArrayPool<Member>.Shared.Rent(Math.Max(count, 1));
+        var free = t_freeMembers ??= new Stack<Member[]>();
+        var members = free.Count > 0 && free.Peek().Length >= count ? free.Pop() : new Member[Math.Max(16, (int)BitOperations.RoundUpToPowerOf2((uint)count))];
         var i = 0;
         foreach (var property in obj.EnumerateObject())
         {
@@ -113,8 +254,15 @@ internal static class CanonicalJson
         return members;
     }
 
-    public static void ReturnMembers(Member[] members) =>
-        ArrayPool<Member>.Shared.Return(members, clearArray: true);
+    /// <summary>Clears the <paramref name="count"/> members (they hold the request's document) and keeps the array for reuse.</summary>
+    public static void ReturnMembers(Member[] members, int count)
+    {
+        Array.Clear(members, 0, count);
+        if (members.Length <= MaxKeptMembers)
+        {
+            (t_freeMembers ??= new Stack<Member[]>()).Push(members);
+        }
+    }
 
     /// <summary>True when <paramref name="value"/> is a number equal to <paramref name="expected"/>.</summary>
     public static bool NumberEquals(JsonElement value, decimal expected) =>

@@ -44,7 +44,7 @@ internal static class CanonicalRequestBody
         }
         finally
         {
-            CanonicalJson.ReturnMembers(members);
+            CanonicalJson.ReturnMembers(members, count);
         }
     }
 
@@ -114,7 +114,7 @@ internal static class CanonicalRequestBody
         }
         finally
         {
-            CanonicalJson.ReturnMembers(members);
+            CanonicalJson.ReturnMembers(members, count);
         }
     }
 
@@ -128,7 +128,7 @@ internal static class CanonicalRequestBody
                 writer.WriteStartArray();
                 writer.WriteStartObject();
                 writer.WritePropertyName("text");
-                content.WriteTo(writer);
+                CanonicalJson.WriteString(writer, content);
                 writer.WriteString("type", "text");
                 writer.WriteEndObject();
                 writer.WriteEndArray();
@@ -192,7 +192,7 @@ internal static class CanonicalRequestBody
         }
         finally
         {
-            CanonicalJson.ReturnMembers(members);
+            CanonicalJson.ReturnMembers(members, count);
         }
     }
 }

@@ -62,8 +62,7 @@ public sealed class PromptCachePlanner : IDisposable
     public PromptCacheCall Plan(ReadOnlyMemory<byte> body, RequestEndpoint endpoint, string partition, string? mode, string? tenant = null)
     {
         ArgumentNullException.ThrowIfNull(partition);
-        var resolved = PromptBreakpointModes.Resolve(mode, _options);
-        if (resolved == PromptBreakpointModes.Off || endpoint != RequestEndpoint.Messages)
+        if (!IsOn(endpoint, mode, out _))
         {
             return PromptCacheCall.Unchanged(body);
         }
@@ -80,23 +79,38 @@ public sealed class PromptCachePlanner : IDisposable
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || BreakpointPlanner.HasCacheControl(root))
-            {
-                return PromptCacheCall.Unchanged(body);
-            }
-
-            var outline = PromptOutline.Read(root, partition);
-            var valveKey = (tenant ?? partition) + "/" + outline.Model;
-            var choice = Choose(outline, _valve.IsOpen(valveKey), markAll: resolved == PromptBreakpointModes.Always);
-            if (choice.Plan.Count == 0)
-            {
-                return PromptCacheCall.Unchanged(body);
-            }
-
-            var planned = BreakpointWriter.Write(root, choice.Plan, body.Length);
-            return new PromptCacheCall(planned, this, choice, valveKey);
+            return Plan(document.RootElement, body.Length, endpoint, partition, mode, tenant) ?? PromptCacheCall.Unchanged(body);
         }
+    }
+
+    /// <summary>
+    /// <see cref="Plan(ReadOnlyMemory{byte}, RequestEndpoint, string, string?, string?)"/> on a body the caller has
+    /// parsed already (the engine's step 2), <paramref name="length"/> bytes long: a marked call with a new body, or
+    /// null when nothing is planned (send the caller's bytes).
+    /// </summary>
+    internal PromptCacheCall? Plan(JsonElement root, long length, RequestEndpoint endpoint, string partition, string? mode, string? tenant)
+    {
+        if (!IsOn(endpoint, mode, out var resolved) || root.ValueKind != JsonValueKind.Object || BreakpointPlanner.HasCacheControl(root))
+        {
+            return null;
+        }
+
+        var outline = PromptOutline.Read(root, partition);
+        var valveKey = (tenant ?? partition) + "/" + outline.Model;
+        var choice = Choose(outline, _valve.IsOpen(valveKey), markAll: resolved == PromptBreakpointModes.Always);
+        if (choice.Plan.Count == 0)
+        {
+            return null;
+        }
+
+        var planned = BreakpointWriter.Write(root, choice.Plan, (int)Math.Min(length, int.MaxValue - 1024));
+        return new PromptCacheCall(planned, this, choice, valveKey);
+    }
+
+    private bool IsOn(RequestEndpoint endpoint, string? mode, out string resolved)
+    {
+        resolved = PromptBreakpointModes.Resolve(mode, _options);
+        return resolved != PromptBreakpointModes.Off && endpoint == RequestEndpoint.Messages;
     }
 
     /// <summary>Decides the marks under the record's lock, and registers this call as the writer of its cold prefixes.</summary>

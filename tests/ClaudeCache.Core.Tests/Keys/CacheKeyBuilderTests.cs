@@ -118,6 +118,29 @@ public sealed class CacheKeyBuilderTests
         Assert.False(string.IsNullOrEmpty(variation));
     }
 
+    /// <summary>Strings are keyed by value: every escape of a character meets the character, and nothing else.</summary>
+    [Theory]
+    [InlineData("\"caf\\u00e9\"", "\"café\"", true)]
+    [InlineData("\"a\\/b\"", "\"a/b\"", true)]
+    [InlineData("\"say \\\"hi\\\"\"", "\"say \\u0022hi\\u0022\"", true)]
+    [InlineData("\"line\\nbreak\"", "\"line\\u000Abreak\"", true)]
+    [InlineData("\"line\\nbreak\"", "\"line\\u000abreak\"", true)]
+    [InlineData("\"tab\\there\"", "\"tab\\u0009here\"", true)]
+    [InlineData("\"\\ud83d\\ude00\"", "\"😀\"", true)]
+    [InlineData("\"line\\nbreak\"", "\"line\\\\nbreak\"", false)]
+    [InlineData("\"a\\\"b\"", "\"a\\\\b\"", false)]
+    [InlineData("\"caf\\u00e9\"", "\"cafe\\u0301\"", false)]
+    [InlineData("\"x\\u0000\"", "\"x\"", false)]
+    [InlineData("\"esc\\u001b\"", "\"esc\\u001B\"", true)]
+    [InlineData("\"a\\/b\\n\"", "\"a/b\\u000a\"", true)]
+    [InlineData("\"bell\\u0007\"", "\"bell\\u0008\"", false)]
+    public void StringsAreKeyedByValue(string one, string other, bool same)
+    {
+        var first = Key(Base.Replace("\"Hello\"", one, StringComparison.Ordinal));
+        var second = Key(Base.Replace("\"Hello\"", other, StringComparison.Ordinal));
+        Assert.Equal(same, first.Equals(second));
+    }
+
     [Theory]
     [InlineData("1")]
     [InlineData("1.0")]
@@ -199,16 +222,17 @@ public sealed class CacheKeyBuilderTests
     {
         const string Body = """
             {"model":"claude-sonnet-4-5","max_tokens":1024,"stream":true,"metadata":{"user_id":"u"},
-             "system":[{"type":"text","text":"Be brief.","cache_control":{"type":"ephemeral"}}],
+             "system":[{"type":"text","text":"Be \"brief\"\u000A\u001B\u00e9","cache_control":{"type":"ephemeral"}}],
              "messages":[{"role":"user","content":"What is 2+2?"}],
              "temperature":1.0,"top_k":5}
             """;
         var input = new CacheKeyInput("anonymous", "docs", "/v1/messages", "2023-06-01", "b2, a1", Json.Parse(Body));
 
-        Assert.Equal(1, CacheKeyBuilder.Version);
+        // Version 2: strings by value in JSON.stringify's escaping (short escapes, \u00xx for other controls, UTF-8 for the rest).
+        Assert.Equal(2, CacheKeyBuilder.Version);
         Assert.Equal(
-            """["v1","anonymous","docs","/v1/messages","2023-06-01",["a1","b2"],{"max_tokens":1024,"messages":[{"content":[{"text":"What is 2\u002B2?","type":"text"}],"role":"user"}],"model":"claude-sonnet-4-5","system":[{"text":"Be brief.","type":"text"}],"top_k":5}]""",
+            """["v2","anonymous","docs","/v1/messages","2023-06-01",["a1","b2"],{"max_tokens":1024,"messages":[{"content":[{"text":"What is 2+2?","type":"text"}],"role":"user"}],"model":"claude-sonnet-4-5","system":[{"text":"Be \"brief\"\n\u001bé","type":"text"}],"top_k":5}]""",
             CacheKeyBuilder.GetCanonicalForm(input));
-        Assert.Equal("a9c105c343eb7f2195d6c3ec95999db9e3c2aae6fe20b4a8953588e755b24fd3", CacheKeyBuilder.Build(input).ToHex());
+        Assert.Equal("fae0d866de55efa23615bbfcd006b297135ac393afc060258afcfde558d3f731", CacheKeyBuilder.Build(input).ToHex());
     }
 }
