@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Entries;
+using ClaudeCache.Pipeline;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -219,23 +220,17 @@ public sealed partial class FlightRunner(
     /// <summary>Fills the flight from an answer another instance stored, in the form this flight's caller asked for.</summary>
     private static FlightOutcome ReplayStored(Flight flight, CachedResponse stored)
     {
-        var asStream = flight.Streaming && stored.Kind == ResponseKind.Message;
-        flight.SetHead(new FlightHead(
-            200,
-            [new("content-type", [asStream ? "text/event-stream; charset=utf-8" : "application/json"]), new("request-id", [RequestIds.New()])],
-            asStream,
-            FromCache: true));
-        if (asStream)
+        var answer = StoredAnswer.Render(stored, flight.Streaming);
+        List<KeyValuePair<string, string[]>> headers = [new("content-type", [answer.ContentType]), new("request-id", [RequestIds.New()])];
+        foreach (var (name, value) in answer.Headers)
         {
-            var sse = stored.HasStream ? stored.RawSse : StreamSynthesizer.Synthesize(stored.Body.Span);
-            foreach (var e in SseEventParser.ParseAll(sse))
-            {
-                flight.Body.Append(sse.Span.Slice(e.RawStart, e.RawLength));
-            }
+            headers.Add(new(name, [value]));
         }
-        else
+
+        flight.SetHead(new FlightHead(200, headers, answer.IsStream, FromCache: true));
+        foreach (var chunk in answer.IsStream ? answer.Events() : [answer.Body])
         {
-            flight.Body.Append(stored.Body.Span);
+            flight.Body.Append(chunk.Span);
         }
 
         flight.Body.Complete();
@@ -339,7 +334,7 @@ public sealed partial class FlightRunner(
             }
 
             // Step 9: only a complete success is worth keeping.
-            var judged = Judge((int)response.StatusCode, flight.Body.WrittenMemory, accumulator, intent);
+            var judged = Judge(head, flight.Body.WrittenMemory, accumulator, intent);
             Log.Judged(_logger, judged.Reason);
             if (judged.Response is null || !intent.Store)
             {
@@ -373,9 +368,9 @@ public sealed partial class FlightRunner(
         }
     }
 
-    private FlightOutcome Judge(int status, ReadOnlyMemory<byte> body, StreamAccumulator? accumulator, StoreIntent intent)
+    private FlightOutcome Judge(FlightHead head, ReadOnlyMemory<byte> body, StreamAccumulator? accumulator, StoreIntent intent)
     {
-        if (status != StatusCodes200)
+        if (head.StatusCode != StatusCodes200)
         {
             return new FlightOutcome(null, "upstream error");
         }
@@ -422,7 +417,8 @@ public sealed partial class FlightRunner(
             return new FlightOutcome(null, "malformed upstream body");
         }
 
-        return new FlightOutcome(Entry(intent, json, rawSse, model), intent.Store ? "stored" : "not stored by policy");
+        var entry = Entry(intent, json, rawSse, model) with { Headers = StoredResponseHeaders.Select(head.Headers) };
+        return new FlightOutcome(entry, intent.Store ? "stored" : "not stored by policy");
     }
 
     /// <summary>The entry an answer is stored as, stamped now with the intent's TTL and tags.</summary>
