@@ -271,6 +271,8 @@ public sealed partial class FlightRunner(
             // be answered with a clean 504 instead of a broken stream.
             var parser = isEventStream ? new SseEventParser() : null;
             var accumulator = isEventStream ? new StreamAccumulator() : null;
+            var declaredLength = response.Content.Headers.ContentLength;
+            long received = 0;
             var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
             var headSent = false;
             try
@@ -293,7 +295,7 @@ public sealed partial class FlightRunner(
                         }
 
                         silence.CancelAfter(idle);
-                        flight.Body.Append(buffer.AsSpan(0, read));
+                        received += read;
                         if (parser is not null)
                         {
                             parser.Append(buffer.AsSpan(0, read));
@@ -302,6 +304,15 @@ public sealed partial class FlightRunner(
                                 accumulator!.Accept(sseEvent);
                             }
                         }
+
+                        // Before the last bytes reach a caller, who may ask again at once: from now on, a caller that
+                        // finds this flight gets the stored answer, not a share of a call that has ended for its client.
+                        if (received == declaredLength || accumulator?.SawMessageStop == true)
+                        {
+                            flight.MarkAnswered();
+                        }
+
+                        flight.Body.Append(buffer.AsSpan(0, read));
                     }
                 }
             }
