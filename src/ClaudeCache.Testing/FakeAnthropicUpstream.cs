@@ -37,6 +37,9 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
     /// </summary>
     public Func<ReceivedRequest, CancellationToken, Task>? BeforeRespond { get; set; }
 
+    /// <summary>The <c>anthropic-organization-id</c> header every response carries, as the API sends the caller's organisation.</summary>
+    public string OrganizationId { get; set; } = "00000000-0000-4000-8000-000000000000";
+
     /// <summary>
     /// The simulated prompt cache (on by default): requests that carry <c>cache_control</c> report cache reads and
     /// writes in their usage; requests without it are answered as if it were off.
@@ -130,7 +133,7 @@ public sealed class FakeAnthropicUpstream : IAsyncDisposable
         var request = await ReadAsync(context);
         string requestId = FakeIds.NewRequestId();
         context.Response.Headers["request-id"] = requestId;
-        context.Response.Headers["anthropic-organization-id"] = "00000000-0000-4000-8000-000000000000";
+        context.Response.Headers["anthropic-organization-id"] = OrganizationId;
         Record(request);
 
         // :: Step 2 — the headers every endpoint requires.

@@ -116,7 +116,7 @@ public sealed class HandlerTests
     }
 
     [Fact]
-    public async Task Hit_CarriesTheProxysHeaders_AndControlHeadersNeverGoUpstream()
+    public async Task Hit_CarriesTheProxysHeaders_AndTheStoredOrganizationId_AndControlHeadersNeverGoUpstream()
     {
         await using var test = await TestEngine.StartAsync();
         using var http = new HttpClient(new ClaudeCacheHandler(test.Engine, new SocketsHttpHandler(), test.Clock)) { BaseAddress = test.Upstream.BaseAddress };
@@ -132,11 +132,16 @@ public sealed class HandlerTests
             return await http.SendAsync(request, TestContext.Current.CancellationToken);
         }
 
+        var organization = Guid.NewGuid().ToString();
+        test.Upstream.OrganizationId = organization;
         using var miss = await SendAsync();
+        test.Upstream.OrganizationId = Guid.NewGuid().ToString();
         using var hit = await SendAsync();
 
         Assert.Equal("MISS", string.Join(",", miss.Headers.GetValues("x-cache")));
         Assert.Equal("HIT", string.Join(",", hit.Headers.GetValues("x-cache")));
+        // The hit carries the organisation its answer was stored with, as the proxy's does.
+        Assert.Equal(organization, string.Join(",", hit.Headers.GetValues("anthropic-organization-id")));
         Assert.Equal("aggressive", string.Join(",", hit.Headers.GetValues("x-cache-strategy")));
         Assert.Equal(miss.Headers.GetValues("x-cache-key"), hit.Headers.GetValues("x-cache-key"));
         Assert.Equal(await miss.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), await hit.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));

@@ -124,6 +124,32 @@ public sealed class CoalescingTests
         Assert.Equal(1, proxy.Upstream.MessagesCalls);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task RepeatAfterTheWholeAnswer_IsAPlainHit_NotAShareOfTheEndedCall(bool stream)
+    {
+        const int rounds = 40;
+        await using var proxy = await ProxyHost.StartAsync();
+
+        for (var round = 0; round < rounds; round++)
+        {
+            // A fresh question each round, asked again the moment the client has the whole first answer.
+            var body = Requests.Body($"Summarise listing {round} for a relocating family", stream);
+            var (first, firstBytes) = await Requests.SendAsync(proxy.Client, body);
+            var (repeat, repeatBytes) = await Requests.SendAsync(proxy.Client, body);
+
+            Assert.Equal("MISS", first.Header("x-cache"));
+            Assert.Equal("HIT", repeat.Header("x-cache"));
+            Assert.Equal("", repeat.Header("x-cache-coalesced"));
+            Assert.NotEqual("", repeat.Header("age"));
+            Assert.Equal(Encoding.UTF8.GetString(firstBytes), Encoding.UTF8.GetString(repeatBytes));
+        }
+
+        Assert.Equal(rounds, proxy.Upstream.MessagesCalls);
+        Assert.Equal(0, Coalesced(proxy));
+    }
+
     internal static long Coalesced(ProxyHost proxy) =>
         proxy.Services.GetRequiredService<ClaudeCache.Telemetry.ClaudeCacheMetrics>().Coalesced;
 

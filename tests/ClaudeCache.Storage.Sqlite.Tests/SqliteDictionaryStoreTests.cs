@@ -168,14 +168,14 @@ public sealed class SqliteDictionaryStoreTests : IAsyncLifetime
     private Task StoreAndTrainAsync(ResponseCache cache, IEnumerable<CorpusAnswer> answers) => StoreAllAsync(cache, answers, _harness.Now);
 
     /// <summary>
-    /// Rewrites a format-3 entry compressed with the shipped dictionary as format 2, which an earlier build wrote:
-    /// the same fields without the dictionary id (bit 1 of the flags meant the shipped dictionary), re-checksummed.
+    /// Rewrites an entry of the current format (without stored headers) compressed with the shipped dictionary as
+    /// format 2, which an earlier build wrote: the same fields without the dictionary id (bit 1 of the flags meant the shipped dictionary), re-checksummed.
     /// </summary>
-    private static byte[] AsFormatVersion2(byte[] version3)
+    private static byte[] AsFormatVersion2(byte[] current)
     {
-        Assert.True(EntryCodec.TryGetDictionaryId(version3, out var id));
+        Assert.True(EntryCodec.TryGetDictionaryId(current, out var id));
         Assert.Equal(EntryDictionary.Shipped.Id, id);
-        byte[] version2 = [.. version3.AsSpan(0, 18), .. version3.AsSpan(22)];
+        byte[] version2 = [.. current.AsSpan(0, 18), .. current.AsSpan(22)];
         version2[4] = 2;
         BinaryPrimitives.WriteUInt64LittleEndian(version2.AsSpan(5), XxHash64.HashToUInt64(version2.AsSpan(13)));
         Assert.Equal(DecodeStatus.Ok, EntryCodec.TryDecode(version2, out _));

@@ -24,16 +24,39 @@ public sealed partial class CacheEngine
         ArgumentNullException.ThrowIfNull(intent);
         ArgumentNullException.ThrowIfNull(produce);
 
-        // Step 5: look up.
         var lookup = !intent.Replaces;
-        if (lookup && await _cache.GetAsync(intent.Key, cancellationToken).ConfigureAwait(false) is { } entry)
+        while (true)
         {
-            return new ProducedOutcome(CacheStatus.Hit, Coalesced: false, entry, Flight: null);
+            // Step 5: look up.
+            if (lookup && await _cache.GetAsync(intent.Key, cancellationToken).ConfigureAwait(false) is { } entry)
+            {
+                return new ProducedOutcome(CacheStatus.Hit, Coalesced: false, entry, Flight: null);
+            }
+
+            // Step 7: join an identical call in flight, or lead one; a call whose answer is in is waited out (AfterAnswerAsync).
+            var ticket = JoinOrLead(intent.Key, streaming, join && intent.Store, (flight, registered) => _runner.Start(flight, produce, intent, registered));
+            if (!await AfterAnswerAsync(ticket, cancellationToken).ConfigureAwait(false))
+            {
+                return new ProducedOutcome(CacheStatusRules.OfCaller(ticket.IsLeader, intent.Store, lookup), !ticket.IsLeader, Entry: null, ticket.Flight);
+            }
+        }
+    }
+
+    /// <summary>
+    /// For a caller that found a call whose whole answer is already in (<see cref="FlightTicket.AfterAnswer"/>): waits
+    /// for the call to end — its answer stored, the call out of the registry — and returns true, so that the caller
+    /// starts over at step 5 and gets the stored answer as a plain hit, as any later caller does (or, if the answer was
+    /// not stored, calls again). Returns false for every other ticket.
+    /// </summary>
+    private static async ValueTask<bool> AfterAnswerAsync(FlightTicket ticket, CancellationToken cancellationToken)
+    {
+        if (!ticket.AfterAnswer)
+        {
+            return false;
         }
 
-        // Step 7: join an identical call in flight, or lead one.
-        var ticket = JoinOrLead(intent.Key, streaming, join && intent.Store, (flight, registered) => _runner.Start(flight, produce, intent, registered));
-        return new ProducedOutcome(CacheStatusRules.OfCaller(ticket.IsLeader, intent.Store, lookup), !ticket.IsLeader, Entry: null, ticket.Flight);
+        await ticket.Flight.Outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>
@@ -53,6 +76,12 @@ public sealed partial class CacheEngine
         {
             start(flight, true);
             return new FlightTicket(flight, IsLeader: true);
+        }
+
+        if (flight.IsAnswered)
+        {
+            // Too late to share the call: its answer is whole (a client may already have it all).
+            return new FlightTicket(flight, IsLeader: false, AfterAnswer: true);
         }
 
         _cache.Metrics.CoalescedRequest();

@@ -115,29 +115,35 @@ public sealed partial class CacheEngine
     private async ValueTask<CacheOutcome> LookUpOrCallAsync(
         CacheRequest request, MemoFacts facts, PreparedRequest prepared, JsonDocument? parsed, IReadOnlyList<string> tags, long started, CancellationToken cancellationToken)
     {
-
-        // Steps 5–6: look up; a hit is rendered by the front end. An expired entry kept for its grace may answer at
-        // once while it is refreshed (stale-while-revalidate), or below if the upstream fails (CacheEngine.Stale.cs).
         var lookup = default(CacheLookup);
-        if (prepared.Policy.Lookup)
+        FlightTicket ticket;
+        do
         {
-            lookup = await _cache.LookupAsync(prepared.Key, cancellationToken).ConfigureAwait(false);
-            if (lookup.IsFresh)
+            // Steps 5–6: look up; a hit is rendered by the front end. An expired entry kept for its grace may answer at
+            // once while it is refreshed (stale-while-revalidate), or below if the upstream fails (CacheEngine.Stale.cs).
+            if (prepared.Policy.Lookup)
             {
-                return CacheOutcome.FromLookup(prepared, lookup.Entry!, Ledger, _time, started);
+                lookup = await _cache.LookupAsync(prepared.Key, cancellationToken).ConfigureAwait(false);
+                if (lookup.IsFresh)
+                {
+                    return CacheOutcome.FromLookup(prepared, lookup.Entry!, Ledger, _time, started);
+                }
+
+                if (ServeWhileRevalidating(request, prepared, facts.Partition, tags, lookup, started) is { } revalidating)
+                {
+                    return revalidating;
+                }
             }
 
-            if (ServeWhileRevalidating(request, prepared, facts.Partition, tags, lookup, started) is { } revalidating)
-            {
-                return revalidating;
-            }
+            // Step 7: join an identical call in flight, or lead one (the runner does steps 8–10). A call whose whole
+            // answer is already in is not shared: it is waited out, and the answer looked up again (AfterAnswerAsync).
+            ticket = JoinOrStart(prepared, () => UpstreamCall(request, prepared, facts.Partition, parsed?.RootElement), tags);
         }
-
-        // Step 7: join an identical call in flight, or lead one (the runner does steps 8–10).
-        var ticket = JoinOrStart(prepared, () => UpstreamCall(request, prepared, facts.Partition, parsed?.RootElement), tags);
+        while (await AfterAnswerAsync(ticket, cancellationToken).ConfigureAwait(false));
 
         // Planned (the planner copies what it sends): the parsed body is not held while the call runs.
         parsed?.Dispose();
+
         var policy = prepared.Policy;
         var status = CacheStatusRules.OfCaller(ticket.IsLeader, policy.Store, policy.Lookup);
         var coalesced = !ticket.IsLeader;

@@ -31,6 +31,19 @@ public sealed class Flight
     /// <summary>The response body as it arrives.</summary>
     public ChunkBuffer Body { get; } = new();
 
+    /// <summary>
+    /// True once the whole answer is in <see cref="Body"/> or on its way into it — its declared length, its stream's
+    /// <c>message_stop</c>, or its end arrived — though it may not be judged and stored yet. A caller that finds the
+    /// flight now came after the answer, not during it: it waits for <see cref="Outcome"/> and is answered as any
+    /// later caller is, from the cache.
+    /// </summary>
+    public bool IsAnswered => Volatile.Read(ref _answered) || Body.IsCompleted;
+
+    private bool _answered;
+
+    /// <summary>Marks the answer as whole before its last bytes reach any caller.</summary>
+    internal void MarkAnswered() => Volatile.Write(ref _answered, true);
+
     /// <summary>Completes when the body is complete and the answer has been judged (and handed to the store).</summary>
     public Task<FlightOutcome> Outcome => _outcome.Task;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using ClaudeCache.Anthropic;
 using ClaudeCache.Entries;
+using ClaudeCache.Pipeline;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -219,23 +220,17 @@ public sealed partial class FlightRunner(
     /// <summary>Fills the flight from an answer another instance stored, in the form this flight's caller asked for.</summary>
     private static FlightOutcome ReplayStored(Flight flight, CachedResponse stored)
     {
-        var asStream = flight.Streaming && stored.Kind == ResponseKind.Message;
-        flight.SetHead(new FlightHead(
-            200,
-            [new("content-type", [asStream ? "text/event-stream; charset=utf-8" : "application/json"]), new("request-id", [RequestIds.New()])],
-            asStream,
-            FromCache: true));
-        if (asStream)
+        var answer = StoredAnswer.Render(stored, flight.Streaming);
+        List<KeyValuePair<string, string[]>> headers = [new("content-type", [answer.ContentType]), new("request-id", [RequestIds.New()])];
+        foreach (var (name, value) in answer.Headers)
         {
-            var sse = stored.HasStream ? stored.RawSse : StreamSynthesizer.Synthesize(stored.Body.Span);
-            foreach (var e in SseEventParser.ParseAll(sse))
-            {
-                flight.Body.Append(sse.Span.Slice(e.RawStart, e.RawLength));
-            }
+            headers.Add(new(name, [value]));
         }
-        else
+
+        flight.SetHead(new FlightHead(200, headers, answer.IsStream, FromCache: true));
+        foreach (var chunk in answer.IsStream ? answer.Events() : [answer.Body])
         {
-            flight.Body.Append(stored.Body.Span);
+            flight.Body.Append(chunk.Span);
         }
 
         flight.Body.Complete();
@@ -276,6 +271,8 @@ public sealed partial class FlightRunner(
             // be answered with a clean 504 instead of a broken stream.
             var parser = isEventStream ? new SseEventParser() : null;
             var accumulator = isEventStream ? new StreamAccumulator() : null;
+            var declaredLength = response.Content.Headers.ContentLength;
+            long received = 0;
             var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
             var headSent = false;
             try
@@ -298,7 +295,7 @@ public sealed partial class FlightRunner(
                         }
 
                         silence.CancelAfter(idle);
-                        flight.Body.Append(buffer.AsSpan(0, read));
+                        received += read;
                         if (parser is not null)
                         {
                             parser.Append(buffer.AsSpan(0, read));
@@ -307,6 +304,15 @@ public sealed partial class FlightRunner(
                                 accumulator!.Accept(sseEvent);
                             }
                         }
+
+                        // Before the last bytes reach a caller, who may ask again at once: from now on, a caller that
+                        // finds this flight gets the stored answer, not a share of a call that has ended for its client.
+                        if (received == declaredLength || accumulator?.SawMessageStop == true)
+                        {
+                            flight.MarkAnswered();
+                        }
+
+                        flight.Body.Append(buffer.AsSpan(0, read));
                     }
                 }
             }
@@ -339,7 +345,7 @@ public sealed partial class FlightRunner(
             }
 
             // Step 9: only a complete success is worth keeping.
-            var judged = Judge((int)response.StatusCode, flight.Body.WrittenMemory, accumulator, intent);
+            var judged = Judge(head, flight.Body.WrittenMemory, accumulator, intent);
             Log.Judged(_logger, judged.Reason);
             if (judged.Response is null || !intent.Store)
             {
@@ -373,9 +379,9 @@ public sealed partial class FlightRunner(
         }
     }
 
-    private FlightOutcome Judge(int status, ReadOnlyMemory<byte> body, StreamAccumulator? accumulator, StoreIntent intent)
+    private FlightOutcome Judge(FlightHead head, ReadOnlyMemory<byte> body, StreamAccumulator? accumulator, StoreIntent intent)
     {
-        if (status != StatusCodes200)
+        if (head.StatusCode != StatusCodes200)
         {
             return new FlightOutcome(null, "upstream error");
         }
@@ -422,7 +428,8 @@ public sealed partial class FlightRunner(
             return new FlightOutcome(null, "malformed upstream body");
         }
 
-        return new FlightOutcome(Entry(intent, json, rawSse, model), intent.Store ? "stored" : "not stored by policy");
+        var entry = Entry(intent, json, rawSse, model) with { Headers = StoredResponseHeaders.Select(head.Headers) };
+        return new FlightOutcome(entry, intent.Store ? "stored" : "not stored by policy");
     }
 
     /// <summary>The entry an answer is stored as, stamped now with the intent's TTL and tags.</summary>

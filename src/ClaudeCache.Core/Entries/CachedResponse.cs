@@ -37,6 +37,12 @@ public sealed record CachedResponse
     /// <summary>The raw SSE bytes when the answer came from a stream; empty otherwise.</summary>
     public ReadOnlyMemory<byte> RawSse { get; init; }
 
+    /// <summary>
+    /// The upstream response headers a hit carries as the answer did (<see cref="StoredResponseHeaders"/>: an
+    /// allow-list), as name and value pairs; empty for entries stored before format version 4.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
+
     /// <summary>True when the entry holds a recorded stream.</summary>
     public bool HasStream => !RawSse.IsEmpty;
 

@@ -15,10 +15,11 @@ internal static class EntryBodyReader
     private const long MaxUnixMilliseconds = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
     /// <summary>
-    /// Parses <paramref name="body"/>. <see cref="CachedResponse.Body"/> and <see cref="CachedResponse.RawSse"/>
-    /// are slices of <paramref name="body"/>, not copies: the hit path allocates the decompressed array once.
+    /// Parses <paramref name="body"/>, written by format <paramref name="version"/> (headers since version 4, when there are any).
+    /// <see cref="CachedResponse.Body"/> and <see cref="CachedResponse.RawSse"/> are slices of <paramref name="body"/>,
+    /// not copies: the hit path allocates the decompressed array once.
     /// </summary>
-    internal static bool TryRead(byte[] body, out CachedResponse? response)
+    internal static bool TryRead(byte[] body, byte version, out CachedResponse? response)
     {
         response = null;
         var position = 0;
@@ -47,8 +48,13 @@ internal static class EntryBodyReader
             || !TryReadString(body, ref position, out var contextType)
             || !TryReadString(body, ref position, out var ns)
             || !TryReadBlock(body, ref position, out var start, out var length)
-            || !TryReadBlock(body, ref position, out var sseStart, out var sseLength)
-            || position != body.Length)
+            || !TryReadBlock(body, ref position, out var sseStart, out var sseLength))
+        {
+            return false;
+        }
+
+        IReadOnlyList<KeyValuePair<string, string>> headers = [];
+        if ((version >= 4 && position < body.Length && !TryReadHeaders(body, ref position, out headers)) || position != body.Length)
         {
             return false;
         }
@@ -64,12 +70,43 @@ internal static class EntryBodyReader
             Namespace = ns,
             Body = new ReadOnlyMemory<byte>(body, start, length),
             RawSse = sseLength == 0 ? ReadOnlyMemory<byte>.Empty : new ReadOnlyMemory<byte>(body, sseStart, sseLength),
+            Headers = headers,
         };
         return true;
     }
 
     private static bool IsValidTime(long unixMilliseconds) =>
         unixMilliseconds is >= MinUnixMilliseconds and <= MaxUnixMilliseconds;
+
+    private static bool TryReadHeaders(byte[] body, ref int position, out IReadOnlyList<KeyValuePair<string, string>> headers)
+    {
+        headers = [];
+        if (!TryReadVarUInt32(body, ref position, out var count))
+        {
+            return false;
+        }
+
+        // The section is written only when there are headers; every pair takes at least two bytes, so a damaged count
+        // fails here, not after a huge allocation.
+        if (count == 0 || count > (uint)(body.Length - position) / 2)
+        {
+            return false;
+        }
+
+        var read = new KeyValuePair<string, string>[count];
+        for (var i = 0; i < read.Length; i++)
+        {
+            if (!TryReadString(body, ref position, out var name) || name.Length == 0 || !TryReadString(body, ref position, out var value))
+            {
+                return false;
+            }
+
+            read[i] = new(name, value);
+        }
+
+        headers = read;
+        return true;
+    }
 
     private static bool TryReadString(byte[] body, ref int position, out string value)
     {

@@ -5,8 +5,8 @@ namespace ClaudeCache.Entries;
 
 /// <summary>
 /// Writes the uncompressed body of a stored entry: fixed-width fields first, then length-prefixed strings and
-/// byte blocks (7-bit encoded lengths, as <see cref="BinaryWriter"/> writes them). The order is part of format
-/// version 1; see <see cref="EntryCodec"/>.
+/// byte blocks (7-bit encoded lengths, as <see cref="BinaryWriter"/> writes them), then (since format version 4, and
+/// only when there are any) the stored response headers. The order is part of the format; see <see cref="EntryCodec"/>.
 /// </summary>
 internal ref struct EntryBodyWriter
 {
@@ -30,6 +30,16 @@ internal ref struct EntryBodyWriter
         size += MeasureBlock(Encoding.UTF8.GetByteCount(response.Namespace));
         size += MeasureBlock(response.Body.Length);
         size += MeasureBlock(response.RawSse.Length);
+        if (response.Headers.Count > 0)
+        {
+            size += VarUInt32Length((uint)response.Headers.Count);
+        }
+
+        foreach (var (name, value) in response.Headers)
+        {
+            size += MeasureBlock(Encoding.UTF8.GetByteCount(name)) + MeasureBlock(Encoding.UTF8.GetByteCount(value));
+        }
+
         return size <= EntryCodec.MaxBodyLength
             ? (int)size
             : throw new ArgumentException($"The entry is larger than {EntryCodec.MaxBodyLength} bytes.", nameof(response));
@@ -46,6 +56,17 @@ internal ref struct EntryBodyWriter
         WriteString(response.Namespace);
         WriteBlock(response.Body.Span);
         WriteBlock(response.RawSse.Span);
+        if (response.Headers.Count == 0)
+        {
+            return;
+        }
+
+        WriteVarUInt32((uint)response.Headers.Count);
+        foreach (var (name, value) in response.Headers)
+        {
+            WriteString(name);
+            WriteString(value);
+        }
     }
 
     private static long MeasureBlock(int length) => VarUInt32Length((uint)length) + (long)length;

@@ -9,7 +9,7 @@ namespace ClaudeCache.Entries;
 /// The stored form of a <see cref="CachedResponse"/>: what the second tier (SQLite, Redis) holds.
 /// </summary>
 /// <remarks>
-/// <para>Layout of format version 3 (integers little-endian):</para>
+/// <para>Layout of format versions 3 and 4 (integers little-endian):</para>
 /// <code>
 /// offset  size  field
 ///  0      4     magic "CCEN" (ClaudeCache ENtry)
@@ -22,8 +22,9 @@ namespace ClaudeCache.Entries;
 /// 22      ...   body: one zstd frame, or the raw body when compression did not make it smaller
 /// </code>
 /// <para>
-/// Versions 1 and 2 are read too. They have no dictionary id: the body starts at offset 18. In version 2, bit 1
-/// means the shipped dictionary <c>entries-v2.zdict</c>; version 1 has no bit 1.
+/// Versions 1, 2 and 3 are read too. Versions 1 and 2 have no dictionary id: the body starts at offset 18. In
+/// version 2, bit 1 means the shipped dictionary <c>entries-v2.zdict</c>; version 1 has no bit 1. Version 3's body
+/// has no headers.
 /// </para>
 /// <para>
 /// The checksum sits before the flags (not after, as one might expect) so that it covers flags, length and
@@ -33,7 +34,9 @@ namespace ClaudeCache.Entries;
 /// <para>
 /// The body holds, in order: kind (1 byte), strategy (1 byte), created-at and expires-at as Unix milliseconds
 /// (8 bytes each), then model, context type and namespace as UTF-8 strings, the JSON body and the raw SSE bytes,
-/// each prefixed by its length as a 7-bit encoded integer.
+/// each prefixed by its length as a 7-bit encoded integer; then, since version 4 and only when there are any, the stored response headers
+/// (<see cref="StoredResponseHeaders"/>): their count as a 7-bit encoded integer and, for each, its name and value as
+/// strings.
 /// </para>
 /// <para>
 /// Changing anything here means a new <see cref="FormatVersion"/> and a new snapshot file in the tests
@@ -44,15 +47,15 @@ namespace ClaudeCache.Entries;
 public static class EntryCodec
 {
     /// <summary>
-    /// The format version this build writes. It reads this one and versions 1 and 2 (the same layout without the
-    /// dictionary id), so entries stored by earlier releases keep loading.
+    /// The format version this build writes. It reads this one and versions 1 to 3 (the same layout without the
+    /// stored headers, and for 1 and 2 without the dictionary id), so entries stored by earlier releases keep loading.
     /// </summary>
-    public const byte FormatVersion = 3;
+    public const byte FormatVersion = 4;
 
     /// <summary>The oldest format version this build still reads.</summary>
     public const byte OldestReadableVersion = 1;
 
-    /// <summary>The size of the fixed header before the body (format version 3).</summary>
+    /// <summary>The size of the fixed header before the body (format versions 3 and 4).</summary>
     internal const int HeaderLength = 22;
 
     /// <summary>The size of the fixed header of format versions 1 and 2, which have no dictionary id.</summary>
@@ -202,7 +205,7 @@ public static class EntryCodec
             return DecodeStatus.Corrupt;
         }
 
-        return EntryBodyReader.TryRead(body, out response) ? DecodeStatus.Ok : DecodeStatus.Corrupt;
+        return EntryBodyReader.TryRead(body, version, out response) ? DecodeStatus.Ok : DecodeStatus.Corrupt;
     }
 
     /// <summary>
@@ -225,7 +228,7 @@ public static class EntryCodec
             case 2:
                 id = EntryDictionary.Shipped.Id;
                 return true;
-            case FormatVersion when payload.Length >= HeaderLength:
+            case >= 3 and <= FormatVersion when payload.Length >= HeaderLength:
                 id = BinaryPrimitives.ReadUInt32LittleEndian(payload[DictionaryIdOffset..]);
                 return id != 0;
             default:

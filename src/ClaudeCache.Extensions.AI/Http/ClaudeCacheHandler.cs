@@ -163,7 +163,7 @@ public sealed partial class ClaudeCacheHandler : DelegatingHandler
         };
     }
 
-    /// <summary>Step 6 as an <see cref="HttpResponseMessage"/>: the stored answer rendered in the caller's form.</summary>
+    /// <summary>Step 6 as an <see cref="HttpResponseMessage"/>: the stored answer rendered in the caller's form, with the upstream headers it was stored with.</summary>
     private HttpResponseMessage Stored(HttpRequestMessage request, CacheOutcome outcome)
     {
         var answer = outcome.Render();
@@ -177,6 +177,11 @@ public sealed partial class ClaudeCacheHandler : DelegatingHandler
         if (answer.IsStream)
         {
             response.Headers.CacheControl = new CacheControlHeaderValue { NoCache = true };
+        }
+
+        foreach (var (name, value) in answer.Headers)
+        {
+            response.Headers.TryAddWithoutValidation(name, value);
         }
 
         AddCacheHeaders(response, outcome);

@@ -82,13 +82,18 @@ internal sealed class MessagesEndpoint(CacheEngine engine, UpstreamClient upstre
         }
     }
 
-    /// <summary>Step 6: a stored answer, JSON with its length or the stream one event per flush.</summary>
+    /// <summary>Step 6: a stored answer with the upstream headers it was stored with, JSON with its length or the stream one event per flush.</summary>
     private async Task WriteStoredAsync(HttpContext context, CacheOutcome outcome)
     {
         var response = context.Response;
         var cancellationToken = context.RequestAborted;
         var answer = outcome.Render();
         response.StatusCode = StatusCodes.Status200OK;
+        foreach (var (name, value) in answer.Headers)
+        {
+            response.Headers.Append(name, value);
+        }
+
         AddCacheHeaders(response, outcome);
         response.ContentType = answer.ContentType;
         if (!answer.IsStream)

@@ -18,5 +18,6 @@ internal static class EntryAssert
         Assert.Equal(expected.Body.ToArray(), actual.Body.ToArray());
         Assert.Equal(expected.RawSse.ToArray(), actual.RawSse.ToArray());
         Assert.Equal(expected.HasStream, actual.HasStream);
+        Assert.Equal(expected.Headers, actual.Headers);
     }
 }

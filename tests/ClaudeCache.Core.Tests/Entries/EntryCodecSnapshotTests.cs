@@ -45,6 +45,12 @@ public sealed class EntryCodecSnapshotTests
             RawSse = Encoding.UTF8.GetBytes(StreamSse),
     };
 
+    /// <summary>The stream entry with the upstream headers a hit carries (format version 4 on).</summary>
+    private static readonly CachedResponse StreamEntryWithHeaders = StreamEntry with
+    {
+        Headers = [new("anthropic-organization-id", "5f1c2a9e-0d4b-4e7a-9c3f-2b8e6d1a7c40")],
+    };
+
     private static readonly CachedResponse TinyEntry = new()
     {
             Kind = ResponseKind.CountTokens,
@@ -64,6 +70,8 @@ public sealed class EntryCodecSnapshotTests
         ("entry-v3-stream.bin", 3, StreamEntry),
         ("entry-v3-tiny.bin", 3, TinyEntry),
         (TrainedSnapshot, 3, StreamEntry),
+        ("entry-v4-stream.bin", 4, StreamEntryWithHeaders),
+        ("entry-v4-tiny.bin", 4, TinyEntry),
     ];
 
     /// <summary>A version 3 entry compressed with a dictionary trained on a store's entries (saved next to it).</summary>
@@ -106,6 +114,7 @@ public sealed class EntryCodecSnapshotTests
         Assert.Equal(new HashSet<byte> { 0, EntryCodec.FlagCompressed }, FlagsOf(1).ToHashSet());
         Assert.Equal(new HashSet<byte> { 0, EntryCodec.FlagCompressed | EntryCodec.FlagDictionary }, FlagsOf(2).ToHashSet());
         Assert.Equal(new HashSet<byte> { 0, EntryCodec.FlagCompressed | EntryCodec.FlagDictionary }, FlagsOf(3).ToHashSet());
+        Assert.Equal(new HashSet<byte> { 0, EntryCodec.FlagCompressed | EntryCodec.FlagDictionary }, FlagsOf(4).ToHashSet());
     }
 
     /// <summary>

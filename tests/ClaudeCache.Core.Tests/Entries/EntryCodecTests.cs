@@ -86,6 +86,30 @@ public sealed class EntryCodecTests
     }
 
     [Fact]
+    public void RoundTrip_StoredHeaders_AreKept_InOrder()
+    {
+        var entry = SampleResponses.StreamEntry() with
+        {
+            Headers = [new("anthropic-organization-id", "org-a"), new("anthropic-organization-id", "org-b")],
+        };
+
+        Assert.Equal(DecodeStatus.Ok, EntryCodec.TryDecode(EntryCodec.Encode(entry), out var decoded));
+
+        EntryAssert.Equal(entry, decoded);
+    }
+
+    [Fact]
+    public void TryDecode_StoredHeadersUnderVersion3_IsCorrupt()
+    {
+        // Version 3 bodies end with the raw stream: a version-4 body with headers relabelled as version 3 must not decode.
+        var payload = EntryCodec.Encode(Small() with { Headers = [new("anthropic-organization-id", "org-a")] });
+        payload[4] = 3;
+
+        Assert.Equal(DecodeStatus.Corrupt, EntryCodec.TryDecode(payload, out var decoded));
+        Assert.Null(decoded);
+    }
+
+    [Fact]
     public void Encode_WritesMagicVersionAndCompressedFlag()
     {
         var payload = EntryCodec.Encode(SampleResponses.StreamEntry());
@@ -192,7 +216,7 @@ public sealed class EntryCodecTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(4)]
+    [InlineData(5)]
     [InlineData(255)]
     public void TryDecode_OtherVersion_IsUnknownVersion(byte version)
     {
@@ -207,7 +231,7 @@ public sealed class EntryCodecTests
     public void TryDecode_OtherVersionWithShortBody_IsUnknownVersion()
     {
         // A future format may be shorter than this one's header: the version decides before the length does.
-        Assert.Equal(DecodeStatus.UnknownVersion, EntryCodec.TryDecode("CCEN\u0004"u8, out _));
+        Assert.Equal(DecodeStatus.UnknownVersion, EntryCodec.TryDecode("CCEN\u0005"u8, out _));
     }
 
     [Fact]
