@@ -9,11 +9,12 @@ public sealed partial class SavingsLedger
 {
     private List<RequestLogRow> _pendingRequests = [];
 
-    /// <summary>Request-log rows in a range, oldest first, after a flush (what the estimate replays).</summary>
+    /// <summary>Request-log rows from <paramref name="from"/> to <paramref name="to"/> (both included), oldest first, after a flush (what the estimate replays).</summary>
     public async Task<IReadOnlyList<RequestLogRow>> QueryRequestsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         await FlushQuietlyAsync(prune: false).ConfigureAwait(false);
-        return await _store.QueryRequestsAsync(from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+        // `to` is included: a request served at this very moment is in a range that ends now.
+        return await _store.QueryRequestsAsync(from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds() + 1, cancellationToken).ConfigureAwait(false);
     }
 
     // Under _gate, with the values the ledger row was filed under (cut and bounded like it).

@@ -46,7 +46,7 @@ internal static class CandidateStrategies
         var ttls = new[] { candidate.AggressiveTtl, candidate.StandardTtl, candidate.ConservativeTtl, candidate.RealTimeTtl };
         if (ttls.Any(t => t <= TimeSpan.Zero || t > StatsQuery.MaxRange))
         {
-            error = $"every TTL under {StrategyOptions.SectionName} must be positive and at most {StatsQuery.MaxRange.TotalDays:0} days.";
+            error = $"the candidate configuration's TTLs under {StrategyOptions.SectionName} must all be positive and at most {StatsQuery.MaxRange.TotalDays:0} days.";
             return false;
         }
 
