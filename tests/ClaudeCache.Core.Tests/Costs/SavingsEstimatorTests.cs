@@ -143,4 +143,69 @@ public sealed class SavingsEstimatorTests
         await ledger.PruneAsync(TestContext.Current.CancellationToken);
         Assert.Empty(await store.QueryRequestsAsync(0, long.MaxValue, TestContext.Current.CancellationToken));
     }
+
+    [Fact]
+    public async Task WhileTheStoreIsDown_TheLogHoldsAtMostLedgerMaxPendingRows_TheNewest()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
+        var store = new FlakyStore();
+        await using var ledger = new SavingsLedger(store, clock, Timeout.InfiniteTimeSpan, limits: new LedgerLimits { MaxPendingRows = 100 });
+        for (var i = 0; i < 150; i++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            ledger.Record(new LedgerEntry(clock.GetUtcNow(), "m", "standard", "", "t", LedgerOutcome.Miss, default, i, 0, true, TimeSpan.Zero)
+            {
+                Request = new RequestFacts($"{i:x16}", TimeSpan.FromHours(1), Lookup: true, Store: true),
+            });
+            if (i == 120)
+            {
+                await Assert.ThrowsAsync<IOException>(() => ledger.FlushAsync(TestContext.Current.CancellationToken));
+            }
+        }
+
+        store.Down = false;
+        var rows = await ledger.QueryRequestsAsync(DateTimeOffset.UnixEpoch, clock.GetUtcNow(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(100, rows.Count);
+        Assert.Equal(Enumerable.Range(50, 100).Select(i => (long)i), rows.Select(r => r.CostNanos));
+    }
+
+    [Fact]
+    public async Task ARetentionOfZero_TurnsTheLogOff()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var ledger = new SavingsLedger(new MemoryLedgerStore(), clock, Timeout.InfiniteTimeSpan, limits: new LedgerLimits { RequestLogRetention = TimeSpan.Zero });
+        ledger.Record(new LedgerEntry(clock.GetUtcNow(), "m", "standard", "", "t", LedgerOutcome.Miss, default, 1, 0, true, TimeSpan.Zero)
+        {
+            Request = new RequestFacts("0123456789abcdef", TimeSpan.FromHours(1), Lookup: true, Store: true),
+        });
+
+        Assert.Empty(await ledger.QueryRequestsAsync(DateTimeOffset.UnixEpoch, clock.GetUtcNow(), TestContext.Current.CancellationToken));
+        Assert.Empty(new LedgerLimits { RequestLogRetention = TimeSpan.Zero }.Validate("s"));
+        Assert.Single(new LedgerLimits { RequestLogRetention = TimeSpan.FromMinutes(5) }.Validate("s"));
+    }
+
+    private sealed class FlakyStore : ILedgerStore
+    {
+        private readonly MemoryLedgerStore _inner = new();
+
+        public bool Down { get; set; } = true;
+
+        public Task AddAsync(IReadOnlyCollection<LedgerRow> rows, IReadOnlyCollection<LatencyRow> latencies, CancellationToken cancellationToken) =>
+            _inner.AddAsync(rows, latencies, cancellationToken);
+
+        public Task<IReadOnlyList<LedgerRow>> QueryAsync(long fromMinute, long toMinute, CancellationToken cancellationToken) => _inner.QueryAsync(fromMinute, toMinute, cancellationToken);
+
+        public Task<IReadOnlyList<LatencyRow>> QueryLatencyAsync(long fromMinute, long toMinute, CancellationToken cancellationToken) =>
+            _inner.QueryLatencyAsync(fromMinute, toMinute, cancellationToken);
+
+        public Task PruneAsync(long foldBeforeMinute, long deleteBeforeMinute, CancellationToken cancellationToken) =>
+            _inner.PruneAsync(foldBeforeMinute, deleteBeforeMinute, cancellationToken);
+
+        public Task AddRequestsAsync(IReadOnlyCollection<RequestLogRow> rows, TimeSpan retention, CancellationToken cancellationToken) =>
+            Down ? throw new IOException("down") : _inner.AddRequestsAsync(rows, retention, cancellationToken);
+
+        public Task<IReadOnlyList<RequestLogRow>> QueryRequestsAsync(long fromMs, long toMs, CancellationToken cancellationToken) =>
+            _inner.QueryRequestsAsync(fromMs, toMs, cancellationToken);
+    }
 }
