@@ -123,9 +123,25 @@ internal static class EstimateCommand
             candidate = await File.ReadAllBytesAsync(info.FullName, cancellationToken).ConfigureAwait(false);
         }
 
-        return arguments.Url is { } url
-            ? await FromProxyAsync(url, arguments, candidate, cancellationToken).ConfigureAwait(false)
-            : await FromDatabaseAsync(arguments, days, candidate, time, cancellationToken).ConfigureAwait(false);
+        if (arguments.Url is { } url)
+        {
+            return await FromProxyAsync(url, arguments, candidate, cancellationToken).ConfigureAwait(false);
+        }
+
+        var scenarios = new List<EstimateScenario>();
+        if (candidate is not null)
+        {
+            // No running configuration here: the candidate's TTLs apply on top of the defaults.
+            using var json = new MemoryStream(candidate);
+            if (!CandidateStrategies.TryRead(json, new StrategyOptions(), out var scenario, out var problem))
+            {
+                return (null, CliFailure.Usage($"--config: {problem}"));
+            }
+
+            scenarios.Add(scenario!);
+        }
+
+        return await FromDatabaseAsync(arguments, days, scenarios, time, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>GET (or, with a candidate, POST) /admin/estimate with the same range.</summary>
@@ -160,25 +176,12 @@ internal static class EstimateCommand
     }
 
     /// <summary>The request log of the SQLite file, through the same ledger and estimator the proxy uses.</summary>
-    private static async Task<(EstimateReport?, CliFailure?)> FromDatabaseAsync(EstimateArguments arguments, double days, byte[]? candidate, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<(EstimateReport?, CliFailure?)> FromDatabaseAsync(EstimateArguments arguments, double days, List<EstimateScenario> scenarios, TimeProvider time, CancellationToken cancellationToken)
     {
         // Checked first: opening a missing file would create an empty database and estimate nothing.
         if (!File.Exists(arguments.Database))
         {
             return (null, CliFailure.Usage($"no database at '{Path.GetFullPath(arguments.Database)}' (pass --db PATH, or --url to ask a running proxy)."));
-        }
-
-        var scenarios = new List<EstimateScenario>();
-        if (candidate is not null)
-        {
-            // No running configuration here: the candidate's TTLs apply on top of the defaults.
-            using var json = new MemoryStream(candidate);
-            if (!CandidateStrategies.TryRead(json, new StrategyOptions(), out var scenario, out var problem))
-            {
-                return (null, CliFailure.Usage($"--config: {problem}"));
-            }
-
-            scenarios.Add(scenario!);
         }
 
         var to = arguments.To ?? time.GetUtcNow();
