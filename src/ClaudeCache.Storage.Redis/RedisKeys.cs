@@ -46,6 +46,12 @@ internal static class RedisKeys
     /// <summary><c>{prefix}ledger:minutes</c>: the minutes that have ledger data (a sorted set, score = minute).</summary>
     public static RedisKey LedgerIndex(string prefix) => $"{prefix}ledger:minutes";
 
+    /// <summary><c>{prefix}reqlog:h:{hour}</c>: one hour of the request log (a list of rows, oldest first).</summary>
+    public static RedisKey RequestLogHour(string prefix, long hour) => $"{prefix}reqlog:h:{hour}";
+
+    /// <summary><c>{prefix}reqlog:hours</c>: the hours that have request-log rows (a sorted set, score = hour).</summary>
+    public static RedisKey RequestLogIndex(string prefix) => $"{prefix}reqlog:hours";
+
     /// <summary><c>{prefix}invalidate</c>: the backplane channel.</summary>
     public static RedisChannel InvalidationChannel(string prefix) => RedisChannel.Literal(prefix + "invalidate");
 }

@@ -15,7 +15,7 @@ namespace ClaudeCache.Storage.Redis;
 /// instance prunes. <see cref="PruneAsync"/> deletes minutes before the ledger's own retention: instances cannot fold
 /// minutes into days safely side by side (two would add the same minute twice), so on Redis old minutes are deleted.
 /// </remarks>
-public sealed class RedisLedgerStore(RedisConnection connection) : ILedgerStore
+public sealed partial class RedisLedgerStore(RedisConnection connection) : ILedgerStore
 {
     // Unit separator: cannot appear in a model id, strategy, context type, tenant tag or outcome.
     private const char Separator = '\u001f';

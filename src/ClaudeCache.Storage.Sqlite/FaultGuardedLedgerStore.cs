@@ -48,6 +48,27 @@ internal sealed class FaultGuardedLedgerStore : ILedgerStore
         return _inner.PruneAsync(foldBeforeMinute, deleteBeforeMinute, cancellationToken);
     }
 
+    /// <inheritdoc />
+    public Task AddRequestsAsync(IReadOnlyCollection<RequestLogRow> rows, TimeSpan retention, CancellationToken cancellationToken)
+    {
+        ThrowIfFaulted();
+        return _inner.AddRequestsAsync(rows, retention, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RequestLogRow>> QueryRequestsAsync(long fromMs, long toMs, CancellationToken cancellationToken)
+    {
+        ThrowIfFaulted();
+        return _inner.QueryRequestsAsync(fromMs, toMs, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task PruneRequestsAsync(long beforeMs, int maxRows, CancellationToken cancellationToken)
+    {
+        ThrowIfFaulted();
+        return _inner.PruneRequestsAsync(beforeMs, maxRows, cancellationToken);
+    }
+
     private void ThrowIfFaulted()
     {
         var fault = _inspect();

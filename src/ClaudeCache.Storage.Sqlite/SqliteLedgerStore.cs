@@ -7,7 +7,7 @@ namespace ClaudeCache.Storage.Sqlite;
 /// The ledger in the same SQLite file as the cache, in its own tables. Additions are upserts that add counts, so
 /// the proxy and in-process users of one file write side by side, and the figures survive restarts.
 /// </summary>
-public sealed class SqliteLedgerStore : ILedgerStore
+public sealed partial class SqliteLedgerStore : ILedgerStore
 {
     private const string Schema = """
         PRAGMA journal_mode=WAL;

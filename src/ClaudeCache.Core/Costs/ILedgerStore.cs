@@ -22,4 +22,17 @@ public interface ILedgerStore
     /// expires its minutes instead. Safe to repeat.
     /// </summary>
     Task PruneAsync(long foldBeforeMinute, long deleteBeforeMinute, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Appends rows to the request log, each kept at least <paramref name="retention"/>. A store without a request log
+    /// ignores them.
+    /// </summary>
+    Task AddRequestsAsync(IReadOnlyCollection<RequestLogRow> rows, TimeSpan retention, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Request-log rows with <paramref name="fromMs"/> ≤ time &lt; <paramref name="toMs"/> (Unix milliseconds), oldest first.</summary>
+    Task<IReadOnlyList<RequestLogRow>> QueryRequestsAsync(long fromMs, long toMs, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<RequestLogRow>>([]);
+
+    /// <summary>Deletes request-log rows before <paramref name="beforeMs"/>, then the oldest beyond <paramref name="maxRows"/>. Safe to repeat.</summary>
+    Task PruneRequestsAsync(long beforeMs, int maxRows, CancellationToken cancellationToken) => Task.CompletedTask;
 }

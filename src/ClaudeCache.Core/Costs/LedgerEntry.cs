@@ -32,4 +32,8 @@ public readonly record struct LedgerEntry(
     long AvoidedNanos,
     bool PriceKnown,
     TimeSpan Latency,
-    PromptCacheEffect PromptCache = default);
+    PromptCacheEffect PromptCache = default)
+{
+    /// <summary>What the request log keeps of the request (its key prefix and policy); empty when the front end has no key.</summary>
+    public RequestFacts Request { get; init; }
+}

@@ -32,6 +32,15 @@ public sealed record LedgerLimits
     /// </summary>
     public int MaxPendingRows { get; init; } = 10_000;
 
+    /// <summary>
+    /// How long the request log (one row per request, no content: what <c>claudecache estimate</c> replays) keeps its
+    /// rows. Default 7 days; zero turns the log off.
+    /// </summary>
+    public TimeSpan RequestLogRetention { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Most rows the request log keeps; the oldest beyond it are deleted. Default 1,000,000 (about 100 MB in SQLite).</summary>
+    public int RequestLogMaxRows { get; init; } = 1_000_000;
+
     /// <summary>The value recorded in place of a value beyond <see cref="MaxDistinctValuesPerHour"/>.</summary>
     public const string Other = "other";
 
@@ -62,6 +71,16 @@ public sealed record LedgerLimits
         if (MaxPendingRows is < 100 or > 10_000_000)
         {
             problems.Add($"{sectionPath}:LedgerMaxPendingRows must be between 100 and 10000000, not {MaxPendingRows}.");
+        }
+
+        if (RequestLogRetention != TimeSpan.Zero && (RequestLogRetention < TimeSpan.FromHours(1) || RequestLogRetention > TimeSpan.FromDays(400)))
+        {
+            problems.Add($"{sectionPath}:RequestLogRetention must be 0 (off) or between 1 hour and 400 days, not {RequestLogRetention}.");
+        }
+
+        if (RequestLogMaxRows is < 1_000 or > 100_000_000)
+        {
+            problems.Add($"{sectionPath}:RequestLogMaxRows must be between 1000 and 100000000, not {RequestLogMaxRows}.");
         }
 
         return problems;

@@ -35,7 +35,7 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
 
         var (model, usage, cost, _) = Price(request, answer);
         return Record(new LedgerEntry(time.GetUtcNow(), model, StrategyNames.ToHeader(request.Policy.Strategy), request.ContextType, request.Tenant,
-            LedgerOutcome.Hit, usage, 0, ToNanos(cost.Total), cost.PriceKnown, latency));
+            LedgerOutcome.Hit, usage, 0, ToNanos(cost.Total), cost.PriceKnown, latency) { Request = Facts(request) });
     }
 
     /// <summary>
@@ -56,13 +56,13 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
         if (answer is null)
         {
             return Record(new LedgerEntry(time.GetUtcNow(), request.Model, strategy, request.ContextType, request.Tenant,
-                LedgerOutcome.Error, default, 0, 0, PriceKnown: true, latency));
+                LedgerOutcome.Error, default, 0, 0, PriceKnown: true, latency) { Request = Facts(request) });
         }
 
         var (model, usage, cost, context) = Price(request, answer);
         var effect = proxyPlacedBreakpoints && answer.Kind == ResponseKind.Message ? PromptCache(model, usage, cost, context) : default;
         return Record(new LedgerEntry(time.GetUtcNow(), model, strategy, request.ContextType, request.Tenant,
-            outcome, usage, ToNanos(cost.Total), 0, cost.PriceKnown, latency, effect));
+            outcome, usage, ToNanos(cost.Total), 0, cost.PriceKnown, latency, effect) { Request = Facts(request) });
     }
 
     /// <summary>
@@ -176,6 +176,9 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
 
     /// <summary>Billionths of a dollar, rounded half away from zero: the ledger's exact unit.</summary>
     public static long ToNanos(decimal dollars) => (long)decimal.Round(dollars * 1_000_000_000m, MidpointRounding.AwayFromZero);
+
+    private static RequestFacts Facts(PreparedRequest request) =>
+        new(request.Key.ToHex()[..RequestLogRow.KeyLength], request.Policy.Ttl, request.Policy.Lookup, request.Policy.Store);
 
     private LedgerEntry Record(in LedgerEntry entry)
     {

@@ -1,7 +1,7 @@
 namespace ClaudeCache.Costs;
 
 /// <summary>A ledger store in process memory, for the memory-only configuration and for tests.</summary>
-public sealed class MemoryLedgerStore : ILedgerStore
+public sealed partial class MemoryLedgerStore : ILedgerStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<(long, string, string, string, string, string), LedgerRow> _rows = [];

@@ -98,6 +98,7 @@ public sealed partial class SavingsLedger : IAsyncDisposable
             var model = Admit(_models, "model", entry.Model);
             var context = Admit(_contexts, "context", entry.ContextType);
             var tenant = Admit(_tenants, "tenant", entry.Tenant);
+            LogRequest(entry, model, strategy, context, tenant, outcome);
             var key = (minute, model, strategy, context, tenant, outcome);
             if (!_pending.TryGetValue(key, out var row))
             {
@@ -153,17 +154,20 @@ public sealed partial class SavingsLedger : IAsyncDisposable
         {
             Dictionary<(long, string, string, string, string, string), LedgerRow> rows;
             Dictionary<(long, string, int), long> latency;
+            List<RequestLogRow> requests;
             lock (_gate)
             {
-                if (_pending.Count == 0 && _pendingLatency.Count == 0)
+                if (_pending.Count == 0 && _pendingLatency.Count == 0 && _pendingRequests.Count == 0)
                 {
                     return;
                 }
 
                 rows = _pending;
                 latency = _pendingLatency;
+                requests = _pendingRequests;
                 _pending = [];
                 _pendingLatency = [];
+                _pendingRequests = [];
             }
 
             var latencyRows = latency.Select(l => new LatencyRow(l.Key.Item1, l.Key.Item2, l.Key.Item3, l.Value)).ToList();
@@ -177,8 +181,11 @@ public sealed partial class SavingsLedger : IAsyncDisposable
             {
                 // Put the counts back: nothing recorded is lost because the store hiccupped (within MaxPendingRows).
                 Requeue(rows.Values, latency);
+                RequeueRequests(requests);
                 throw;
             }
+
+            await FlushRequestsAsync(requests, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -197,6 +204,7 @@ public sealed partial class SavingsLedger : IAsyncDisposable
         var foldBefore = DayStart(nowMinute - (long)_limits.MinuteRetention.TotalMinutes);
         var deleteBefore = DayStart(nowMinute - (long)_limits.DayRetention.TotalMinutes);
         await _store.PruneAsync(foldBefore, deleteBefore, cancellationToken).ConfigureAwait(false);
+        await PruneRequestsAsync(cancellationToken).ConfigureAwait(false);
         Interlocked.Exchange(ref _lastPruneTicks, _time.GetTimestamp());
     }
 
@@ -286,7 +294,7 @@ public sealed partial class SavingsLedger : IAsyncDisposable
     private void Dropped(string kind, int count)
     {
         _metrics?.LedgerRowsDropped(kind, count);
-        var bit = kind == "row" ? 1 : 2;
+        var bit = kind switch { "row" => 1, "latency" => 2, _ => 4 };
         if ((Interlocked.Or(ref _droppedLogged, bit) & bit) == 0)
         {
             Log.RowsDropped(_logger, kind, _limits.MaxPendingRows);

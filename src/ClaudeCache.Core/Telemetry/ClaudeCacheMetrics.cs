@@ -67,7 +67,7 @@ public sealed class ClaudeCacheMetrics : IDisposable
 
         Seed(_storeErrors, StoreOperations);
         Seed(_folded, LedgerDimensions);
-        Seed(_dropped, ["row", "latency"]);
+        Seed(_dropped, ["row", "latency", "request"]);
         Seed(_overloaded, OverloadReasons);
         Seed(_stale, StaleReasons.All);
         Seed(_missReasons, MissReasonNames.All);
@@ -226,7 +226,7 @@ public sealed class ClaudeCacheMetrics : IDisposable
     public void LedgerValueFolded(string dimension) => Increment(_folded, LedgerDimensions, dimension, 1);
 
     /// <summary>Counts pending ledger rows dropped while the store was unreachable (<c>row</c> or <c>latency</c>).</summary>
-    public void LedgerRowsDropped(string kind, long count) => Increment(_dropped, ["row", "latency"], kind, count);
+    public void LedgerRowsDropped(string kind, long count) => Increment(_dropped, ["row", "latency", "request"], kind, count);
 
     /// <summary>Counts a request refused as overloaded (<c>concurrency</c> or <c>body_bytes</c>).</summary>
     public void RequestOverloaded(string reason) => Increment(_overloaded, OverloadReasons, reason, 1);

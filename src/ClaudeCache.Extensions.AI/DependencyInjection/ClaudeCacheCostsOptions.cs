@@ -32,6 +32,12 @@ public sealed class ClaudeCacheCostsOptions
     /// <summary>Most ledger rows held while the store is unreachable; the oldest beyond it are dropped. Default 10,000.</summary>
     public int LedgerMaxPendingRows { get; set; } = LedgerLimits.Default.MaxPendingRows;
 
+    /// <summary>How long the request log (what <c>claudecache estimate</c> replays) keeps its rows; zero turns it off. Default 7 days.</summary>
+    public TimeSpan RequestLogRetention { get; set; } = LedgerLimits.Default.RequestLogRetention;
+
+    /// <summary>Most rows the request log keeps; the oldest beyond it are deleted. Default 1,000,000.</summary>
+    public int RequestLogMaxRows { get; set; } = LedgerLimits.Default.RequestLogMaxRows;
+
     /// <summary>The ledger bounds these options describe.</summary>
     public LedgerLimits ToLedgerLimits() => new()
     {
@@ -40,5 +46,7 @@ public sealed class ClaudeCacheCostsOptions
         MinuteRetention = LedgerMinuteRetention,
         DayRetention = LedgerDayRetention,
         MaxPendingRows = LedgerMaxPendingRows,
+        RequestLogRetention = RequestLogRetention,
+        RequestLogMaxRows = RequestLogMaxRows,
     };
 }

@@ -15,6 +15,7 @@ internal static class AdminEndpoints
     {
         var admin = app.MapGroup("/admin").AddEndpointFilter<AdminTokenFilter>();
         admin.MapGet("/stats", StatsAsync);
+        admin.MapMethods("/estimate", ["GET", "POST"], EstimateEndpoint.HandleAsync);
         admin.MapDelete("/cache/{key}", InvalidateAsync);
         admin.MapDelete("/cache", PurgeAsync);
         admin.MapGet("/alerts", (AlertMonitor alerts) => Results.Json(alerts.Snapshot(), AdminJsonContext.Default.AlertsResponse));

@@ -7,6 +7,7 @@ namespace ClaudeCache.Proxy.Admin;
 /// <summary>Source-generated JSON for the admin API (camelCase, no reflection).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = false)]
 [JsonSerializable(typeof(SavingsReport))]
+[JsonSerializable(typeof(EstimateReport))]
 [JsonSerializable(typeof(AlertsResponse))]
 [JsonSerializable(typeof(AlertNotification))]
 [JsonSerializable(typeof(Caching.PurgeResult))]

@@ -19,10 +19,10 @@ internal static class AdminApi
         Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out baseAddress!) && baseAddress.Scheme is "http" or "https";
 
     /// <summary>
-    /// Sends <paramref name="method"/> <paramref name="pathAndQuery"/> with the token; returns the body of a success,
+    /// Sends <paramref name="method"/> <paramref name="pathAndQuery"/> (with <paramref name="jsonBody"/>, if any) with the token; returns the body of a success,
     /// or the failure: 2 for what the user can fix (unreachable, no answer, 401), 1 for any other status.
     /// </summary>
-    public static async Task<(string? Body, CliFailure? Failure)> SendAsync(HttpMethod method, Uri baseAddress, string pathAndQuery, string? token, CancellationToken cancellationToken)
+    public static async Task<(string? Body, CliFailure? Failure)> SendAsync(HttpMethod method, Uri baseAddress, string pathAndQuery, string? token, CancellationToken cancellationToken, byte[]? jsonBody = null)
     {
         using var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
         if (token is { Length: > 0 })
@@ -33,6 +33,11 @@ internal static class AdminApi
         try
         {
             using var request = new HttpRequestMessage(method, new Uri(pathAndQuery, UriKind.Relative));
+            if (jsonBody is not null)
+            {
+                request.Content = new ByteArrayContent(jsonBody) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
+            }
+
             using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.Unauthorized)

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace ClaudeCache.Proxy.Cli;
 
-/// <summary>The <c>claudecache</c> command line: <c>serve</c> (the default), <c>demo</c>, <c>stats</c>, <c>warm</c> and <c>purge</c>.</summary>
+/// <summary>The <c>claudecache</c> command line: <c>serve</c> (the default), <c>demo</c>, <c>stats</c>, <c>warm</c>, <c>purge</c> and <c>estimate</c>.</summary>
 public static class ClaudeCacheCli
 {
     /// <summary>Parses and runs a command; returns the process exit code.</summary>
@@ -18,6 +18,7 @@ public static class ClaudeCacheCli
             StatsCommand.Create(),
             WarmCommand.Create(),
             PurgeCommand.Create(),
+            EstimateCommand.Create(),
         };
 
         // `serve` is the default command: `claudecache --port 9000` means `claudecache serve --port 9000`.
