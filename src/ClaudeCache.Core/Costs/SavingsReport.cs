@@ -51,6 +51,12 @@ public sealed record SavingsReport
     /// <summary>Requests refused as overloaded since start, when the report was made by a running proxy.</summary>
     public OverloadFigures? Overload { get; init; }
 
+    /// <summary>
+    /// Entries removed by single deletes and bulk purges since this instance started, by kind (<c>single</c>, or the
+    /// purge's filter: <c>tag</c>, <c>tenant</c>, …, <c>combined</c>), when the report was made by a running proxy.
+    /// </summary>
+    public IReadOnlyDictionary<string, long>? Purged { get; init; }
+
     /// <summary>Stale answers and miss reasons since this instance started, when the report was made by a running proxy.</summary>
     public ServingFigures? Serving { get; init; }
 }

@@ -82,6 +82,7 @@ internal static class AdminEndpoints
         {
             Overload = new OverloadFigures(metrics.Overloaded("concurrency"), metrics.Overloaded("body_bytes"), limits.InFlightBodyBytes),
             PromptCache = new PromptCacheFigures(planner.RememberedPrefixes, planner.ColdPrefixWaits, planner.ClosedValves),
+            Purged = metrics.PurgedByKind,
         };
         await Results.Json(report, AdminJsonContext.Default.SavingsReport).ExecuteAsync(context).ConfigureAwait(false);
     }
