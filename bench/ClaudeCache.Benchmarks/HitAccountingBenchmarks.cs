@@ -14,7 +14,7 @@ using OpenTelemetry.Metrics;
 namespace ClaudeCache.Benchmarks;
 
 /// <summary>
-/// What a hit costs after its bytes are written: the cost accounting (<see cref="LedgerRecorder.RecordHit(ClaudeCache.Caching.PreparedRequest, ClaudeCache.Entries.CachedResponse, TimeSpan)"/> =
+/// What a hit costs after its bytes are written: the cost accounting (<see cref="LedgerRecorder.RecordHit(ClaudeCache.Caching.PreparedRequest, ClaudeCache.Entries.CachedResponse, TimeSpan, string)"/> =
 /// pricing + <see cref="SavingsLedger.Record"/> + <see cref="ClaudeCacheMetrics.Record"/>), step by step, with an
 /// OpenTelemetry MeterProvider listening as in the proxy (or nobody listening).
 /// </summary>

@@ -17,7 +17,7 @@ namespace ClaudeCache.Storage.Redis;
 /// </remarks>
 public sealed partial class RedisLedgerStore(RedisConnection connection) : ILedgerStore
 {
-    // Unit separator: cannot appear in a model id, strategy, context type, tenant tag or outcome.
+    // Unit separator: cannot appear in a model id, strategy, context type, tenant tag, outcome or reason.
     private const char Separator = '\u001f';
 
     // Flushes are off the request path and may carry many rows: a wider bound than single-entry operations.
@@ -56,7 +56,10 @@ public sealed partial class RedisLedgerStore(RedisConnection connection) : ILedg
         foreach (var row in rows)
         {
             var key = RedisKeys.LedgerMinute(prefix, row.Minute);
-            var dimensions = string.Join(Separator, row.Model, row.Strategy, row.Context, row.Tenant, row.Outcome);
+            // A reason is a sixth part when there is one: rows without one keep the fields they always had.
+            var dimensions = row.Reason.Length == 0
+                ? string.Join(Separator, row.Model, row.Strategy, row.Context, row.Tenant, row.Outcome)
+                : string.Join(Separator, row.Model, row.Strategy, row.Context, row.Tenant, row.Outcome, row.Reason);
             long[] values =
             [
                 row.Requests, row.PriceUnknown, row.InputTokens, row.OutputTokens, row.CacheWrite5mTokens, row.CacheWrite1hTokens,
@@ -112,7 +115,7 @@ public sealed partial class RedisLedgerStore(RedisConnection connection) : ILedg
                 if (!byDimensions.TryGetValue(dimensions, out var row))
                 {
                     var parts = dimensions.Split(Separator);
-                    row = new LedgerRow { Minute = minutes[i], Model = parts[0], Strategy = parts[1], Context = parts[2], Tenant = parts[3], Outcome = parts[4] };
+                    row = new LedgerRow { Minute = minutes[i], Model = parts[0], Strategy = parts[1], Context = parts[2], Tenant = parts[3], Outcome = parts[4], Reason = parts.Length > 5 ? parts[5] : "" };
                     byDimensions[dimensions] = row;
                 }
 

@@ -20,8 +20,8 @@ public sealed partial class SqliteLedgerStore : ILedgerStore
             avoided_input_tokens INTEGER NOT NULL, avoided_output_tokens INTEGER NOT NULL,
             cost_nanos INTEGER NOT NULL, avoided_nanos INTEGER NOT NULL, latency_micros INTEGER NOT NULL,
             prompt_cache_calls INTEGER NOT NULL DEFAULT 0, prompt_cache_saved_nanos INTEGER NOT NULL DEFAULT 0,
-            prompt_cache_write_nanos INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (minute, model, strategy, context, tenant, outcome)) WITHOUT ROWID;
+            prompt_cache_write_nanos INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (minute, model, strategy, context, tenant, outcome, reason)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS ledger_latency (
             minute INTEGER NOT NULL, class TEXT NOT NULL, slot INTEGER NOT NULL, count INTEGER NOT NULL,
             PRIMARY KEY (minute, class, slot)) WITHOUT ROWID;
@@ -40,13 +40,37 @@ public sealed partial class SqliteLedgerStore : ILedgerStore
     private const string Columns = """
         minute, model, strategy, context, tenant, outcome, requests, price_unknown, input_tokens, output_tokens,
         cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, avoided_input_tokens, avoided_output_tokens,
-        cost_nanos, avoided_nanos, latency_micros, prompt_cache_calls, prompt_cache_saved_nanos, prompt_cache_write_nanos
+        cost_nanos, avoided_nanos, latency_micros, prompt_cache_calls, prompt_cache_saved_nanos, prompt_cache_write_nanos, reason
+        """;
+
+    // A file from before the reason was part of a row's key: the table is rebuilt with the new key, its rows kept
+    // (reason ''), in one transaction.
+    private const string AddReasonToKey = """
+        CREATE TABLE ledger_with_reason (
+            minute INTEGER NOT NULL, model TEXT NOT NULL, strategy TEXT NOT NULL, context TEXT NOT NULL,
+            tenant TEXT NOT NULL, outcome TEXT NOT NULL,
+            requests INTEGER NOT NULL, price_unknown INTEGER NOT NULL,
+            input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+            cache_write_5m_tokens INTEGER NOT NULL, cache_write_1h_tokens INTEGER NOT NULL, cache_read_tokens INTEGER NOT NULL,
+            avoided_input_tokens INTEGER NOT NULL, avoided_output_tokens INTEGER NOT NULL,
+            cost_nanos INTEGER NOT NULL, avoided_nanos INTEGER NOT NULL, latency_micros INTEGER NOT NULL,
+            prompt_cache_calls INTEGER NOT NULL DEFAULT 0, prompt_cache_saved_nanos INTEGER NOT NULL DEFAULT 0,
+            prompt_cache_write_nanos INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (minute, model, strategy, context, tenant, outcome, reason)) WITHOUT ROWID;
+        """ + "INSERT INTO ledger_with_reason (" + Columns + """
+        )
+        SELECT minute, model, strategy, context, tenant, outcome, requests, price_unknown, input_tokens, output_tokens,
+            cache_write_5m_tokens, cache_write_1h_tokens, cache_read_tokens, avoided_input_tokens, avoided_output_tokens,
+            cost_nanos, avoided_nanos, latency_micros, prompt_cache_calls, prompt_cache_saved_nanos, prompt_cache_write_nanos, ''
+        FROM ledger;
+        DROP TABLE ledger;
+        ALTER TABLE ledger_with_reason RENAME TO ledger;
         """;
 
     // A row for a (minute, dimensions) already present adds its counts to it: new rows and retention's folds alike.
     private const string AddToExistingRow = """
 
-        ON CONFLICT (minute, model, strategy, context, tenant, outcome) DO UPDATE SET
+        ON CONFLICT (minute, model, strategy, context, tenant, outcome, reason) DO UPDATE SET
             requests = requests + excluded.requests, price_unknown = price_unknown + excluded.price_unknown,
             input_tokens = input_tokens + excluded.input_tokens, output_tokens = output_tokens + excluded.output_tokens,
             cache_write_5m_tokens = cache_write_5m_tokens + excluded.cache_write_5m_tokens,
@@ -63,7 +87,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore
 
     private const string UpsertRow = "INSERT INTO ledger (" + Columns + """
         ) VALUES ($minute, $model, $strategy, $context, $tenant, $outcome, $requests, $unknown,
-            $input, $output, $w5m, $w1h, $read, $ainput, $aoutput, $cost, $avoided, $latency, $pcCalls, $pcSaved, $pcWrite)
+            $input, $output, $w5m, $w1h, $read, $ainput, $aoutput, $cost, $avoided, $latency, $pcCalls, $pcSaved, $pcWrite, $reason)
         """ + AddToExistingRow;
 
     private const string UpsertLatency = """
@@ -78,9 +102,9 @@ public sealed partial class SqliteLedgerStore : ILedgerStore
         SELECT minute / 1440 * 1440, model, strategy, context, tenant, outcome, SUM(requests), SUM(price_unknown),
             SUM(input_tokens), SUM(output_tokens), SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(cache_read_tokens),
             SUM(avoided_input_tokens), SUM(avoided_output_tokens), SUM(cost_nanos), SUM(avoided_nanos), SUM(latency_micros),
-            SUM(prompt_cache_calls), SUM(prompt_cache_saved_nanos), SUM(prompt_cache_write_nanos)
+            SUM(prompt_cache_calls), SUM(prompt_cache_saved_nanos), SUM(prompt_cache_write_nanos), reason
         FROM ledger WHERE minute < $fold AND minute % 1440 <> 0
-        GROUP BY minute / 1440, model, strategy, context, tenant, outcome
+        GROUP BY minute / 1440, model, strategy, context, tenant, outcome, reason
         HAVING true
         """ + AddToExistingRow + """
         ;
@@ -155,6 +179,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore
                     p.AddWithValue("$pcCalls", row.PromptCacheCalls);
                     p.AddWithValue("$pcSaved", row.PromptCacheSavedNanos);
                     p.AddWithValue("$pcWrite", row.PromptCacheWriteNanos);
+                    p.AddWithValue("$reason", row.Reason);
                     await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
 
@@ -214,6 +239,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore
                         PromptCacheCalls = reader.GetInt64(18),
                         PromptCacheSavedNanos = reader.GetInt64(19),
                         PromptCacheWriteNanos = reader.GetInt64(20),
+                        Reason = reader.GetString(21),
                     });
                 }
             }
@@ -273,7 +299,7 @@ public sealed partial class SqliteLedgerStore : ILedgerStore
     /// </summary>
     private static async Task AddMissingColumnsAsync(SqliteConnection connection, CancellationToken cancellationToken)
     {
-        if ((await ExistingColumnsAsync(connection, null, cancellationToken).ConfigureAwait(false)).IsSupersetOf(AddedColumns.Select(c => c.Name)))
+        if ((await ExistingColumnsAsync(connection, null, cancellationToken).ConfigureAwait(false)).IsSupersetOf(AddedColumns.Select(c => c.Name).Append("reason")))
         {
             return;
         }
@@ -288,6 +314,14 @@ public sealed partial class SqliteLedgerStore : ILedgerStore
                 alter.Transaction = transaction;
                 alter.CommandText = $"ALTER TABLE ledger ADD COLUMN {name} {type}";
                 await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!existing.Contains("reason"))
+            {
+                using var rebuild = connection.CreateCommand();
+                rebuild.Transaction = transaction;
+                rebuild.CommandText = AddReasonToKey;
+                await rebuild.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -111,6 +111,42 @@ public sealed class StatsCommandTests
     }
 
     [Fact]
+    public async Task Tables_ShowStaleAnswers_WhatTheySaved_AndMissReasons_FromTheProxyAndTheFile()
+    {
+        var proxy = await ProxyHost.StartAsync();
+        var body = Requests.Body("Analyse 12 Oak Street");
+        (string, string) standard = ("x-cache-strategy", "standard");
+        await Requests.SendAsync(proxy.Client, body, standard);
+        await Requests.SendAsync(proxy.Client, body, standard, ("Cache-Control", "no-store"));
+        await proxy.SettleAsync();
+        await CostAccountingTests.StatsAsync(proxy, 2);
+        proxy.Clock.Advance(TimeSpan.FromHours(7));
+        proxy.Upstream.Responder = _ => Testing.FakeReply.Overloaded();
+        await Requests.SendAsync(proxy.Client, body, standard);
+        var totals = await CostAccountingTests.StatsAsync(proxy, 3);
+        var now = proxy.Clock.GetUtcNow();
+
+        var live = await RunAsync(new StatsArguments { Url = proxy.BaseAddress.ToString(), AdminToken = ProxyHost.AdminToken });
+        await proxy.StopKeepingUpstreamAsync();
+        await proxy.Upstream.DisposeAsync();
+        var file = await RunAsync(new StatsArguments { Database = proxy.DatabasePath, To = now });
+
+        var saved = totals.GetProperty("savingsUsd").GetDecimal();
+        Assert.True(saved > 0);
+        foreach (var (exitCode, output, _) in new[] { live, file })
+        {
+            Assert.Equal(0, exitCode);
+            Assert.Matches(@"Stale answers\W+1\b", output);
+            // The one hit is the stale answer: all of the saving is its.
+            Assert.Matches(@"Saved by stale answers\W+" + Regex.Escape(Cli.StatsFormat.Money(saved)), output);
+            Assert.Matches(@"Stale: upstream 529\W+1\b", output);
+            Assert.Matches(@"Miss: new\W+1\b", output);
+            Assert.Matches(@"Miss: bypass\W+1\b", output);
+            Assert.DoesNotContain("Miss: expired", output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Database_AfterTheProxyStops_GivesTheSameTotals_WhileTheUrlIsUnreachable()
     {
         var proxy = await ProxyHost.StartAsync();

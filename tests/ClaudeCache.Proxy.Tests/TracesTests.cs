@@ -71,6 +71,59 @@ public sealed class TracesTests
         Assert.True(upstream.StartTimeUtc >= cache.StartTimeUtc);
     }
 
+    [Theory]
+    [InlineData("no hosting activity")]
+    [InlineData("hosting activity nobody records")]
+    [InlineData("hosting activity recorded")]
+    public async Task ACallersTraceparent_IsTheCacheSpansParent_AndTheUpstreamGetsTheUpstreamSpansContext(string hosting)
+    {
+        var spans = new SpanCollection();
+        // ASP.NET Core starts an activity of its own for a request when its hosting diagnostics log, or when its
+        // source is listened to (its instrumentation); by default (appsettings.json) it starts none.
+        var settings = hosting == "hosting activity nobody records"
+            ? new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information" }
+            : null;
+        await using var proxy = await ProxyHost.StartAsync(settings: settings, configureServices: services => services.AddOpenTelemetry()
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(ClaudeCacheTracing.SourceName).AddInMemoryExporter(spans);
+                if (hosting == "hosting activity recorded")
+                {
+                    tracing.AddSource("Microsoft.AspNetCore");
+                }
+            }));
+        var callerTrace = ActivityTraceId.CreateRandom();
+        var callerSpan = ActivitySpanId.CreateRandom();
+
+        var (response, _) = await Requests.SendAsync(proxy.Client, Requests.Body(Unique("Appraise 11 Willow Way")),
+            ("traceparent", $"00-{callerTrace}-{callerSpan}-01"), ("tracestate", "vendor=caller"));
+
+        Assert.Equal("MISS", response.Header("x-cache"));
+        var cache = await WaitForAsync(spans, s => IsCacheSpanOf(s, response.Header("x-cache-key")));
+        var upstream = await WaitForAsync(spans, s => s.ParentSpanId == cache.SpanId && s.Kind == ActivityKind.Client);
+        Assert.Equal(callerTrace, cache.TraceId);
+        if (hosting == "hosting activity recorded")
+        {
+            // The server span is recorded: the cache span is its child, and it the caller's.
+            var server = await WaitForAsync(spans, s => s.SpanId == cache.ParentSpanId);
+            Assert.Equal(ActivityKind.Server, server.Kind);
+            Assert.Equal(callerSpan, server.ParentSpanId);
+        }
+        else
+        {
+            Assert.Equal(callerSpan, cache.ParentSpanId);
+        }
+
+        Assert.Equal(callerTrace, upstream.TraceId);
+        // Anthropic is called in the upstream span's context (HttpClient's own request activity, a child of the
+        // upstream span, names itself as the parent), not with the caller's header copied.
+        var received = proxy.Upstream.Received.Single(r => r.BodyText.Contains("11 Willow Way", StringComparison.Ordinal));
+        Assert.True(ActivityContext.TryParse(received.Header("traceparent"), received.Header("tracestate"), out var sent));
+        Assert.Equal(callerTrace, sent.TraceId);
+        Assert.NotEqual(callerSpan, sent.SpanId);
+        Assert.NotEqual(cache.SpanId, sent.SpanId);
+    }
+
     [Fact]
     public async Task Hit_GivesACacheSpanWithHit_FromMemory_AndNoUpstreamSpan()
     {

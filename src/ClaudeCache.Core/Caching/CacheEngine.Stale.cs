@@ -23,7 +23,7 @@ public sealed partial class CacheEngine
         {
             Start(flight, UpstreamCall(request, prepared, partition), prepared.Intent with { Tags = tags }, registered: true);
             _cache.Metrics.StaleRevalidation();
-            Ledger?.RecordWhenJudged(prepared, flight, LedgerOutcome.Refresh, TimeSpan.Zero);
+            Ledger?.RecordWhenJudged(prepared, flight, LedgerOutcome.Refresh, TimeSpan.Zero, LedgerRow.RevalidationReason);
         }
 
         return ServeStale(prepared, stale, StaleReasons.Revalidating, started);

@@ -20,7 +20,7 @@ public sealed partial class CacheEngine
     // flight (which captures it when started) see it; the caller's own current activity is left as it was.
     private async ValueTask<CacheOutcome> HandleTracedAsync(CacheRequest request, CancellationToken cancellationToken)
     {
-        var span = CacheSpans.Start();
+        var span = CacheSpans.Start(request.CallerTrace);
         if (span is null)
         {
             return await HandleCoreAsync(request, cancellationToken).ConfigureAwait(false);

@@ -62,6 +62,11 @@ public sealed partial class ResponseCache
         }
 
         Log.Purged(_logger, matched, dryRun);
+        if (!dryRun)
+        {
+            _metrics.Purged(PurgeKinds.Of(filter), matched);
+        }
+
         return new PurgeResult(matched, dryRun ? 0 : matched, dryRun);
     }
 

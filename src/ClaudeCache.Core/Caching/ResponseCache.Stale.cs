@@ -45,6 +45,10 @@ public sealed partial class ResponseCache
         }
 
         await PublishEvictionAsync(hex).ConfigureAwait(false);
+        if (reason == MissReason.Invalidated)
+        {
+            _metrics.Purged(PurgeKinds.OneKey, 1);
+        }
     }
 
     private DateTimeOffset KeepUntil(CachedResponse response, TimeSpan grace)

@@ -20,6 +20,9 @@ namespace ClaudeCache.Costs;
 /// <param name="Latency">Time to serve the request.</param>
 /// <param name="PromptCache">The prompt-cache effect of the proxy's own <c>cache_control</c> markers on the call, or
 /// none (a hit, an error, a call the proxy sent without markers or with the caller's).</param>
+/// <param name="Reason">Why it was served so: an <c>x-cache-stale-reason</c> (<see cref="Caching.StaleReasons"/>), an
+/// <c>x-cache-miss-reason</c> (<see cref="Caching.MissReasonNames"/>), <see cref="LedgerRow.RevalidationReason"/>, or
+/// empty. Fixed sets: never a value a client chose.</param>
 public readonly record struct LedgerEntry(
     DateTimeOffset At,
     string Model,
@@ -32,7 +35,8 @@ public readonly record struct LedgerEntry(
     long AvoidedNanos,
     bool PriceKnown,
     TimeSpan Latency,
-    PromptCacheEffect PromptCache = default)
+    PromptCacheEffect PromptCache = default,
+    string Reason = "")
 {
     /// <summary>What the request log keeps of the request (its key prefix and policy); empty when the front end has no key.</summary>
     public RequestFacts Request { get; init; }

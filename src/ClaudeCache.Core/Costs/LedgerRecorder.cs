@@ -23,8 +23,11 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
     /// <summary>The clock entries are stamped (and latencies measured) with.</summary>
     public TimeProvider Time => time;
 
-    /// <summary>A request answered from a stored entry, or by joining a call in flight (<paramref name="answer"/> is then its result).</summary>
-    public LedgerEntry RecordHit(PreparedRequest request, CachedResponse answer, TimeSpan latency)
+    /// <summary>
+    /// A request answered from a stored entry, or by joining a call in flight (<paramref name="answer"/> is then its
+    /// result); <paramref name="reason"/> is its <see cref="LedgerEntry.Reason"/> (a stale answer's reason).
+    /// </summary>
+    public LedgerEntry RecordHit(PreparedRequest request, CachedResponse answer, TimeSpan latency, string reason = "")
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(answer);
@@ -35,16 +38,17 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
 
         var (model, usage, cost, _) = Price(request, answer);
         return Record(new LedgerEntry(time.GetUtcNow(), model, StrategyNames.ToHeader(request.Policy.Strategy), request.ContextType, request.Tenant,
-            LedgerOutcome.Hit, usage, 0, ToNanos(cost.Total), cost.PriceKnown, latency) { Request = Facts(request) });
+            LedgerOutcome.Hit, usage, 0, ToNanos(cost.Total), cost.PriceKnown, latency, Reason: reason) { Request = Facts(request) });
     }
 
     /// <summary>
     /// A request answered upstream. <paramref name="answer"/> is its complete answer, or null when the upstream
     /// failed (counted as an error: its spend is unknown to the proxy, so none is claimed).
     /// <paramref name="proxyPlacedBreakpoints"/> says the proxy placed the call's <c>cache_control</c> markers: the
-    /// entry then carries their measured <see cref="PromptCacheEffect"/>.
+    /// entry then carries their measured <see cref="PromptCacheEffect"/>. <paramref name="reason"/> is its
+    /// <see cref="LedgerEntry.Reason"/> (its miss reason).
     /// </summary>
-    public LedgerEntry RecordUpstream(PreparedRequest request, LedgerOutcome outcome, CachedResponse? answer, TimeSpan latency, bool proxyPlacedBreakpoints = false)
+    public LedgerEntry RecordUpstream(PreparedRequest request, LedgerOutcome outcome, CachedResponse? answer, TimeSpan latency, bool proxyPlacedBreakpoints = false, string reason = "")
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!enabled)
@@ -56,38 +60,39 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
         if (answer is null)
         {
             return Record(new LedgerEntry(time.GetUtcNow(), request.Model, strategy, request.ContextType, request.Tenant,
-                LedgerOutcome.Error, default, 0, 0, PriceKnown: true, latency) { Request = Facts(request) });
+                LedgerOutcome.Error, default, 0, 0, PriceKnown: true, latency, Reason: reason) { Request = Facts(request) });
         }
 
         var (model, usage, cost, context) = Price(request, answer);
         var effect = proxyPlacedBreakpoints && answer.Kind == ResponseKind.Message ? PromptCache(model, usage, cost, context) : default;
         return Record(new LedgerEntry(time.GetUtcNow(), model, strategy, request.ContextType, request.Tenant,
-            outcome, usage, ToNanos(cost.Total), 0, cost.PriceKnown, latency, effect) { Request = Facts(request) });
+            outcome, usage, ToNanos(cost.Total), 0, cost.PriceKnown, latency, effect, reason) { Request = Facts(request) });
     }
 
     /// <summary>
     /// Records a request served by <paramref name="flight"/> once the flight is judged, without waiting for it (steps
     /// 9–10 end after the caller has its bytes): a hit when <paramref name="outcome"/> is one (a follower) or the
-    /// answer came from the shared cache, an error when there is no answer, else <paramref name="outcome"/>.
+    /// answer came from the shared cache, an error when there is no answer, else <paramref name="outcome"/>; filed
+    /// under <paramref name="reason"/> (<see cref="LedgerEntry.Reason"/>) whatever it turns out to be.
     /// </summary>
-    public void RecordWhenJudged(PreparedRequest request, Flight flight, LedgerOutcome outcome, TimeSpan latency)
+    public void RecordWhenJudged(PreparedRequest request, Flight flight, LedgerOutcome outcome, TimeSpan latency, string reason = "")
     {
         ArgumentNullException.ThrowIfNull(request);
         RecordWhenJudged(flight, outcome, (judged, answer) =>
         {
             if (judged == LedgerOutcome.Hit)
             {
-                RecordHit(request, answer!, latency);
+                RecordHit(request, answer!, latency, reason);
             }
             else
             {
-                RecordUpstream(request, judged, answer, latency, flight.ProxyPlacedBreakpoints);
+                RecordUpstream(request, judged, answer, latency, flight.ProxyPlacedBreakpoints, reason);
             }
         });
     }
 
     /// <summary>
-    /// <see cref="RecordWhenJudged(PreparedRequest, Flight, LedgerOutcome, TimeSpan)"/> for a front end without a
+    /// <see cref="RecordWhenJudged(PreparedRequest, Flight, LedgerOutcome, TimeSpan, string)"/> for a front end without a
     /// <see cref="PreparedRequest"/> (the <c>IChatClient</c> middleware), which prices its own answers: once the flight
     /// is judged, <paramref name="record"/> gets this caller's outcome — a hit when <paramref name="outcome"/> is one
     /// or the answer came from the shared cache, an error when there is no answer, else <paramref name="outcome"/> —

@@ -24,6 +24,15 @@ public sealed class LedgerRow
     /// <summary>Outcome name.</summary>
     public string Outcome { get; init; } = "";
 
+    /// <summary>
+    /// Why the requests were served so (<see cref="LedgerEntry.Reason"/>): a stale reason, a miss reason,
+    /// <see cref="RevalidationReason"/>, or empty. A fixed set, so it needs no cap.
+    /// </summary>
+    public string Reason { get; init; } = "";
+
+    /// <summary>The <see cref="Reason"/> of a background refresh started by <c>stale-while-revalidate</c>.</summary>
+    public const string RevalidationReason = "revalidation";
+
     /// <summary>Requests counted.</summary>
     public long Requests { get; set; }
 
@@ -91,5 +100,5 @@ public sealed class LedgerRow
     }
 
     /// <summary>A copy with the same dimensions and zero counts.</summary>
-    public LedgerRow EmptyCopy() => new() { Minute = Minute, Model = Model, Strategy = Strategy, Context = Context, Tenant = Tenant, Outcome = Outcome };
+    public LedgerRow EmptyCopy() => new() { Minute = Minute, Model = Model, Strategy = Strategy, Context = Context, Tenant = Tenant, Outcome = Outcome, Reason = Reason };
 }

@@ -4,7 +4,7 @@ namespace ClaudeCache.Costs;
 public sealed partial class MemoryLedgerStore : ILedgerStore
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<(long, string, string, string, string, string), LedgerRow> _rows = [];
+    private readonly Dictionary<(long, string, string, string, string, string, string), LedgerRow> _rows = [];
     private readonly Dictionary<(long, string, int), long> _latency = [];
 
     /// <inheritdoc />
@@ -16,7 +16,7 @@ public sealed partial class MemoryLedgerStore : ILedgerStore
         {
             foreach (var row in rows)
             {
-                var key = (row.Minute, row.Model, row.Strategy, row.Context, row.Tenant, row.Outcome);
+                var key = (row.Minute, row.Model, row.Strategy, row.Context, row.Tenant, row.Outcome, row.Reason);
                 if (!_rows.TryGetValue(key, out var existing))
                 {
                     existing = row.EmptyCopy();
@@ -66,10 +66,10 @@ public sealed partial class MemoryLedgerStore : ILedgerStore
             foreach (var (key, row) in _rows.Where(r => r.Key.Item1 < foldBeforeMinute && r.Key.Item1 % 1440 != 0).ToList())
             {
                 _rows.Remove(key);
-                var dayKey = (key.Item1 / 1440 * 1440, key.Item2, key.Item3, key.Item4, key.Item5, key.Item6);
+                var dayKey = (key.Item1 / 1440 * 1440, key.Item2, key.Item3, key.Item4, key.Item5, key.Item6, key.Item7);
                 if (!_rows.TryGetValue(dayKey, out var day))
                 {
-                    day = new LedgerRow { Minute = dayKey.Item1, Model = row.Model, Strategy = row.Strategy, Context = row.Context, Tenant = row.Tenant, Outcome = row.Outcome };
+                    day = new LedgerRow { Minute = dayKey.Item1, Model = row.Model, Strategy = row.Strategy, Context = row.Context, Tenant = row.Tenant, Outcome = row.Outcome, Reason = row.Reason };
                     _rows[dayKey] = day;
                 }
 

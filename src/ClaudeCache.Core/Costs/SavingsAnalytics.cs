@@ -48,6 +48,7 @@ public static class SavingsAnalytics
             HitLatency = Latency(filter is null ? latency : [], selected, hit: true),
             MissLatency = Latency(filter is null ? latency : [], selected, hit: false),
             Cache = cache,
+            Serving = ServingCounts.Of(selected),
         };
     }
 

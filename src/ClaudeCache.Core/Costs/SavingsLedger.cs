@@ -30,7 +30,7 @@ public sealed partial class SavingsLedger : IAsyncDisposable
     private readonly HashSet<string> _models = new(StringComparer.Ordinal);
     private readonly HashSet<string> _contexts = new(StringComparer.Ordinal);
     private readonly HashSet<string> _tenants = new(StringComparer.Ordinal);
-    private Dictionary<(long, string, string, string, string, string), LedgerRow> _pending = [];
+    private Dictionary<(long, string, string, string, string, string, string), LedgerRow> _pending = [];
     private Dictionary<(long, string, int), long> _pendingLatency = [];
     private long _distinctHour = long.MinValue;
     private long _lastPruneTicks = long.MinValue;
@@ -99,7 +99,8 @@ public sealed partial class SavingsLedger : IAsyncDisposable
             var context = Admit(_contexts, "context", entry.ContextType);
             var tenant = Admit(_tenants, "tenant", entry.Tenant);
             LogRequest(entry, model, strategy, context, tenant, outcome);
-            var key = (minute, model, strategy, context, tenant, outcome);
+            var reason = entry.Reason ?? "";
+            var key = (minute, model, strategy, context, tenant, outcome, reason);
             if (!_pending.TryGetValue(key, out var row))
             {
                 if (_pending.Count >= _limits.MaxPendingRows)
@@ -107,7 +108,7 @@ public sealed partial class SavingsLedger : IAsyncDisposable
                     DropOldestRows(_pending.Count - _limits.MaxPendingRows + 1);
                 }
 
-                row = new LedgerRow { Minute = minute, Model = model, Strategy = strategy, Context = context, Tenant = tenant, Outcome = outcome };
+                row = new LedgerRow { Minute = minute, Model = model, Strategy = strategy, Context = context, Tenant = tenant, Outcome = outcome, Reason = reason };
                 _pending[key] = row;
             }
 
@@ -152,7 +153,7 @@ public sealed partial class SavingsLedger : IAsyncDisposable
         await _flushGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            Dictionary<(long, string, string, string, string, string), LedgerRow> rows;
+            Dictionary<(long, string, string, string, string, string, string), LedgerRow> rows;
             Dictionary<(long, string, int), long> latency;
             List<RequestLogRow> requests;
             lock (_gate)
@@ -307,7 +308,7 @@ public sealed partial class SavingsLedger : IAsyncDisposable
         {
             foreach (var row in rows)
             {
-                var key = (row.Minute, row.Model, row.Strategy, row.Context, row.Tenant, row.Outcome);
+                var key = (row.Minute, row.Model, row.Strategy, row.Context, row.Tenant, row.Outcome, row.Reason);
                 if (!_pending.TryGetValue(key, out var existing))
                 {
                     existing = row.EmptyCopy();

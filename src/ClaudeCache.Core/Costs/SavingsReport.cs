@@ -51,21 +51,29 @@ public sealed record SavingsReport
     /// <summary>Requests refused as overloaded since start, when the report was made by a running proxy.</summary>
     public OverloadFigures? Overload { get; init; }
 
-    /// <summary>Stale answers and miss reasons since this instance started, when the report was made by a running proxy.</summary>
+    /// <summary>
+    /// Entries removed by single deletes and bulk purges since this instance started, by kind (<c>single</c>, or the
+    /// purge's filter: <c>tag</c>, <c>tenant</c>, …, <c>combined</c>), when the report was made by a running proxy.
+    /// </summary>
+    public IReadOnlyDictionary<string, long>? Purged { get; init; }
+
+    /// <summary>Stale answers and miss reasons over the range (from the ledger).</summary>
     public ServingFigures? Serving { get; init; }
 }
 
 /// <summary>
-/// Counts since this instance started (not over the report's range; the metrics carry the same): answers given by
-/// expired entries (docs/serve-stale.md) and why requests missed.
+/// Counts over the report's range, from the ledger (<see cref="ServingCounts"/>): answers given by expired entries
+/// (docs/serve-stale.md) and why requests missed.
 /// </summary>
 /// <param name="StaleServed">Requests answered by an expired entry kept for its grace (priced as hits in the ledger).</param>
 /// <param name="StaleByReason">The same by <c>x-cache-stale-reason</c>: <c>upstream 529</c>, <c>upstream timeout</c>, <c>revalidating</c>, ….</param>
+/// <param name="StaleSavedUsd">What those answers saved: their avoided cost at today's prices (part of the savings).</param>
 /// <param name="Revalidations">Background refreshes started by <c>stale-while-revalidate</c>.</param>
 /// <param name="MissReasons">Requests not answered from the cache, by <c>x-cache-miss-reason</c>.</param>
 public sealed record ServingFigures(
     long StaleServed,
     IReadOnlyDictionary<string, long> StaleByReason,
+    decimal StaleSavedUsd,
     long Revalidations,
     IReadOnlyDictionary<string, long> MissReasons);
 

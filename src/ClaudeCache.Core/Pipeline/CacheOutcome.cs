@@ -166,13 +166,14 @@ public sealed class CacheOutcome : IDisposable
         }
 
         var latency = _time.GetElapsedTime(_started);
+        var reason = StaleReason ?? MissReason?.ToHeader() ?? "";
         if (_fromLookup)
         {
-            _ledger.RecordHit(Request, Entry!, latency);
+            _ledger.RecordHit(Request, Entry!, latency, reason);
         }
         else if (Flight is not null)
         {
-            _ledger.RecordWhenJudged(Request, Flight, _ledgerOutcome, latency);
+            _ledger.RecordWhenJudged(Request, Flight, _ledgerOutcome, latency, reason);
         }
     }
 

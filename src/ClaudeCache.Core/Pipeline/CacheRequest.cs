@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using ClaudeCache.Anthropic;
 
 namespace ClaudeCache.Pipeline;
@@ -16,6 +17,13 @@ public sealed record CacheRequest(string Path, RequestEndpoint Endpoint, ReadOnl
 {
     /// <summary>The body's <see cref="BodyFingerprint"/>, when the front end computed it while reading; else computed on use.</summary>
     public ulong? Fingerprint { get; init; }
+
+    /// <summary>
+    /// The caller's trace context as its request carried it (W3C <c>traceparent</c>), for a front end whose caller is in
+    /// another process (the proxy): the cache span's parent when no activity in this process records the request.
+    /// Default: none; the current activity is the parent.
+    /// </summary>
+    public ActivityContext CallerTrace { get; init; }
 
     /// <summary>A request over a body already in memory.</summary>
     public CacheRequest(string path, RequestEndpoint endpoint, ReadOnlyMemory<byte> body, RequestHeaders headers, UpstreamSenderFactory createSender)

@@ -11,8 +11,35 @@ namespace ClaudeCache.Telemetry;
 /// </summary>
 internal static class CacheSpans
 {
-    /// <summary>Starts the span (null when nobody listens or the sampler drops it); it becomes the current activity.</summary>
-    public static Activity? Start() => ClaudeCacheTracing.Source.StartActivity(ClaudeCacheTracing.CacheSpanName, ActivityKind.Internal);
+    /// <summary>
+    /// Starts the span (null when nobody listens or the sampler drops it); it becomes the current activity. Its parent
+    /// is the caller's span: the current activity when something records it (its source has listeners); else the
+    /// remote <paramref name="callerTrace"/> the request carried; else the parent of the current activity (an activity
+    /// nobody records, such as ASP.NET Core's own without its instrumentation, would leave the span pointing at a span
+    /// no exporter has); else none (a new trace).
+    /// </summary>
+    public static Activity? Start(ActivityContext callerTrace)
+    {
+        var current = Activity.Current;
+        if (current is null || current.Source.HasListeners())
+        {
+            return current is null && callerTrace != default
+                ? ClaudeCacheTracing.Source.StartActivity(ClaudeCacheTracing.CacheSpanName, ActivityKind.Internal, callerTrace)
+                : ClaudeCacheTracing.Source.StartActivity(ClaudeCacheTracing.CacheSpanName, ActivityKind.Internal);
+        }
+
+        var parent = callerTrace != default ? callerTrace
+            : current.ParentSpanId != default ? new ActivityContext(current.TraceId, current.ParentSpanId, current.ActivityTraceFlags, current.TraceStateString, isRemote: true)
+            : default;
+        if (parent == default)
+        {
+            // A new trace: with a current activity, StartActivity would make it the parent. Called from an async method,
+            // so the caller's own current activity is left as it was.
+            Activity.Current = null;
+        }
+
+        return ClaudeCacheTracing.Source.StartActivity(ClaudeCacheTracing.CacheSpanName, ActivityKind.Internal, parent);
+    }
 
     /// <summary>Step 1's verdict, on the request's cache span when there is one.</summary>
     public static void MemoHit(bool hit) => Current()?.SetTag(ClaudeCacheTracing.MemoHit, hit);

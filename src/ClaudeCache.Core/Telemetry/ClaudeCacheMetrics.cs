@@ -50,6 +50,7 @@ public sealed class ClaudeCacheMetrics : IDisposable
     private readonly ConcurrentDictionary<string, StrongBox<long>> _overloaded = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox<long>> _stale = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StrongBox<long>> _missReasons = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, StrongBox<long>> _purged = new(StringComparer.Ordinal);
     private long _storeErrorCount;
     private long _coalescedCount;
     private long _revalidations;
@@ -71,6 +72,7 @@ public sealed class ClaudeCacheMetrics : IDisposable
         Seed(_overloaded, OverloadReasons);
         Seed(_stale, StaleReasons.All);
         Seed(_missReasons, MissReasonNames.All);
+        Seed(_purged, PurgeKinds.All);
 
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _meter.CreateObservableCounter("claudecache.requests", () => _requests.Select(r => new Measurement<long>(
@@ -80,6 +82,8 @@ public sealed class ClaudeCacheMetrics : IDisposable
             "Requests answered by an expired entry kept for its grace, by reason (upstream 529, upstream timeout, revalidating, …)");
         _meter.CreateObservableCounter("claudecache.requests.miss_reason", () => Observe(_missReasons, "reason"), "{request}",
             "Requests not answered from the cache, by reason (new, expired, evicted, invalidated, bypass, refresh)");
+        _meter.CreateObservableCounter("claudecache.purged.entries", () => Observe(_purged, "kind"), "{entry}",
+            "Entries removed by a single delete (kind single) or a bulk purge (kind: the filter it used, or combined)");
         _meter.CreateObservableCounter("claudecache.stale.revalidations", () => Interlocked.Read(ref _revalidations), "{call}",
             "Background calls that refreshed an expired entry served stale-while-revalidate");
         _discarded = _meter.CreateCounter<long>("claudecache.entries.discarded", "{entry}", "Stored entries found corrupt or of an unknown format");
@@ -193,6 +197,12 @@ public sealed class ClaudeCacheMetrics : IDisposable
 
     /// <summary>Background refreshes started by stale-while-revalidate since start.</summary>
     public long StaleRevalidations => Interlocked.Read(ref _revalidations);
+
+    /// <summary>Entries removed since start, by <see cref="PurgeKinds"/> (every kind present, 0 included).</summary>
+    public IReadOnlyDictionary<string, long> PurgedByKind => Snapshot(_purged);
+
+    /// <summary>Counts <paramref name="entries"/> removed by a delete or purge of <paramref name="kind"/> (<see cref="PurgeKinds"/>).</summary>
+    public void Purged(string kind, long entries) => Increment(_purged, PurgeKinds.All, kind, entries);
 
     /// <summary>Counts a stale answer by its reason (<see cref="StaleReasons"/>).</summary>
     public void StaleServed(string reason) => Increment(_stale, StaleReasons.All, reason, 1);

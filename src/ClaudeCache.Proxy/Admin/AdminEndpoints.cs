@@ -83,6 +83,7 @@ internal static class AdminEndpoints
         {
             Overload = new OverloadFigures(metrics.Overloaded("concurrency"), metrics.Overloaded("body_bytes"), limits.InFlightBodyBytes),
             PromptCache = new PromptCacheFigures(planner.RememberedPrefixes, planner.ColdPrefixWaits, planner.ClosedValves),
+            Purged = metrics.PurgedByKind,
         };
         await Results.Json(report, AdminJsonContext.Default.SavingsReport).ExecuteAsync(context).ConfigureAwait(false);
     }
@@ -91,16 +92,12 @@ internal static class AdminEndpoints
     {
         var (rows, latency) = await ledger.QueryAsync(from, to, cancellationToken).ConfigureAwait(false);
         CacheFigures? figures = null;
-        ServingFigures? serving = null;
         if (cache is not null)
         {
             var s = await cache.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
             figures = new CacheFigures(s.MemoryEntries, s.MemoryBytes, s.StoredEntries, s.StoredBytes, s.CompressionRatio, s.DictionaryId, s.DictionaryTrainedAt);
-            var metrics = cache.Metrics;
-            var stale = metrics.StaleServedByReason;
-            serving = new ServingFigures(stale.Values.Sum(), stale, metrics.StaleRevalidations, metrics.MissesByReason);
         }
 
-        return SavingsAnalytics.Build(rows, latency, from, to, filter, infrastructure, figures) with { Serving = serving };
+        return SavingsAnalytics.Build(rows, latency, from, to, filter, infrastructure, figures);
     }
 }

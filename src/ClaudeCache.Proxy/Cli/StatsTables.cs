@@ -78,6 +78,7 @@ internal static class StatsTables
             Groups("Per context type", report.ByContext),
             Groups("Per model", report.ByModel),
             Latency(report.HitLatency, report.MissLatency, report.Filter),
+            .. report.Serving is { } serving ? [Serving(serving)] : Array.Empty<Table>(),
             .. report.Cache is { } cache ? [Cache(cache)] : Array.Empty<Table>(),
         ];
         foreach (var section in sections)
@@ -85,6 +86,26 @@ internal static class StatsTables
             console.WriteLine();
             console.Write(section);
         }
+    }
+
+    /// <summary>Stale answers (with what they saved) and miss reasons over the range; reasons with no requests are left out.</summary>
+    private static Table Serving(ServingFigures serving)
+    {
+        var table = KeyValue("Serving");
+        Row(table, "Stale answers", StatsFormat.Count(serving.StaleServed));
+        Row(table, "Saved by stale answers", StatsFormat.Money(serving.StaleSavedUsd), Color.Green);
+        foreach (var (reason, count) in serving.StaleByReason.Where(r => r.Value > 0))
+        {
+            Row(table, "Stale: " + reason, StatsFormat.Count(count));
+        }
+
+        Row(table, "Background revalidations", StatsFormat.Count(serving.Revalidations));
+        foreach (var (reason, count) in serving.MissReasons.Where(r => r.Value > 0))
+        {
+            Row(table, "Miss: " + reason, StatsFormat.Count(count));
+        }
+
+        return table;
     }
 
     private static Table KeyValue(string title)

@@ -63,6 +63,7 @@ internal sealed class MessagesEndpoint(CacheEngine engine, UpstreamClient upstre
             var cacheRequest = new CacheRequest(request.Path.Value!, endpoint, body.Sequence, facts, upstreamBody => upstream.Sender(UpstreamRequest.From(request, upstreamBody)))
             {
                 Fingerprint = body.Fingerprint,
+                CallerTrace = ProxyHeaders.CallerTrace(headers),
             };
 
             // Steps 2–7, and the ledger when the outcome is disposed (after the caller has its bytes).
