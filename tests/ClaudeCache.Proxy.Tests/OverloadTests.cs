@@ -12,6 +12,8 @@ namespace ClaudeCache.Proxy.Tests;
 /// never forwarded, counted in <c>/metrics</c> and <c>/admin/stats</c>; and the room comes back when requests end.
 /// Requests are held at the fake upstream's gate, so "at once" is exact, not timed.
 /// </summary>
+// It reads /metrics: no other proxy's meter (the same name, in this process) may report into its scrape meanwhile.
+[Collection(nameof(MetricsTests))]
 public sealed class OverloadTests
 {
     private const int Kib = 1024;

@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ClaudeCache.Proxy.Tests;
 
+// It reads /metrics: no other proxy's meter (the same name, in this process) may report into its scrape meanwhile.
+[Collection(nameof(MetricsTests))]
 public sealed class PromptCachingTests
 {
     private const string Header = "x-cache-prompt-breakpoints";

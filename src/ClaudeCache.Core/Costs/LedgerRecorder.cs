@@ -65,7 +65,12 @@ public sealed class LedgerRecorder(SavingsLedger ledger, CostCalculator costs, C
 
         var (model, usage, cost, context) = Price(request, answer);
         var effect = proxyPlacedBreakpoints && answer.Kind == ResponseKind.Message ? PromptCache(model, usage, cost, context) : default;
-        return Record(new LedgerEntry(time.GetUtcNow(), model, strategy, request.ContextType, request.Tenant,
+
+        // Filed when the answer was complete (its entry's TTL runs from then), not when it was judged a moment later:
+        // the request log's replay (SavingsEstimator) then expires it when the cache does.
+        var now = time.GetUtcNow();
+        var at = answer.CreatedAt < now ? answer.CreatedAt : now;
+        return Record(new LedgerEntry(at, model, strategy, request.ContextType, request.Tenant,
             outcome, usage, ToNanos(cost.Total), 0, cost.PriceKnown, latency, effect, reason) { Request = Facts(request) });
     }
 

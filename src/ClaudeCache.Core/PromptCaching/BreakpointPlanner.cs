@@ -80,7 +80,7 @@ public static class BreakpointPlanner
 
             var plan = Choose(PromptOutline.Read(root, string.Empty), options.OneHourTtl);
             count = plan.Count;
-            return plan.Count == 0 ? null : BreakpointWriter.Write(root, plan, requestBody.Length);
+            return plan.Count == 0 ? null : BreakpointWriter.Write(root, plan, requestBody.Length).ToArray();
         }
     }
 

@@ -15,7 +15,8 @@ internal static class BreakpointWriter
     // never into HTML). Values are copied as their original bytes.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static byte[] Write(JsonElement root, BreakpointPlan plan, int sizeHint)
+    /// <summary>The request with the plan's breakpoints, in a new buffer (the writer's own: no second copy).</summary>
+    public static ReadOnlyMemory<byte> Write(JsonElement root, BreakpointPlan plan, int sizeHint)
     {
         var buffer = new ArrayBufferWriter<byte>(sizeHint + 128);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
@@ -47,7 +48,7 @@ internal static class BreakpointWriter
             writer.WriteEndObject();
         }
 
-        return buffer.WrittenSpan.ToArray();
+        return buffer.WrittenMemory;
     }
 
     private static void WriteMessages(Utf8JsonWriter writer, JsonElement messages, BreakpointPlan plan)
