@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Net;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
@@ -7,7 +8,11 @@ using System.Text.Json;
 using ClaudeCache.Proxy.Hosting;
 using ClaudeCache.Proxy.Tests.Infrastructure;
 using ClaudeCache.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ClaudeCache.Proxy.Tests;
 
@@ -70,6 +75,20 @@ public sealed class KestrelRejectionEnvelopeTests
     }
 
     [Fact]
+    public async Task HeadThatNeverEnds_Is408InTheEnvelope_NeverForwarded()
+    {
+        await using var proxy = await ProxyHost.StartAsync(configureServices: services => services.Configure<KestrelServerOptions>(
+            kestrel => kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(1)));
+
+        // Half a head, then silence: Kestrel's request-headers timeout ends the wait.
+        var answer = await SendOnNewConnectionAsync(proxy, $"POST /v1/messages HTTP/1.1\r\nHost: {proxy.BaseAddress.Authority}\r\nx-api-key: sk-ant");
+
+        Assert.Equal(408, answer.Status);
+        AssertEnvelope(answer, "invalid_request_error");
+        Assert.Equal(0, proxy.Upstream.TotalCalls);
+    }
+
+    [Fact]
     public async Task KeepAlive_AHitThenABadHead_TheHitIsUnchanged_TheRejectionInTheEnvelope()
     {
         await using var proxy = await ProxyHost.StartAsync();
@@ -110,6 +129,41 @@ public sealed class KestrelRejectionEnvelopeTests
         Assert.Equal("HIT", hit.Headers["x-cache"]);
         Assert.Contains("HTTP/1.1 400 Bad Request", hit.BodyText, StringComparison.Ordinal);
         Assert.Equal(Encoding.UTF8.GetString(missBytes), hit.BodyText);
+    }
+
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("HEAD")]
+    public async Task BodylessApplication4xx_IsNeverRewritten(string method)
+    {
+        // An application that answers a bare 400 with Content-Length: 0, the very shape of Kestrel's rejections.
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => KestrelRejectionEnvelope.UseOn(listen, kestrel.Limits)));
+        await using var app = builder.Build();
+        app.MarkApplicationResponses();
+        app.Run(context =>
+        {
+            context.Response.StatusCode = 400;
+            context.Response.ContentLength = 0;
+            return Task.CompletedTask;
+        });
+        await app.StartAsync();
+        var server = new Uri(app.Urls.First());
+
+        await using var connection = await RawConnection.OpenAsync(server);
+        await connection.SendAsync(Encoding.ASCII.GetBytes($"{method} / HTTP/1.1\r\nHost: {server.Authority}\r\n\r\n"));
+        var bare = await connection.ReadAnswerAsync();
+        await connection.SendAsync(Encoding.ASCII.GetBytes($"{method} / HTTP/1.1 x\r\nHost: {server.Authority}\r\n\r\n"));
+        var rejected = await connection.ReadAnswerAsync();
+        await app.StopAsync();
+
+        Assert.Equal(400, bare.Status);
+        Assert.Equal("0", bare.Headers["Content-Length"]);
+        Assert.False(bare.Headers.ContainsKey("request-id"));
+        Assert.Empty(bare.Body);
+        Assert.Equal(400, rejected.Status);
+        AssertEnvelope(rejected, "invalid_request_error");
     }
 
     [Fact]
