@@ -88,6 +88,31 @@ public sealed class KestrelRejectionEnvelopeTests
         Assert.Equal(0, proxy.Upstream.TotalCalls);
     }
 
+    /// <summary>
+    /// The writer assumes HTTP/1.1: on the proxy's cleartext listener Kestrel 10 refuses an HTTP/2 prior-knowledge
+    /// preface with an HTTP/2 GOAWAY (HTTP_1_1_REQUIRED), which passes the writer unchanged. This fails the day
+    /// Kestrel starts speaking h2c there.
+    /// </summary>
+    [Fact]
+    public async Task Http2PriorKnowledgePreface_GetsKestrelsGoAway_Unchanged()
+    {
+        await using var proxy = await ProxyHost.StartAsync();
+        using var client = new TcpClient();
+        await client.ConnectAsync(proxy.BaseAddress.Host, proxy.BaseAddress.Port);
+        var stream = client.GetStream();
+
+        await stream.WriteAsync("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8.ToArray());
+        var received = new MemoryStream();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await stream.CopyToAsync(received, timeout.Token);
+        var frame = received.ToArray();
+
+        Assert.Equal(17, frame.Length);
+        Assert.Equal(0x07, frame[3]); // GOAWAY
+        Assert.Equal(0x0D, frame[16]); // HTTP_1_1_REQUIRED
+        Assert.Equal(0, proxy.Upstream.TotalCalls);
+    }
+
     [Fact]
     public async Task KeepAlive_AHitThenABadHead_TheHitIsUnchanged_TheRejectionInTheEnvelope()
     {
