@@ -8,7 +8,8 @@ namespace ClaudeCache.Proxy.Hosting;
 /// Every error the proxy's pipeline produces goes out in Anthropic's envelope, so SDKs parse it: Kestrel's
 /// <see cref="BadHttpRequestException"/> raised while the body is read (bad chunking, a body that never arrives), a bare
 /// status set by routing (404, 405), and an unexpected exception (500 instead of an empty body). Rejections Kestrel
-/// makes while parsing the request line and headers never reach any middleware; see docs/reliability.md.
+/// makes while parsing the request line and headers never reach any middleware: <see cref="RejectionEnvelopeWriter"/>
+/// gives those the envelope.
 /// </summary>
 internal sealed partial class ErrorEnvelopeMiddleware(RequestDelegate next, ILogger<ErrorEnvelopeMiddleware> logger)
 {
@@ -22,7 +23,7 @@ internal sealed partial class ErrorEnvelopeMiddleware(RequestDelegate next, ILog
         {
             Log.BadRequest(logger, ex.StatusCode, ex.Message);
             context.Response.Clear();
-            await ProxyErrors.WriteAsync(context, ex.StatusCode, ErrorTypeOf(ex.StatusCode), ex.Message, shouldRetry: false).ConfigureAwait(false);
+            await ProxyErrors.WriteAsync(context, ex.StatusCode, ProxyErrors.ErrorTypeOf(ex.StatusCode), ex.Message, shouldRetry: false).ConfigureAwait(false);
             return;
         }
 #pragma warning disable CA1031 // The last resort: any exception still becomes an answer an SDK can parse.
@@ -41,18 +42,10 @@ internal sealed partial class ErrorEnvelopeMiddleware(RequestDelegate next, ILog
         {
             // A status without a body (no route, wrong method): nothing was written, so the envelope can be.
             var status = response.StatusCode;
-            await ProxyErrors.WriteAsync(context, status, ErrorTypeOf(status),
+            await ProxyErrors.WriteAsync(context, status, ProxyErrors.ErrorTypeOf(status),
                 $"{ReasonPhrases.GetReasonPhrase(status)}: {context.Request.Method} {context.Request.Path}", shouldRetry: status >= 500).ConfigureAwait(false);
         }
     }
-
-    private static string ErrorTypeOf(int status) => status switch
-    {
-        StatusCodes.Status404NotFound => ErrorTypes.NotFound,
-        StatusCodes.Status413PayloadTooLarge => ErrorTypes.RequestTooLarge,
-        < 500 => ErrorTypes.InvalidRequest,
-        _ => ErrorTypes.Api,
-    };
 
     private static partial class Log
     {

@@ -8,6 +8,7 @@ using ClaudeCache.Telemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
 namespace ClaudeCache.Proxy.Hosting;
@@ -73,21 +74,23 @@ public static class ProxyApp
 
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = proxy.MaxRequestBodyBytes + 1;
+            void Envelope(ListenOptions listen) => KestrelRejectionEnvelope.UseOn(listen, kestrel.Limits);
             if (proxy.BindAddress is "*" )
             {
-                kestrel.ListenAnyIP(proxy.Port);
+                kestrel.ListenAnyIP(proxy.Port, Envelope);
             }
             else if (proxy.BindAddress == "localhost")
             {
-                kestrel.ListenLocalhost(proxy.Port);
+                kestrel.ListenLocalhost(proxy.Port, Envelope);
             }
             else if (IPAddress.TryParse(proxy.BindAddress, out var address))
             {
-                kestrel.Listen(address, proxy.Port);
+                kestrel.Listen(address, proxy.Port, Envelope);
             }
         });
 
         var app = builder.Build();
+        app.MarkApplicationResponses();
         app.UseMiddleware<ErrorEnvelopeMiddleware>();
 
         // One line on start and one on stop whatever the log level (Production logs warnings only): a user who

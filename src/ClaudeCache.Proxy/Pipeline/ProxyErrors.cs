@@ -32,6 +32,15 @@ internal static class ProxyErrors
         return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, ErrorTypes.Overloaded, message, shouldRetry: true);
     }
 
+    /// <summary>The envelope's <c>error.type</c> for a status the proxy or Kestrel answers without a type of its own.</summary>
+    public static string ErrorTypeOf(int status) => status switch
+    {
+        StatusCodes.Status404NotFound => ErrorTypes.NotFound,
+        StatusCodes.Status413PayloadTooLarge or StatusCodes.Status414UriTooLong or StatusCodes.Status431RequestHeaderFieldsTooLarge => ErrorTypes.RequestTooLarge,
+        < 500 => ErrorTypes.InvalidRequest,
+        _ => ErrorTypes.Api,
+    };
+
     public static Task InvalidRequest(HttpContext context, string message) =>
         WriteAsync(context, StatusCodes.Status400BadRequest, ErrorTypes.InvalidRequest, message, shouldRetry: false);
 }
