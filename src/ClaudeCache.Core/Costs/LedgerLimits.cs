@@ -28,7 +28,8 @@ public sealed record LedgerLimits
 
     /// <summary>
     /// Most rows held in memory while the store is unreachable; beyond it the oldest are dropped (counted in
-    /// <c>claudecache.ledger.dropped</c>, logged once per outage). Default 10,000 (a few MB).
+    /// <c>claudecache.ledger.dropped</c>, logged once per outage). Default 10,000 (a few MB). The request log holds
+    /// ten times as many of its (smaller, per-request) rows.
     /// </summary>
     public int MaxPendingRows { get; init; } = 10_000;
 

@@ -9,6 +9,9 @@ public sealed partial class SavingsLedger
 {
     private List<RequestLogRow> _pendingRequests = [];
 
+    /// <summary>Most request-log rows held between flushes (or while the store is unreachable): ten times the ledger's bound.</summary>
+    private int MaxPendingRequests => _limits.MaxPendingRows * 10;
+
     /// <summary>Request-log rows from <paramref name="from"/> to <paramref name="to"/> (both included), oldest first, after a flush (what the estimate replays).</summary>
     public async Task<IReadOnlyList<RequestLogRow>> QueryRequestsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
@@ -25,10 +28,14 @@ public sealed partial class SavingsLedger
             return;
         }
 
-        if (_pendingRequests.Count >= _limits.MaxPendingRows)
+        // One row per request: between two flushes a busy proxy adds thousands, so the bound is wider than the
+        // ledger's (whose rows are per minute and dimension), and the oldest tenth goes at once when it is reached.
+        var max = MaxPendingRequests;
+        if (_pendingRequests.Count >= max)
         {
-            _pendingRequests.RemoveRange(0, _pendingRequests.Count - _limits.MaxPendingRows + 1);
-            Dropped("request", 1);
+            var drop = Math.Max(1, max / 10);
+            _pendingRequests.RemoveRange(0, drop);
+            Dropped("request", drop);
         }
 
         var hit = entry.Outcome == LedgerOutcome.Hit;
@@ -80,7 +87,7 @@ public sealed partial class SavingsLedger
         {
             // Older rows first, and no more than the cap: the newest are worth more than the oldest.
             requests.AddRange(_pendingRequests);
-            var excess = requests.Count - _limits.MaxPendingRows;
+            var excess = requests.Count - MaxPendingRequests;
             if (excess > 0)
             {
                 requests.RemoveRange(0, excess);

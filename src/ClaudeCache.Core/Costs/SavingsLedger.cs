@@ -298,7 +298,7 @@ public sealed partial class SavingsLedger : IAsyncDisposable
         var bit = kind switch { "row" => 1, "latency" => 2, _ => 4 };
         if ((Interlocked.Or(ref _droppedLogged, bit) & bit) == 0)
         {
-            Log.RowsDropped(_logger, kind, _limits.MaxPendingRows);
+            Log.RowsDropped(_logger, kind, kind == "request" ? MaxPendingRequests : _limits.MaxPendingRows);
         }
     }
 
@@ -360,7 +360,7 @@ public sealed partial class SavingsLedger : IAsyncDisposable
         [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Ledger flush failed; the counts stay pending and are retried")]
         public static partial void FlushFailed(ILogger logger, Exception exception);
 
-        [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "The ledger store has been unreachable too long: the oldest pending {Kind} rows beyond {Max} are dropped (counted in claudecache.ledger.dropped; logged once until the store answers)")]
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Pending {Kind} rows reached {Max} (the ledger store is unreachable, or slower than the traffic): the oldest are dropped (counted in claudecache.ledger.dropped; logged once until the store answers)")]
         public static partial void RowsDropped(ILogger logger, string kind, int max);
     }
 }

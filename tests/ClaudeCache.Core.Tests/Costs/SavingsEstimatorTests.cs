@@ -145,12 +145,12 @@ public sealed class SavingsEstimatorTests
     }
 
     [Fact]
-    public async Task WhileTheStoreIsDown_TheLogHoldsAtMostLedgerMaxPendingRows_TheNewest()
+    public async Task WhileTheStoreIsDown_TheLogHoldsAtMostTenTimesLedgerMaxPendingRows_TheNewest()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
         var store = new FlakyStore();
         await using var ledger = new SavingsLedger(store, clock, Timeout.InfiniteTimeSpan, limits: new LedgerLimits { MaxPendingRows = 100 });
-        for (var i = 0; i < 150; i++)
+        for (var i = 0; i < 1050; i++)
         {
             clock.Advance(TimeSpan.FromSeconds(1));
             ledger.Record(new LedgerEntry(clock.GetUtcNow(), "m", "standard", "", "t", LedgerOutcome.Miss, default, i, 0, true, TimeSpan.Zero)
@@ -166,8 +166,9 @@ public sealed class SavingsEstimatorTests
         store.Down = false;
         var rows = await ledger.QueryRequestsAsync(DateTimeOffset.UnixEpoch, clock.GetUtcNow(), TestContext.Current.CancellationToken);
 
-        Assert.Equal(100, rows.Count);
-        Assert.Equal(Enumerable.Range(50, 100).Select(i => (long)i), rows.Select(r => r.CostNanos));
+        // At 1,000 pending rows the oldest tenth went at once: rows 0-99.
+        Assert.Equal(950, rows.Count);
+        Assert.Equal(Enumerable.Range(100, 950).Select(i => (long)i), rows.Select(r => r.CostNanos));
     }
 
     [Fact]
