@@ -11,6 +11,27 @@ var options = RedisLoadOptions.Parse(args);
 Console.WriteLine($"# ClaudeCache Redis load test — {Environment.ProcessorCount} cores, .NET {Environment.Version}, " +
     $"lookups {options.Lookups}, requests {options.Requests}, concurrency {options.Concurrency}, rounds {options.Rounds}");
 
+// :: 3. (Run first: quick, and on a server of its own.) A lookup over a stalled and over a killed Redis.
+{
+    var stalledLookups = Math.Min(options.Lookups, 100);
+    Console.WriteLine($"Dead Redis: {stalledLookups} lookups stalled, {options.Lookups} killed...");
+    var dead = await DeadRedisLatency.RunAsync(options.Lookups, stalledLookups);
+    var section = new StringBuilder();
+    section.AppendLine("\n### Lookup over a dead Redis: ResponseCache.GetAsync, memory cleared first, production options (50 ms operation timeout)\n");
+    section.AppendLine("| Redis | lookups | p50 µs | p99 µs | max µs | not a miss | store errors |");
+    section.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+    foreach (var (name, sample, errors) in new[] { ("stalled (CLIENT PAUSE, connection open)", dead.Stalled, dead.StalledStoreErrors), ("killed (SIGKILL)", dead.Killed, dead.KilledStoreErrors) })
+    {
+        section.AppendLine($"| {name} | {sample.Completed} | {sample.P50Us:F1} | {sample.P99Us:F1} | {Stats.PercentileMs(sample.Latencies, 1.0) * 1000:F1} | {sample.Unexpected} | {errors} |");
+    }
+
+    Console.WriteLine(section);
+    if (options.DeadOnly)
+    {
+        return 0;
+    }
+}
+
 await using var redis = await RedisServer.StartAsync();
 var serverInfo = await redis.SendAsync("INFO", "server");
 Console.WriteLine($"redis-server {(serverInfo is null ? "?" : Version(serverInfo))} on {redis.EndPoint}");

@@ -17,6 +17,9 @@ internal sealed record RedisLoadOptions
     /// <summary>Sequential cold-memory lookups per tier and entry shape per round.</summary>
     public int Lookups { get; init; } = 2_000;
 
+    /// <summary>Run only section 3 (lookups over a stalled and a killed Redis).</summary>
+    public bool DeadOnly { get; init; }
+
     /// <summary>Upper bound of one measured run, whatever the request count.</summary>
     public TimeSpan MaxRunTime { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -36,9 +39,10 @@ internal sealed record RedisLoadOptions
                 "--concurrency" => options with { Concurrency = Next() },
                 "--rounds" => options with { Rounds = Next() },
                 "--lookups" => options with { Lookups = Next() },
+                "--dead-only" => options with { DeadOnly = true },
                 "--max-seconds" => options with { MaxRunTime = TimeSpan.FromSeconds(Next()) },
                 _ => throw new ArgumentException(
-                    $"Unknown option {args[i]}. Options: --quick --requests N --concurrency C --rounds R --lookups N --max-seconds S"),
+                    $"Unknown option {args[i]}. Options: --quick --requests N --concurrency C --rounds R --lookups N --max-seconds S --dead-only"),
             };
         }
 

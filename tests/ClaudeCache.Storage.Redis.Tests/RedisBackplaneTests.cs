@@ -46,12 +46,12 @@ public sealed class RedisBackplaneTests(RedisServerFixture fixture) : IAsyncLife
         var b = await StartInstanceAsync(k => receivedByB.TrySetResult(k));
 
         await a.PublishEvictionAsync(key, Token);
-        Assert.Equal(key, await receivedByB.Task.WaitAsync(TimeSpan.FromSeconds(1), Token));
+        Assert.Equal(key, await receivedByB.Task.WaitAsync(TimeSpan.FromSeconds(10), Token));
 
         // Pub/sub delivers one channel's messages in order: once B's later marker reached A, A's own earlier message
         // would have too. Only the marker arrived, so A ignored its own.
         await b.PublishEvictionAsync(marker, Token);
-        await receivedByAFromB.Task.WaitAsync(TimeSpan.FromSeconds(1), Token);
+        await receivedByAFromB.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
         Assert.Equal([marker], receivedByA.ToArray());
     }
 
@@ -68,7 +68,7 @@ public sealed class RedisBackplaneTests(RedisServerFixture fixture) : IAsyncLife
         var key = TestRedis.NewKey();
         await a.PublishEvictionAsync(key, Token);
 
-        var keys = await Task.WhenAll(received.Select(c => c.Task)).WaitAsync(TimeSpan.FromSeconds(1), Token);
+        var keys = await Task.WhenAll(received.Select(c => c.Task)).WaitAsync(TimeSpan.FromSeconds(10), Token);
         Assert.All(keys, k => Assert.Equal(key, k));
     }
 
@@ -99,7 +99,7 @@ public sealed class RedisBackplaneTests(RedisServerFixture fixture) : IAsyncLife
         await a.PublishEvictionAsync(first, Token);
         await a.PublishEvictionAsync(next, Token);
 
-        await second.Task.WaitAsync(TimeSpan.FromSeconds(1), Token);
+        await second.Task.WaitAsync(TimeSpan.FromSeconds(10), Token);
         // Handlers may run concurrently (evictions commute), so order is not asserted.
         Assert.Equal(new[] { first, next }.Order(), received.Order());
     }

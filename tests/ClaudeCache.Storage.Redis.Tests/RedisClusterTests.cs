@@ -80,6 +80,6 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture) : IClassFixtu
 
         await a.PublishEvictionAsync(key, Token);
 
-        Assert.Equal(key, await received.Task.WaitAsync(TimeSpan.FromSeconds(1), Token));
+        Assert.Equal(key, await received.Task.WaitAsync(TimeSpan.FromSeconds(10), Token));
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ClaudeCache.Storage.Redis;
 using Microsoft.Extensions.Time.Testing;
 
@@ -8,6 +7,9 @@ public sealed class RedisLockTests(RedisServerFixture fixture) : IAsyncLifetime
 {
     private RedisConnection _first = null!;
     private RedisConnection _second = null!;
+
+    // Only catches a hang: every wait below ends on an event (a probe, a release, an expiry, a clock advance).
+    private static readonly TimeSpan NoHang = TimeSpan.FromSeconds(30);
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -66,10 +68,7 @@ public sealed class RedisLockTests(RedisServerFixture fixture) : IAsyncLifetime
         Assert.NotNull(stale);
         // Redis owns the lease's clock: wait until it has expired the key.
         var database = await _first.GetDatabaseAsync(Token);
-        while (await database.KeyExistsAsync($"{_first.Options.KeyPrefix}l:{{{key}}}"))
-        {
-            await Task.Delay(10, Token);
-        }
+        await UntilAsync(async () => !await database.KeyExistsAsync(LockKey(key)), "Redis expired the stale lease");
 
         var current = await b.TryAcquireAsync(key, TimeSpan.FromSeconds(10), Token);
         Assert.NotNull(current);
@@ -80,35 +79,49 @@ public sealed class RedisLockTests(RedisServerFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Wait_HolderThatDiedWithoutReleasing_BlocksNoLongerThanItsLease()
+    public async Task Wait_HolderThatDiedWithoutReleasing_EndsWhenRedisExpiresItsLease_NotAtMaxWait()
     {
         var key = TestRedis.NewKey();
-        var lease = TimeSpan.FromMilliseconds(400);
-        Assert.NotNull(await DeadHolder.TryAcquireAsync(key, lease, Token));
-        var stopwatch = Stopwatch.StartNew();
+        Assert.NotNull(await DeadHolder.TryAcquireAsync(key, TimeSpan.FromMinutes(10), Token));
+        var waiterClock = new ReadCountingClock(); // frozen: the waiter's deadline never passes
+        var waiting = new RedisLock(_second, timeProvider: waiterClock).WaitForReleaseOrValueAsync(key, TimeSpan.FromSeconds(5), Token);
+        await UntilAsync(() => waiterClock.Reads >= 2, "the waiter found the lock held");
 
-        var hasValue = await new RedisLock(_second).WaitForReleaseOrValueAsync(key, TimeSpan.FromSeconds(5), Token);
+        // The holder's lease runs out: Redis expires the key, nobody releases it.
+        var database = await _first.GetDatabaseAsync(Token);
+        Assert.True(await database.KeyExpireAsync(LockKey(key), TimeSpan.FromMilliseconds(1)));
 
-        Assert.False(hasValue);
-        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromMilliseconds(300), lease + TimeSpan.FromMilliseconds(400));
+        Assert.False(await waiting.WaitAsync(NoHang, Token));
+        Assert.False(await database.KeyExistsAsync(LockKey(key)));
     }
 
     [Fact]
     public async Task HeldLock_IsRenewedPastItsLease_UntilDisposed()
     {
         var key = TestRedis.NewKey();
-        var lease = TimeSpan.FromMilliseconds(300);
-        var held = await new RedisLock(_first).TryAcquireAsync(key, lease, Token);
+        var lease = TimeSpan.FromSeconds(2);
+        var holderClock = new FakeTimeProvider();
+        var held = await new RedisLock(_first, timeProvider: holderClock).TryAcquireAsync(key, lease, Token);
         Assert.NotNull(held);
+        var database = await _first.GetDatabaseAsync(Token);
 
-        // Four leases long: without renewal the key expires after the first and another instance takes it.
-        var waiting = new RedisLock(_second).WaitForReleaseOrValueAsync(key, lease * 4, Token);
-        Assert.False(await waiting);
+        // Three times: Redis runs half the lease down, then the holder's renewal (a third of the lease on its clock)
+        // sets it back to a whole lease. One and a half leases pass in Redis; without renewal the key would be gone.
+        for (var renewal = 1; renewal <= 3; renewal++)
+        {
+            await UntilAsync(async () => await database.KeyTimeToLiveAsync(LockKey(key)) is { } ttl && ttl < lease / 2, "half the lease ran down");
+            holderClock.Advance(lease / 3);
+            var expected = renewal;
+            await UntilAsync(() => ((RedisLockHandle)held).Renewals == expected, $"renewal {expected}");
+            Assert.True(await database.KeyTimeToLiveAsync(LockKey(key)) > lease / 2, "the renewal did not extend the lease");
+        }
+
         Assert.Null(await new RedisLock(_second).TryAcquireAsync(key, lease, Token));
-        Assert.True(((RedisLockHandle)held).Renewals >= 3);
 
         await held.DisposeAsync();
+        holderClock.Advance(lease);
 
+        Assert.Equal(3, ((RedisLockHandle)held).Renewals);
         Assert.NotNull(await new RedisLock(_second).TryAcquireAsync(key, lease, Token));
     }
 
@@ -117,12 +130,17 @@ public sealed class RedisLockTests(RedisServerFixture fixture) : IAsyncLifetime
     {
         var key = TestRedis.NewKey();
         Assert.NotNull(await new RedisLock(_first).TryAcquireAsync(key, TimeSpan.FromSeconds(30), Token));
-        var stopwatch = Stopwatch.StartNew();
+        var waiterClock = new ReadCountingClock();
+        var waiting = new RedisLock(_second, timeProvider: waiterClock).WaitForReleaseOrValueAsync(key, TimeSpan.FromMilliseconds(300), Token);
 
-        var hasValue = await new RedisLock(_second).WaitForReleaseOrValueAsync(key, TimeSpan.FromMilliseconds(300), Token);
+        // Two probes found the lock held, each followed by a look at the (frozen) deadline: still waiting.
+        await UntilAsync(() => waiterClock.Reads >= 3, "the waiter probed twice");
+        Assert.False(waiting.IsCompleted);
 
-        Assert.False(hasValue);
-        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(900));
+        waiterClock.Advance(TimeSpan.FromMilliseconds(300));
+
+        Assert.False(await waiting.WaitAsync(NoHang, Token));
+        Assert.Null(await new RedisLock(_second).TryAcquireAsync(key, TimeSpan.FromSeconds(1), Token)); // still held: the deadline ended it
     }
 
     [Fact]
@@ -131,32 +149,65 @@ public sealed class RedisLockTests(RedisServerFixture fixture) : IAsyncLifetime
         var key = TestRedis.NewKey();
         var held = await new RedisLock(_first).TryAcquireAsync(key, TimeSpan.FromSeconds(30), Token);
         Assert.NotNull(held);
-        var waiting = new RedisLock(_second).WaitForReleaseOrValueAsync(key, TimeSpan.FromSeconds(5), Token);
+        var waiterClock = new ReadCountingClock();
+        var waiting = new RedisLock(_second, timeProvider: waiterClock).WaitForReleaseOrValueAsync(key, TimeSpan.FromSeconds(5), Token);
+        await UntilAsync(() => waiterClock.Reads >= 2, "the waiter found the lock held");
 
-        await Task.Delay(100, Token);
         await new RedisSecondTier(_first, TimeProvider.System).SetAsync(key, TestRedis.Payload(10), DateTimeOffset.UtcNow.AddHours(1), Token);
         await held.DisposeAsync();
 
-        Assert.True(await waiting);
+        Assert.True(await waiting.WaitAsync(NoHang, Token));
     }
 
     [Fact]
-    public async Task Wait_ReleasedWithoutAnEntry_ReturnsFalsePromptly()
+    public async Task Wait_ReleasedWithoutAnEntry_ReturnsFalseWithoutWaitingForMaxWait()
     {
         var key = TestRedis.NewKey();
         var held = await new RedisLock(_first).TryAcquireAsync(key, TimeSpan.FromSeconds(30), Token);
         Assert.NotNull(held);
-        var stopwatch = Stopwatch.StartNew();
-        var waiting = new RedisLock(_second).WaitForReleaseOrValueAsync(key, TimeSpan.FromSeconds(30), Token);
+        var waiterClock = new ReadCountingClock(); // frozen: only the release can end the wait
+        var waiting = new RedisLock(_second, timeProvider: waiterClock).WaitForReleaseOrValueAsync(key, TimeSpan.FromSeconds(30), Token);
+        await UntilAsync(() => waiterClock.Reads >= 2, "the waiter found the lock held");
 
-        await Task.Delay(100, Token);
         await held.DisposeAsync();
 
-        Assert.False(await waiting);
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(2));
+        Assert.False(await waiting.WaitAsync(NoHang, Token));
     }
 
     [Fact]
     public async Task Wait_NoLockAndNoEntry_ReturnsAtOnce() =>
         Assert.False(await new RedisLock(_first).WaitForReleaseOrValueAsync(TestRedis.NewKey(), TimeSpan.FromSeconds(30), Token));
+
+    private string LockKey(string key) => $"{_first.Options.KeyPrefix}l:{{{key}}}";
+
+    private static async Task UntilAsync(Func<bool> condition, string what) => await UntilAsync(() => Task.FromResult(condition()), what);
+
+    /// <summary>Polls <paramref name="condition"/>; fails only if it is still false after <see cref="NoHang"/>.</summary>
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        timeout.CancelAfter(NoHang);
+        while (!await condition())
+        {
+            Assert.False(timeout.IsCancellationRequested, $"timed out waiting until {what}");
+            await Task.Delay(5, Token);
+        }
+    }
+
+    /// <summary>
+    /// A test clock (frozen unless advanced) that counts its reads: a waiter reads it once as it starts and once after
+    /// every probe that found the lock still held, so the count says how far the waiter got.
+    /// </summary>
+    private sealed class ReadCountingClock : FakeTimeProvider
+    {
+        private int _reads;
+
+        public int Reads => Volatile.Read(ref _reads);
+
+        public override long GetTimestamp()
+        {
+            Interlocked.Increment(ref _reads);
+            return base.GetTimestamp();
+        }
+    }
 }

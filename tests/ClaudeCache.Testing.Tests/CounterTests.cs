@@ -59,15 +59,24 @@ public sealed class CounterTests
     }
 
     [Fact]
-    public async Task Latency_DelaysTheHeaders()
+    public async Task Latency_HoldsTheHeadersBack()
     {
         await using var fake = await FakeAnthropicUpstream.StartAsync(Ct);
-        fake.Responder = r => DefaultResponder.Reply(r) with { Latency = TimeSpan.FromMilliseconds(150) };
+        var replyBuilt = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fake.Responder = r =>
+        {
+            var reply = DefaultResponder.Reply(r) with { Latency = TimeSpan.FromMinutes(10) };
+            replyBuilt.TrySetResult();
+            return reply;
+        };
         using var http = Wire.Client(fake);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
 
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var response = await http.SendAsync(Wire.Post("v1/messages", Wire.Body("slow")), HttpCompletionOption.ResponseHeadersRead, Ct);
+        var call = http.SendAsync(Wire.Post("v1/messages", Wire.Body("slow")), HttpCompletionOption.ResponseHeadersRead, cancel.Token);
+        await replyBuilt.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        cancel.Cancel();
 
-        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(140));
+        // The reply is ready; without the latency its headers would follow at once. With it, only cancelling ends the call.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
     }
 }
