@@ -86,6 +86,9 @@ public sealed class ChatTracesTests
         Assert.Equal("standard", miss.GetTagItem(ClaudeCacheTracing.Strategy));
         Assert.Equal(ClaudeCacheTracing.TierUpstream, miss.GetTagItem(ClaudeCacheTracing.Tier));
         Assert.Equal(false, miss.GetTagItem(ClaudeCacheTracing.Coalesced));
+        // No HTTP request: no status code, no request memo.
+        Assert.Null(miss.GetTagItem(ClaudeCacheTracing.ResponseStatusCode));
+        Assert.Null(miss.GetTagItem(ClaudeCacheTracing.MemoHit));
         var prefix = Assert.IsType<string>(miss.GetTagItem(ClaudeCacheTracing.KeyPrefix));
         Assert.Matches("^[0-9a-f]{12}$", prefix);
 
@@ -160,6 +163,39 @@ public sealed class ChatTracesTests
         Assert.Equal(ActivityStatusCode.Error, upstream.Status);
         Assert.Equal(typeof(InvalidOperationException).FullName, upstream.GetTagItem(ClaudeCacheTracing.ErrorType));
         Assert.Null(upstream.GetTagItem(ClaudeCacheTracing.GenAiInputTokens));
+    }
+
+    [Fact]
+    public async Task UsageWithoutPromptCacheCounts_TagsInputAndOutputOnly()
+    {
+        var stopped = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name is ClaudeCacheTracing.SourceName or nameof(ChatTracesTests),
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var test = await TestEngine.StartAsync();
+        using var inner = new TestChatClient
+        {
+            GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "Forty-two"))
+            {
+                Usage = new UsageDetails { InputTokenCount = 900, OutputTokenCount = 40 },
+            }),
+        };
+        using var chat = inner.AsBuilder().UseClaudeCache(test.Engine).Build();
+
+        var (trace, _) = await CallAsync(chat, $"Trace {Guid.NewGuid():N}", new ChatOptions { ModelId = Model }, streaming: false);
+
+        await WaitUntilAsync(() => stopped.Count(s => s.TraceId == trace && s.Source.Name == ClaudeCacheTracing.SourceName) >= 2);
+        var upstream = Assert.Single(stopped, s => s.TraceId == trace && s.Kind == ActivityKind.Client && s.Source.Name == ClaudeCacheTracing.SourceName);
+        Assert.Equal(900L, upstream.GetTagItem(ClaudeCacheTracing.GenAiInputTokens));
+        Assert.Equal(40L, upstream.GetTagItem(ClaudeCacheTracing.GenAiOutputTokens));
+        Assert.Null(upstream.GetTagItem(ClaudeCacheTracing.GenAiCacheReadInputTokens));
+        Assert.Null(upstream.GetTagItem(ClaudeCacheTracing.GenAiCacheCreationInputTokens));
+        Assert.Null(upstream.GetTagItem(ClaudeCacheTracing.GenAiResponseModel));
+        Assert.Null(upstream.GetTagItem(ClaudeCacheTracing.GenAiResponseFinishReasons));
     }
 
     private static async Task<(ActivityTraceId Trace, ActivitySpanId Parent)> CallAsync(IChatClient chat, string question, ChatOptions options, bool streaming)
