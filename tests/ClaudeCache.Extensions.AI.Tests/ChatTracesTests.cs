@@ -18,10 +18,10 @@ public sealed class ChatTracesTests
     private static readonly ActivitySource Caller = new(nameof(ChatTracesTests));
 
     // Input counted as Microsoft.Extensions.AI counts it: all of it, the prompt cache's reads and writes included.
-    private static UsageDetails Usage() => new()
+    private static UsageDetails Usage(long output = 250) => new()
     {
         InputTokenCount = 7_000,
-        OutputTokenCount = 250,
+        OutputTokenCount = output,
         CachedInputTokenCount = 4_000,
         AdditionalCounts = new() { ["CacheCreationInputTokens"] = 2_000 },
     };
@@ -61,8 +61,9 @@ public sealed class ChatTracesTests
                 return TestChatClient.Yield(
                 [
                     new ChatResponseUpdate(ChatRole.Assistant, "Forty") { ModelId = Model + "-20250929" },
-                    new ChatResponseUpdate(ChatRole.Assistant, "-two") { ModelId = Model + "-20250929" },
-                    new ChatResponseUpdate { Contents = [new UsageContent(Usage())], FinishReason = ChatFinishReason.Stop },
+                    new ChatResponseUpdate(ChatRole.Assistant, "-two") { ModelId = Model + "-20250929", Contents = { new UsageContent(Usage(output: 100)) } },
+                    // The stream's usage is the sum of its usage contents.
+                    new ChatResponseUpdate { Contents = [new UsageContent(new UsageDetails { OutputTokenCount = 150 })], FinishReason = ChatFinishReason.Stop },
                 ], ct);
             },
         };
@@ -160,6 +161,7 @@ public sealed class ChatTracesTests
         var upstream = Assert.Single(stopped, s => s.TraceId == trace && s.Kind == ActivityKind.Client && s.Source.Name == ClaudeCacheTracing.SourceName);
         Assert.Equal(cache.SpanId, upstream.ParentSpanId);
         Assert.Equal(ActivityStatusCode.Error, cache.Status);
+        Assert.Equal(typeof(InvalidOperationException).FullName, cache.GetTagItem(ClaudeCacheTracing.ErrorType));
         Assert.Equal(ActivityStatusCode.Error, upstream.Status);
         Assert.Equal(typeof(InvalidOperationException).FullName, upstream.GetTagItem(ClaudeCacheTracing.ErrorType));
         Assert.Null(upstream.GetTagItem(ClaudeCacheTracing.GenAiInputTokens));
