@@ -19,11 +19,19 @@ public sealed partial class CacheEngine
     /// <param name="produce">Makes the call: at most once per flight, with the upstream timeout, never a caller's token.</param>
     /// <param name="join">False: neither join a call in flight nor let others join this one (its answer is still stored).</param>
     /// <param name="cancellationToken">Stops the lookup; a started call is not cancelled by it.</param>
-    public async ValueTask<ProducedOutcome> GetOrProduceAsync(StoreIntent intent, bool streaming, FlightProducer produce, bool join, CancellationToken cancellationToken)
+    public ValueTask<ProducedOutcome> GetOrProduceAsync(StoreIntent intent, bool streaming, FlightProducer produce, bool join, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(intent);
         ArgumentNullException.ThrowIfNull(produce);
 
+        // Untraced (no listener): the steps alone, without a span. Traced: inside the caller's cache span (docs/traces.md).
+        return Telemetry.ClaudeCacheTracing.Source.HasListeners()
+            ? GetOrProduceTracedAsync(intent, streaming, produce, join, cancellationToken)
+            : GetOrProduceCoreAsync(intent, streaming, produce, join, cancellationToken);
+    }
+
+    private async ValueTask<ProducedOutcome> GetOrProduceCoreAsync(StoreIntent intent, bool streaming, FlightProducer produce, bool join, CancellationToken cancellationToken)
+    {
         var lookup = !intent.Replaces;
         while (true)
         {

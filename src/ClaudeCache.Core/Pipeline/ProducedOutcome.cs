@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using ClaudeCache.Caching;
 using ClaudeCache.Entries;
+using ClaudeCache.Telemetry;
 
 namespace ClaudeCache.Pipeline;
 
@@ -21,5 +23,29 @@ public sealed record ProducedOutcome(CacheStatus Status, bool Coalesced, CachedR
     {
         ArgumentNullException.ThrowIfNull(head);
         return CacheStatusRules.Answered(Status, Coalesced, head);
+    }
+
+    /// <summary>The caller's cache span (null when untraced): ended by the front end once the caller has its answer.</summary>
+    internal Activity? Span { get; set; }
+
+    /// <summary>Tags the cache span, once the flight's head is known, with the status the caller is served and the tier that answered.</summary>
+    internal void Served(CacheStatus status, FlightHead head)
+    {
+        if (Span is { } span)
+        {
+            CacheSpans.Served(span, status, head.FromCache, Coalesced);
+        }
+    }
+
+    /// <summary>Ends the cache span: the caller has its answer (or stopped reading it).</summary>
+    internal void EndSpan() => Span?.Dispose();
+
+    /// <summary>Ends the cache span of a caller that got an exception (the call failed, the caller cancelled).</summary>
+    internal void FailSpan(Exception exception)
+    {
+        if (Span is { } span)
+        {
+            CacheSpans.Fail(span, exception);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ClaudeCache.Keys;
 using ClaudeCache.Pipeline;
 using ClaudeCache.Policy;
 
@@ -57,17 +58,37 @@ internal static class CacheSpans
             return;
         }
 
-        span.SetTag(ClaudeCacheTracing.Status, outcome.Status.ToHeader());
-        span.SetTag(ClaudeCacheTracing.Strategy, StrategyNames.ToHeader(request.Policy.Strategy));
-        span.SetTag(ClaudeCacheTracing.KeyPrefix, request.Key.ToHex()[..ClaudeCacheTracing.KeyPrefixLength]);
-        span.SetTag(ClaudeCacheTracing.Coalesced, outcome.Coalesced);
+        Describe(span, outcome.Status, request.Policy.Strategy, request.Key, outcome.Coalesced);
         if (outcome.Flight is not null)
         {
             // A lookup hit was tagged with its tier by the lookup itself; a flight's answer came from one of these.
-            span.SetTag(ClaudeCacheTracing.Tier, outcome.Head?.FromCache == true ? ClaudeCacheTracing.TierInstance
-                : outcome.Coalesced ? ClaudeCacheTracing.TierFlight
-                : ClaudeCacheTracing.TierUpstream);
+            FlightTier(span, outcome.Head?.FromCache == true, outcome.Coalesced);
         }
+    }
+
+    /// <summary>Tags a keyed request's span: its status, strategy, key prefix, and whether it shared another caller's call.</summary>
+    public static void Describe(Activity span, CacheStatus status, CacheStrategy strategy, CacheKey key, bool coalesced)
+    {
+        span.SetTag(ClaudeCacheTracing.Status, status.ToHeader());
+        span.SetTag(ClaudeCacheTracing.Strategy, StrategyNames.ToHeader(strategy));
+        span.SetTag(ClaudeCacheTracing.KeyPrefix, key.ToHex()[..ClaudeCacheTracing.KeyPrefixLength]);
+        span.SetTag(ClaudeCacheTracing.Coalesced, coalesced);
+    }
+
+    /// <summary>
+    /// Tags the tier of a request answered by a flight: another instance's stored answer (<paramref name="fromCache"/>),
+    /// an identical call in flight (<paramref name="coalesced"/>), or its own upstream call.
+    /// </summary>
+    public static void FlightTier(Activity span, bool fromCache, bool coalesced) =>
+        span.SetTag(ClaudeCacheTracing.Tier, fromCache ? ClaudeCacheTracing.TierInstance
+            : coalesced ? ClaudeCacheTracing.TierFlight
+            : ClaudeCacheTracing.TierUpstream);
+
+    /// <summary>Tags the status a flight's caller is served once the flight's head is known, and the tier that answered it.</summary>
+    public static void Served(Activity span, CacheStatus status, bool fromCache, bool coalesced)
+    {
+        span.SetTag(ClaudeCacheTracing.Status, status.ToHeader());
+        FlightTier(span, fromCache, coalesced);
     }
 
     /// <summary>Ends the span of a request that threw (a caller that left, a failing front end).</summary>

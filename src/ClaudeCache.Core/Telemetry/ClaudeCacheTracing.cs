@@ -4,7 +4,7 @@ namespace ClaudeCache.Telemetry;
 
 /// <summary>
 /// The product's one <see cref="ActivitySource"/> ("ClaudeCache") and the names of what it records: a cache span
-/// per request through <see cref="CacheEngine.HandleAsync"/>, and a child span per upstream call following
+/// per request through <see cref="CacheEngine.HandleAsync"/> or <see cref="CacheEngine.GetOrProduceAsync"/>, and a child span per upstream call following
 /// the OpenTelemetry GenAI conventions. Subscribe to <see cref="SourceName"/> (OpenTelemetry's <c>AddSource</c>);
 /// with no subscriber nothing is built.
 /// </summary>

@@ -17,29 +17,37 @@ internal static class UpstreamSpans
     private const string CountTokens = "count_tokens";
 
     /// <summary>Starts the span (null when nobody listens or the sampler drops it).</summary>
-    public static Activity? Start(StoreIntent intent, bool streaming)
+    public static Activity? Start(StoreIntent intent, bool streaming) =>
+        Start(intent.Kind == ResponseKind.CountTokens ? CountTokens : Chat, "anthropic", intent.Model, streaming);
+
+    /// <summary>
+    /// Starts the span of a <c>chat</c> call made by another provider's client (the <c>IChatClient</c> middleware's
+    /// inner client), with the <paramref name="provider"/> and <paramref name="model"/> it reports.
+    /// </summary>
+    public static Activity? StartChat(string provider, string model, bool streaming) => Start(Chat, provider, model, streaming);
+
+    private static Activity? Start(string operation, string provider, string model, bool streaming)
     {
         if (!ClaudeCacheTracing.Source.HasListeners())
         {
             return null;
         }
 
-        var operation = intent.Kind == ResponseKind.CountTokens ? CountTokens : Chat;
         // The provider and operation at creation time: samplers may decide on them.
         ActivityTagsCollection tags = new()
         {
             [ClaudeCacheTracing.GenAiOperationName] = operation,
-            [ClaudeCacheTracing.GenAiProviderName] = "anthropic",
+            [ClaudeCacheTracing.GenAiProviderName] = provider,
         };
-        var span = ClaudeCacheTracing.Source.StartActivity(ActivityKind.Client, tags: tags, name: intent.Model.Length == 0 ? operation : $"{operation} {intent.Model}");
+        var span = ClaudeCacheTracing.Source.StartActivity(ActivityKind.Client, tags: tags, name: model.Length == 0 ? operation : $"{operation} {model}");
         if (span is null)
         {
             return null;
         }
 
-        if (intent.Model.Length > 0)
+        if (model.Length > 0)
         {
-            span.SetTag(ClaudeCacheTracing.GenAiRequestModel, intent.Model);
+            span.SetTag(ClaudeCacheTracing.GenAiRequestModel, model);
         }
 
         if (streaming)
@@ -75,24 +83,41 @@ internal static class UpstreamSpans
         span.Dispose();
     }
 
-    private static void DescribeAnswer(Activity span, CachedResponse answer)
+    /// <summary>
+    /// Tags what answered: the model, the usage (all input, output, and the prompt cache's reads and writes when
+    /// <paramref name="cacheRead"/> and <paramref name="cacheCreation"/> say the answer reported them), the finish reason.
+    /// </summary>
+    public static void Answered(Activity span, string? model, TokenUsage? usage, string? finishReason, bool cacheRead = true, bool cacheCreation = true)
     {
-        if (answer.Model.Length > 0)
+        if (!string.IsNullOrEmpty(model))
         {
-            span.SetTag(ClaudeCacheTracing.GenAiResponseModel, answer.Model);
+            span.SetTag(ClaudeCacheTracing.GenAiResponseModel, model);
         }
 
-        // The judge parsed this body already: it is a well-formed Message.
-        var usage = answer.ReadUsage(out _);
-        span.SetTag(ClaudeCacheTracing.GenAiInputTokens, usage.TotalInputTokens);
-        span.SetTag(ClaudeCacheTracing.GenAiOutputTokens, usage.OutputTokens);
-        span.SetTag(ClaudeCacheTracing.GenAiCacheReadInputTokens, usage.CacheReadInputTokens);
-        span.SetTag(ClaudeCacheTracing.GenAiCacheCreationInputTokens, usage.CacheCreationInputTokens);
-        if (MessageJson.ReadStopReason(answer.Body.Span) is { } stopReason)
+        if (usage is { } counts)
         {
-            span.SetTag(ClaudeCacheTracing.GenAiResponseFinishReasons, new[] { stopReason });
+            span.SetTag(ClaudeCacheTracing.GenAiInputTokens, counts.TotalInputTokens);
+            span.SetTag(ClaudeCacheTracing.GenAiOutputTokens, counts.OutputTokens);
+            if (cacheRead)
+            {
+                span.SetTag(ClaudeCacheTracing.GenAiCacheReadInputTokens, counts.CacheReadInputTokens);
+            }
+
+            if (cacheCreation)
+            {
+                span.SetTag(ClaudeCacheTracing.GenAiCacheCreationInputTokens, counts.CacheCreationInputTokens);
+            }
+        }
+
+        if (finishReason is not null)
+        {
+            span.SetTag(ClaudeCacheTracing.GenAiResponseFinishReasons, new[] { finishReason });
         }
     }
+
+    // The judge parsed this body already: it is a well-formed Message.
+    private static void DescribeAnswer(Activity span, CachedResponse answer) =>
+        Answered(span, answer.Model, answer.ReadUsage(out _), MessageJson.ReadStopReason(answer.Body.Span));
 
     /// <summary>
     /// A low-cardinality class of failure, or null for a call that answered: the error envelope's own type for an

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using ClaudeCache.Caching;
 using ClaudeCache.Entries;
+using ClaudeCache.Telemetry;
 using Microsoft.Extensions.AI;
 
 namespace ClaudeCache.Extensions.AI.Chat;
@@ -97,7 +99,23 @@ internal sealed class ChatCall(
 
     private async Task<ProducedAnswer> ProduceResponseAsync(FlightWriter body, CancellationToken cancellationToken)
     {
-        var response = await inner.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        var span = StartSpan();
+        ChatResponse response;
+        try
+        {
+            response = await inner.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (span is not null)
+        {
+            UpstreamSpans.Fail(span, ex);
+            throw;
+        }
+
+        if (span is not null)
+        {
+            EndSpan(span, response.ModelId, response.Usage, response.FinishReason);
+        }
+
         var json = codec.Serialize(response);
         Volatile.Write(ref _producedResponse, response);
         body.Write(ChatCodec.Frame(json));
@@ -108,22 +126,36 @@ internal sealed class ChatCall(
 
     private async Task<ProducedAnswer> ProduceStreamAsync(FlightWriter body, CancellationToken cancellationToken)
     {
+        var span = StartSpan();
         var received = new List<byte[]>();
-        await foreach (var update in inner.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+        try
         {
-            var json = codec.Serialize(update);
-            received.Add(json);
-            lock (_gate)
+            await foreach (var update in inner.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
             {
-                _produced.Add(update);
-            }
+                var json = codec.Serialize(update);
+                received.Add(json);
+                lock (_gate)
+                {
+                    _produced.Add(update);
+                }
 
-            // After the update is kept: a reader that sees frame i finds update i.
-            body.Write(ChatCodec.Frame(json));
+                // After the update is kept: a reader that sees frame i finds update i.
+                body.Write(ChatCodec.Frame(json));
+            }
+        }
+        catch (Exception ex) when (span is not null)
+        {
+            UpstreamSpans.Fail(span, ex);
+            throw;
         }
 
         // Only this producer adds to the list, and it is done.
         var model = _produced.Find(static u => u.ModelId is not null)?.ModelId ?? "";
+        if (span is not null)
+        {
+            EndSpan(span, model, _produced.Aggregate((UsageDetails?)null, ChatUsage.Sum), _produced.FindLast(static u => u.FinishReason is not null)?.FinishReason);
+        }
+
         if (storeStreamAsResponse)
         {
             var response = _produced.ToChatResponse();
@@ -131,6 +163,37 @@ internal sealed class ChatCall(
         }
 
         return new ProducedAnswer(ChatCodec.ToArray(received), model, Storable: _produced.TrueForAll(static u => u.ContinuationToken is null));
+    }
+
+    /// <summary>
+    /// The inner call's span (docs/traces.md): the upstream span's, for the provider and model the inner client reports
+    /// (else <c>anthropic</c>, and the model the options name). Started in the flight, whose current activity is the
+    /// leading caller's cache span: that is its parent. Null when untraced.
+    /// </summary>
+    private Activity? StartSpan()
+    {
+        if (!ClaudeCacheTracing.Source.HasListeners())
+        {
+            return null;
+        }
+
+        var metadata = inner.GetService(typeof(ChatClientMetadata)) as ChatClientMetadata;
+        var model = !string.IsNullOrEmpty(options?.ModelId) ? options.ModelId : metadata?.DefaultModelId ?? "";
+        return UpstreamSpans.StartChat(string.IsNullOrEmpty(metadata?.ProviderName) ? "anthropic" : metadata.ProviderName, model, streaming);
+    }
+
+    // The answer's model, usage and finish reason, tagged as the upstream span tags a Message's; the prompt cache's
+    // counts only when the answer reported them.
+    private static void EndSpan(Activity span, string? model, UsageDetails? usage, ChatFinishReason? finishReason)
+    {
+        UpstreamSpans.Answered(
+            span,
+            model,
+            ChatUsage.ToTokenUsage(usage),
+            finishReason?.Value,
+            cacheRead: usage?.CachedInputTokenCount is not null,
+            cacheCreation: usage is not null && ChatUsage.ReportsCacheCreation(usage));
+        span.Dispose();
     }
 
     private List<ChatResponseUpdate> Decode(ReadOnlyMemory<byte> data, int firstIndex, bool led, out int consumed)

@@ -66,6 +66,10 @@ internal static class ChatUsage
         return total;
     }
 
+    /// <summary>True when <paramref name="details"/> reports the cache writes (under either name).</summary>
+    public static bool ReportsCacheCreation(UsageDetails details) =>
+        (AdditionalCount(details, CacheCreationInputTokens) ?? AdditionalCount(details, CacheCreationInputTokensWire)) is not null;
+
     private static long? AdditionalCount(UsageDetails details, string name) =>
         details.AdditionalCounts is { } counts && counts.TryGetValue(name, out var value) ? value : null;
 

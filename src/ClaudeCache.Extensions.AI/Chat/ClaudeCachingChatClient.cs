@@ -83,6 +83,8 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
         var outcome = await _engine.GetOrProduceAsync(Intent(key, call), streaming: false, call.Producer, _options.CoalesceConcurrentCalls, cancellationToken).ConfigureAwait(false);
         if (outcome.Entry is { } entry)
         {
+            // The cache span (when traced) ends once the caller has its answer.
+            using var span = outcome.Span;
             Log.Hit(_logger, key);
             var stored = _codec.ResponseOf(entry);
             _accounting?.Hit(stored.ModelId ?? entry.Model, stored.Usage, options, time.GetElapsedTime(started));
@@ -94,8 +96,16 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
         {
             var head = await flight.Head.WaitAsync(cancellationToken).ConfigureAwait(false);
             var status = outcome.StatusOnce(head);
+            outcome.Served(status, head);
             Log.Served(_logger, key, status, outcome.Coalesced);
-            return await call.ResponseAsync(flight, head, led: !outcome.Coalesced, cancellationToken).ConfigureAwait(false);
+            var response = await call.ResponseAsync(flight, head, led: !outcome.Coalesced, cancellationToken).ConfigureAwait(false);
+            outcome.EndSpan();
+            return response;
+        }
+        catch (Exception ex)
+        {
+            outcome.FailSpan(ex);
+            throw;
         }
         finally
         {
@@ -164,6 +174,8 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
             }
             finally
             {
+                // The cache span (when traced) ends once the caller has read the answer, or stopped reading it.
+                outcome.EndSpan();
                 _accounting?.Streamed(meter, options);
             }
 
@@ -173,18 +185,47 @@ public sealed partial class ClaudeCachingChatClient : DelegatingChatClient
         var flight = outcome.Flight!;
         try
         {
-            var head = await flight.Head.WaitAsync(cancellationToken).ConfigureAwait(false);
-            var status = outcome.StatusOnce(head);
-            Log.Served(_logger, key, status, outcome.Coalesced);
-            await foreach (var update in call.UpdatesAsync(flight, head, led: !outcome.Coalesced, cancellationToken).ConfigureAwait(false))
+            var reader = FlightUpdatesAsync(call, outcome, key, cancellationToken).ConfigureAwait(false).GetAsyncEnumerator();
+            await using (reader)
             {
-                meter.FirstUpdate(time);
-                yield return update;
+                while (true)
+                {
+                    try
+                    {
+                        if (!await reader.MoveNextAsync())
+                        {
+                            break;
+                        }
+                    }
+                    catch (Exception ex)
+                    {
+                        outcome.FailSpan(ex);
+                        throw;
+                    }
+
+                    meter.FirstUpdate(time);
+                    yield return reader.Current;
+                }
             }
         }
         finally
         {
+            outcome.EndSpan();
             _accounting?.WhenJudged(flight, outcome.Status, options, meter.Latency(time), _codec);
+        }
+    }
+
+    /// <summary>A flight's answer as updates, once its head is known (the cache span then told the status it serves).</summary>
+    private async IAsyncEnumerable<ChatResponseUpdate> FlightUpdatesAsync(ChatCall call, ProducedOutcome outcome, CacheKey key, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var flight = outcome.Flight!;
+        var head = await flight.Head.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var status = outcome.StatusOnce(head);
+        outcome.Served(status, head);
+        Log.Served(_logger, key, status, outcome.Coalesced);
+        await foreach (var update in call.UpdatesAsync(flight, head, led: !outcome.Coalesced, cancellationToken).ConfigureAwait(false))
+        {
+            yield return update;
         }
     }
 
