@@ -160,6 +160,14 @@ public sealed partial class FlightRunner(
     {
         if (!registered || !intent.Store || Coalescer is not { } coalescer)
         {
+            // A caller that looked up just before the previous flight for this key stored its answer, and joined just
+            // after that flight left the registry, leads a new one: it looks once more (memory only) before calling.
+            if (registered && intent.Store && !intent.Replaces
+                && await cache.GetFreshFromMemoryAsync(intent.Key, CancellationToken.None).ConfigureAwait(false) is { } stored)
+            {
+                return ReplayStored(flight, stored, "stored by the previous flight");
+            }
+
             return await call(lease: null).ConfigureAwait(false);
         }
 
@@ -218,10 +226,18 @@ public sealed partial class FlightRunner(
     }
 
     /// <summary>Fills the flight from an answer another instance stored, in the form this flight's caller asked for.</summary>
-    private static FlightOutcome ReplayStored(Flight flight, CachedResponse stored)
+    private FlightOutcome ReplayStored(Flight flight, CachedResponse stored, string reason = "stored by another instance")
     {
         var answer = StoredAnswer.Render(stored, flight.Streaming);
-        List<KeyValuePair<string, string[]>> headers = [new("content-type", [answer.ContentType]), new("request-id", [RequestIds.New()])];
+
+        // A stored answer, so a fresh id and its age, as any hit has.
+        var age = Math.Max(0, (long)(timeProvider.GetUtcNow() - stored.CreatedAt).TotalSeconds);
+        List<KeyValuePair<string, string[]>> headers =
+        [
+            new("content-type", [answer.ContentType]),
+            new("request-id", [RequestIds.New()]),
+            new("age", [age.ToString(System.Globalization.CultureInfo.InvariantCulture)]),
+        ];
         foreach (var (name, value) in answer.Headers)
         {
             headers.Add(new(name, [value]));
@@ -234,7 +250,7 @@ public sealed partial class FlightRunner(
         }
 
         flight.Body.Complete();
-        return new FlightOutcome(stored, "stored by another instance") { ServedFromCache = true };
+        return new FlightOutcome(stored, reason) { ServedFromCache = true };
     }
 
     private async Task<FlightOutcome> CallAsync(Flight flight, UpstreamSend send, StoreIntent intent, bool registered, IAsyncDisposable? lease)

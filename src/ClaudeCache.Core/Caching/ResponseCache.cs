@@ -122,6 +122,21 @@ public sealed partial class ResponseCache : IAsyncDisposable
     public ValueTask<CacheLookup> LookupAsync(CacheKey key, CancellationToken cancellationToken) =>
         LookupCoreAsync(key, withReason: true, cancellationToken);
 
+    /// <summary>
+    /// A fresh answer held by the memory tier, or null; no I/O. For the leader of a new flight: an answer stored
+    /// between its caller's lookup and its joining, by a flight that has left the registry since, is found here.
+    /// </summary>
+    internal async ValueTask<CachedResponse?> GetFreshFromMemoryAsync(CacheKey key, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var hex = key.ToHex();
+        return _memory.Get(hex, now) is { } payload
+            && await DecodeAsync(key, hex, payload, fromMemory: true, cancellationToken).ConfigureAwait(false) is { } held
+            && held.ExpiresAt > now
+            ? held
+            : null;
+    }
+
     private async ValueTask<CacheLookup> LookupCoreAsync(CacheKey key, bool withReason, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();

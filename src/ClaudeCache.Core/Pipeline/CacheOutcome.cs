@@ -128,7 +128,7 @@ public sealed class CacheOutcome : IDisposable
             headers.Add(new(CacheHeaderNames.RequestId, RequestIds.New()));
             headers.Add(new(CacheHeaderNames.Age, age.ToString(CultureInfo.InvariantCulture)));
         }
-        else if (Coalesced && Status != CacheStatus.Miss)
+        else if (Coalesced && Status != CacheStatus.Miss && Flight?.Head is not { IsCompletedSuccessfully: true, Result.FromCache: true })
         {
             // A share of a call in flight is its own response: a fresh id, and an answer being produced now. A share
             // of a failed call (a MISS) keeps the call's id, the one its error body carries and a user quotes.
