@@ -281,9 +281,22 @@ public sealed class StatsCommandTests
     [InlineData("--dimension", "colour")]
     [InlineData("--no-such-option", "x")]
     [InlineData("--window", "99999999d")]
+    [InlineData("--to", "yesterday")]
+    [InlineData("--url", "http://127.0.0.1:1")]
     public async Task InvalidOptions_Exit2_ThroughTheCommandLine(string option, string value)
     {
         var exitCode = await ClaudeCacheCli.RunAsync(["stats", "--db", TempFiles.NewDatabasePath(), option, value], TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, exitCode);
+    }
+
+    [Theory]
+    [InlineData("--no-such-option", "x")]
+    [InlineData("--to", "yesterday")]
+    [InlineData("--url", "http://127.0.0.1:1")]
+    public async Task Estimate_SharesTheUsageChecks_Exit2(string option, string value)
+    {
+        var exitCode = await ClaudeCacheCli.RunAsync(["estimate", "--db", TempFiles.NewDatabasePath(), option, value], TestContext.Current.CancellationToken);
 
         Assert.Equal(2, exitCode);
     }

@@ -37,28 +37,9 @@ internal static class StatsCommand
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.UnmatchedTokens.Count > 0)
+            if (!ReportOptions.TryRead(parse, "stats", url, db, to, out var end))
             {
-                await Console.Error.WriteLineAsync($"claudecache: stats: unknown option or argument '{parse.UnmatchedTokens[0]}' (see claudecache stats --help).").ConfigureAwait(false);
                 return 2;
-            }
-
-            if (parse.GetValue(url) is not null && parse.GetValue(db) is not null)
-            {
-                await Console.Error.WriteLineAsync("claudecache: give --url or --db, not both.").ConfigureAwait(false);
-                return 2;
-            }
-
-            DateTimeOffset? end = null;
-            if (parse.GetValue(to) is { } t)
-            {
-                if (!DateTimeOffset.TryParse(t, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-                {
-                    await Console.Error.WriteLineAsync($"claudecache: --to '{t}' is not an ISO 8601 time.").ConfigureAwait(false);
-                    return 2;
-                }
-
-                end = parsed;
             }
 
             var arguments = new StatsArguments
