@@ -20,6 +20,8 @@ namespace ClaudeCache.LoadTest;
 /// </summary>
 internal sealed class Servers : IAsyncDisposable
 {
+    private static readonly string[] RelayedHeaders = ["x-api-key", "anthropic-version"];
+
     private readonly WebApplication _proxy;
     private readonly WebApplication _proxyNoCosts;
     private readonly WebApplication _bare;
@@ -95,6 +97,24 @@ internal sealed class Servers : IAsyncDisposable
             context.Response.ContentType = "application/json";
             context.Response.ContentLength = body.Length;
             await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        });
+        // The floor of any proxy: read the body, send it on with HttpClient, copy the answer back — nothing else.
+        var relayClient = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = upstream.BaseAddress };
+        bare.MapPost("/relay/v1/messages", async (HttpContext context) =>
+        {
+            using var buffer = new MemoryStream();
+            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/messages") { Content = new ByteArrayContent(buffer.GetBuffer(), 0, (int)buffer.Length) };
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+            foreach (var name in RelayedHeaders)
+            {
+                request.Headers.TryAddWithoutValidation(name, context.Request.Headers[name].ToString());
+            }
+
+            using var response = await relayClient.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+            context.Response.StatusCode = (int)response.StatusCode;
+            context.Response.ContentType = response.Content.Headers.ContentType?.ToString();
+            await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
         });
         await bare.StartAsync();
 
