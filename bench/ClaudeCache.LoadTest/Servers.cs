@@ -24,12 +24,15 @@ internal sealed class Servers : IAsyncDisposable
 
     private readonly WebApplication _proxy;
     private readonly WebApplication _proxyNoCosts;
+    private readonly WebApplication _proxyNoMemo;
     private readonly WebApplication _bare;
     private readonly string _directory;
     private byte[] _bareBody = [];
 
-    private Servers(FakeAnthropicUpstream upstream, WebApplication proxy, WebApplication proxyNoCosts, WebApplication bare, string directory)
+    private Servers(FakeAnthropicUpstream upstream, WebApplication proxy, WebApplication proxyNoCosts, WebApplication proxyNoMemo, WebApplication bare, string directory)
     {
+        _proxyNoMemo = proxyNoMemo;
+        ProxyNoMemoAddress = AddressOf(proxyNoMemo);
         Upstream = upstream;
         _proxy = proxy;
         _proxyNoCosts = proxyNoCosts;
@@ -49,6 +52,9 @@ internal sealed class Servers : IAsyncDisposable
     /// <summary>A second proxy, identical but with cost accounting off (<c>ClaudeCache:Costs:Enabled</c> = false).</summary>
     public Uri ProxyNoCostsAddress { get; }
 
+    /// <summary>A third proxy, identical but with step 1's memo off (<c>ClaudeCache:Cache:RequestMemoMaxEntries</c> = 0).</summary>
+    public Uri ProxyNoMemoAddress { get; }
+
     public ResponseCache Cache => _proxy.Services.GetRequiredService<ResponseCache>();
 
     public static async Task<Servers> StartAsync()
@@ -59,7 +65,7 @@ internal sealed class Servers : IAsyncDisposable
 
         var directory = Path.Combine(Path.GetTempPath(), "claudecache-load-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
-        WebApplication CreateProxy(string name, bool costs) => ProxyApp.Create(
+        WebApplication CreateProxy(string name, bool costs, bool memo = true) => ProxyApp.Create(
             [],
             new Dictionary<string, string?>
             {
@@ -67,18 +73,21 @@ internal sealed class Servers : IAsyncDisposable
                 ["ClaudeCache:Upstream"] = upstream.BaseAddress.ToString(),
                 ["ClaudeCache:Storage:SqlitePath"] = Path.Combine(directory, name),
                 ["ClaudeCache:Costs:Enabled"] = costs ? "true" : "false",
+                ["ClaudeCache:Cache:RequestMemoMaxEntries"] = memo ? null : "0",
                 ["Logging:LogLevel:Default"] = "Warning",
             },
-            configureServices: costs ? null : services => services.ConfigureOpenTelemetryMeterProvider(
+            configureServices: costs && memo ? null : services => services.ConfigureOpenTelemetryMeterProvider(
                 // OpenTelemetry subscribes to meters by name, process-wide: without this, this proxy's MeterProvider
-                // would also aggregate every measurement of the other proxy and double its metrics cost. With
-                // accounting off, this proxy records nothing on a hit anyway.
+                // would also aggregate every measurement of the first proxy and double its metrics cost (and the first
+                // proxy's aggregates this one's measurements already: each measurement is aggregated once either way).
                 metrics => metrics.AddView("*", MetricStreamConfiguration.Drop)));
 
         var proxy = CreateProxy("claudecache.db", costs: true);
         await proxy.StartAsync();
         var proxyNoCosts = CreateProxy("claudecache-nocosts.db", costs: false);
         await proxyNoCosts.StartAsync();
+        var proxyNoMemo = CreateProxy("claudecache-nomemo.db", costs: true, memo: false);
+        await proxyNoMemo.StartAsync();
 
         Servers? servers = null;
         var builder = WebApplication.CreateSlimBuilder();
@@ -118,7 +127,7 @@ internal sealed class Servers : IAsyncDisposable
         });
         await bare.StartAsync();
 
-        servers = new Servers(upstream, proxy, proxyNoCosts, bare, directory);
+        servers = new Servers(upstream, proxy, proxyNoCosts, proxyNoMemo, bare, directory);
         return servers;
     }
 
@@ -133,6 +142,8 @@ internal sealed class Servers : IAsyncDisposable
         await _proxy.DisposeAsync();
         await _proxyNoCosts.StopAsync();
         await _proxyNoCosts.DisposeAsync();
+        await _proxyNoMemo.StopAsync();
+        await _proxyNoMemo.DisposeAsync();
         await Upstream.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
