@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -36,18 +35,31 @@ public static class CacheKeyBuilder
     public static CacheKey Build(in CacheKeyInput input)
     {
         var scratch = t_scratch ??= new Scratch();
-        var canonical = scratch.Write(input);
         Span<byte> digest = stackalloc byte[CacheKey.SizeInBytes];
-        SHA256.HashData(canonical, digest);
-        scratch.Release();
+        try
+        {
+            scratch.Hash(input, digest);
+        }
+        catch
+        {
+            // Nothing half-written may reach the next key built on this thread.
+            scratch.Hasher.Discard();
+            throw;
+        }
+
         return new CacheKey(digest);
     }
 
     /// <summary>The canonical form as text, for tests and diagnostics (it contains the prompt: never log it).</summary>
     internal static string GetCanonicalForm(in CacheKeyInput input)
     {
-        var scratch = new Scratch();
-        return System.Text.Encoding.UTF8.GetString(scratch.Write(input));
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            WriteCanonical(writer, input);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static void WriteCanonical(Utf8JsonWriter writer, in CacheKeyInput input)
@@ -101,42 +113,30 @@ public static class CacheKeyBuilder
         writer.WriteEndArray();
     }
 
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Lives as long as its thread; the writer wraps managed memory only.")]
+    // Deterministic and compact; validation is unnecessary because the structure is ours.
+    private static readonly JsonWriterOptions WriterOptions = new()
+    {
+        Encoder = JavaScriptEncoder.Default,
+        Indented = false,
+        SkipValidation = true,
+    };
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "Lives as long as its thread; the hasher is released with it.")]
     private sealed class Scratch
     {
-        // A huge request should not pin its buffer to the thread for ever.
-        private const int KeepCapacity = 256 * 1024;
-
-        private ArrayBufferWriter<byte> _buffer = new(16 * 1024);
         private readonly Utf8JsonWriter _writer;
 
-        public Scratch()
-        {
-            _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions
-            {
-                // Deterministic and compact; validation is unnecessary because the structure is ours.
-                Encoder = JavaScriptEncoder.Default,
-                Indented = false,
-                SkipValidation = true,
-            });
-        }
+        public Scratch() => _writer = new Utf8JsonWriter(Hasher, WriterOptions);
 
-        public ReadOnlySpan<byte> Write(in CacheKeyInput input)
+        /// <summary>Hashes the canonical form as it is written (never held whole: <see cref="HashingBufferWriter"/>).</summary>
+        public HashingBufferWriter Hasher { get; } = new();
+
+        public void Hash(in CacheKeyInput input, Span<byte> digest)
         {
-            _buffer.ResetWrittenCount();
-            _writer.Reset(_buffer);
+            _writer.Reset(Hasher);
             WriteCanonical(_writer, input);
             _writer.Flush();
-            return _buffer.WrittenSpan;
-        }
-
-        public void Release()
-        {
-            if (_buffer.Capacity > KeepCapacity)
-            {
-                _buffer = new ArrayBufferWriter<byte>(16 * 1024);
-                _writer.Reset(_buffer);
-            }
+            Hasher.Finish(digest);
         }
     }
 }

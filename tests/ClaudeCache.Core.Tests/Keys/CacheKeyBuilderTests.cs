@@ -235,4 +235,26 @@ public sealed class CacheKeyBuilderTests
             CacheKeyBuilder.GetCanonicalForm(input));
         Assert.Equal("fae0d866de55efa23615bbfcd006b297135ac393afc060258afcfde558d3f731", CacheKeyBuilder.Build(input).ToHex());
     }
+    /// <summary>
+    /// The key hashes its canonical form a 16 KiB chunk at a time as it is written: across chunk boundaries, with one
+    /// string larger than a chunk, and built again on the same thread, it is the SHA-256 of the whole form.
+    /// </summary>
+    [Theory]
+    [InlineData(10, 100)]
+    [InlineData(400, 100)]
+    [InlineData(3, 40_000)]
+    [InlineData(2, 3_000_000)]
+    public void Key_IsTheSha256OfTheWholeCanonicalForm_AtEverySize(int messages, int textLength)
+    {
+        // Each text has escapes (copied as they came) around a long plain run.
+        var turns = string.Join(",", Enumerable.Range(0, messages).Select(i =>
+            "{\"role\":\"" + (i % 2 == 0 ? "user" : "assistant") + "\",\"content\":\"" + i + " " + new string((char)('a' + (i % 26)), textLength) + " \\\"q\\\"\\n\"}"));
+        var input = new CacheKeyInput("p1", "", "/v1/messages", Version, null, Json.Parse($$"""{"model":"claude-sonnet-4-5","max_tokens":16,"messages":[{{turns}}]}"""));
+
+        var whole = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(CacheKeyBuilder.GetCanonicalForm(input)));
+
+        Assert.Equal(Convert.ToHexStringLower(whole), CacheKeyBuilder.Build(input).ToHex());
+        Assert.Equal(Convert.ToHexStringLower(whole), CacheKeyBuilder.Build(input).ToHex());
+        Assert.Equal(Key(Base), Key(Base));
+    }
 }
