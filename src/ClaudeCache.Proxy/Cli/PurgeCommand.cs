@@ -18,9 +18,9 @@ internal static class PurgeCommand
 {
     public static Command Create()
     {
-        var url = new Option<string?>("--url") { Description = "Purge through a running proxy at this base URL (every tier and every instance)." };
-        var token = new Option<string?>("--admin-token") { Description = $"The proxy's admin token (with --url; default: ${AdminApi.TokenVariable})." };
-        var db = new Option<string?>("--db") { Description = "Purge this SQLite file directly, for a stopped proxy (default ./claudecache.db)." };
+        var source = new SourceOptions(
+            url: "Purge through a running proxy at this base URL (every tier and every instance).",
+            database: "Purge this SQLite file directly, for a stopped proxy (default ./claudecache.db).");
         var tag = new Option<string?>("--tag") { Description = "Entries stored with this x-cache-tags tag." };
         var tenant = new Option<string?>("--tenant") { Description = "Entries of this tenant (the tag 'claudecache stats --dimension tenant' shows)." };
         var ns = new Option<string?>("--namespace") { Description = "Entries of this x-cache-namespace." };
@@ -32,23 +32,19 @@ internal static class PurgeCommand
         var json = new Option<bool>("--json") { Description = "Print the JSON answer ({\"matched\":…,\"removed\":…,\"dryRun\":…})." };
         var command = new Command("purge", "Remove every cached entry matching all the filters given (at least one), and print how many.")
         {
-            url, token, db, tag, tenant, ns, model, strategy, context, olderThan, dryRun, json,
+            source.Url, source.AdminToken, source.Database, tag, tenant, ns, model, strategy, context, olderThan, dryRun, json,
         };
         // Unknown options reach the action so they exit 2 like every other usage error (as for stats).
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.UnmatchedTokens.Count > 0)
+            if (!source.TryCheck(parse, "purge"))
             {
-                await Console.Error.WriteLineAsync($"claudecache: purge: unknown option or argument '{parse.UnmatchedTokens[0]}' (see claudecache purge --help).").ConfigureAwait(false);
                 return 2;
             }
 
-            var arguments = new PurgeArguments
+            var arguments = source.Read<PurgeArguments>(parse) with
             {
-                Url = parse.GetValue(url),
-                AdminToken = AdminApi.Token(parse.GetValue(token)),
-                Database = parse.GetValue(db) ?? "claudecache.db",
                 Tag = parse.GetValue(tag),
                 Tenant = parse.GetValue(tenant),
                 Namespace = parse.GetValue(ns),
@@ -59,12 +55,6 @@ internal static class PurgeCommand
                 DryRun = parse.GetValue(dryRun),
                 Json = parse.GetValue(json),
             };
-            if (arguments.Url is not null && parse.GetValue(db) is not null)
-            {
-                await Console.Error.WriteLineAsync("claudecache: give --url or --db, not both.").ConfigureAwait(false);
-                return 2;
-            }
-
             return await RunAsync(arguments, Console.Out, Console.Error, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         });
         return command;
