@@ -60,8 +60,7 @@ internal static class EstimateCommand
         var (report, failure) = await ReadAsync(arguments, time, cancellationToken).ConfigureAwait(false);
         if (failure is not null)
         {
-            await error.WriteLineAsync("claudecache: " + failure.Message).ConfigureAwait(false);
-            return failure.ExitCode;
+            return await failure.ReportAsync(error).ConfigureAwait(false);
         }
 
         if (arguments.Json)
@@ -125,32 +124,14 @@ internal static class EstimateCommand
     /// <summary>GET (or, with a candidate, POST) /admin/estimate with the same range.</summary>
     private static async Task<(EstimateReport?, CliFailure?)> FromProxyAsync(string url, EstimateArguments arguments, byte[]? candidate, CancellationToken cancellationToken)
     {
-        if (!AdminApi.TryBaseAddress(url, out var baseAddress))
-        {
-            return (null, CliFailure.Usage($"--url '{url}' is not an http(s) URL."));
-        }
-
         var query = "admin/estimate?days=" + Uri.EscapeDataString(arguments.Days);
         if (arguments.To is { } to)
         {
             query += "&to=" + Uri.EscapeDataString(to.ToString("O", CultureInfo.InvariantCulture));
         }
 
-        var (body, failure) = await AdminApi.SendAsync(candidate is null ? HttpMethod.Get : HttpMethod.Post, baseAddress, query, arguments.AdminToken, cancellationToken, candidate)
-            .ConfigureAwait(false);
-        if (failure is not null)
-        {
-            return (null, failure);
-        }
-
-        try
-        {
-            return (JsonSerializer.Deserialize(body!, AdminJsonContext.Default.EstimateReport), null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, CliFailure.Other($"{baseAddress} did not answer with an estimate: {ex.Message}"));
-        }
+        return await AdminApi.AskAsync(url, candidate is null ? HttpMethod.Get : HttpMethod.Post, query, arguments.AdminToken, AdminJsonContext.Default.EstimateReport, "an estimate",
+            cancellationToken, candidate).ConfigureAwait(false);
     }
 
     /// <summary>The request log of the SQLite file, through the same ledger and estimator the proxy uses.</summary>

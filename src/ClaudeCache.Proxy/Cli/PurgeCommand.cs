@@ -75,8 +75,7 @@ internal static class PurgeCommand
                 : await FromDatabaseAsync(arguments.Database, filter, arguments.DryRun, cancellationToken).ConfigureAwait(false);
         if (failure is not null)
         {
-            await error.WriteLineAsync("claudecache: " + failure.Message).ConfigureAwait(false);
-            return failure.ExitCode;
+            return await failure.ReportAsync(error).ConfigureAwait(false);
         }
 
         await output.WriteLineAsync(arguments.Json
@@ -92,11 +91,6 @@ internal static class PurgeCommand
     /// <summary><c>DELETE /admin/cache</c> with the same filters, as the admin API names them.</summary>
     private static async Task<(PurgeResult?, CliFailure?)> ThroughProxyAsync(string url, PurgeArguments arguments, CancellationToken cancellationToken)
     {
-        if (!AdminApi.TryBaseAddress(url, out var baseAddress))
-        {
-            return (null, CliFailure.Usage($"--url '{url}' is not an http(s) URL."));
-        }
-
         var parameters = new (string Name, string? Value)[]
         {
             ("tag", arguments.Tag), ("tenant", arguments.Tenant), ("namespace", arguments.Namespace), ("model", arguments.Model),
@@ -104,20 +98,8 @@ internal static class PurgeCommand
             ("dryRun", arguments.DryRun ? "true" : null),
         };
         var query = "admin/cache?" + string.Join('&', parameters.Where(p => p.Value is not null).Select(p => p.Name + "=" + Uri.EscapeDataString(p.Value!)));
-        var (body, failure) = await AdminApi.SendAsync(HttpMethod.Delete, baseAddress, query, arguments.AdminToken, cancellationToken).ConfigureAwait(false);
-        if (failure is not null)
-        {
-            return (null, failure);
-        }
-
-        try
-        {
-            return (JsonSerializer.Deserialize(body!, AdminJsonContext.Default.PurgeResult), null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, CliFailure.Other($"{baseAddress} did not answer with a purge count: {ex.Message}"));
-        }
+        return await AdminApi.AskAsync(url, HttpMethod.Delete, query, arguments.AdminToken, AdminJsonContext.Default.PurgeResult, "a purge count", cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>The database file's index, through the same tier the proxy uses (no memory tier here).</summary>

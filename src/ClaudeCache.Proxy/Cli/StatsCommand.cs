@@ -71,8 +71,7 @@ internal static class StatsCommand
                 : await FromDatabaseAsync(arguments, time, cancellationToken).ConfigureAwait(false);
         if (failure is not null)
         {
-            await error.WriteLineAsync("claudecache: " + failure.Message).ConfigureAwait(false);
-            return failure.ExitCode;
+            return await failure.ReportAsync(error).ConfigureAwait(false);
         }
 
         if (arguments.Json)
@@ -117,11 +116,6 @@ internal static class StatsCommand
     /// <summary>GET /admin/stats with the same window, end and filter; the proxy adds its cache figures and its ROI.</summary>
     private static async Task<(SavingsReport?, CliFailure?)> FromProxyAsync(string url, StatsArguments arguments, CancellationToken cancellationToken)
     {
-        if (!AdminApi.TryBaseAddress(url, out var baseAddress))
-        {
-            return (null, CliFailure.Usage($"--url '{url}' is not an http(s) URL."));
-        }
-
         var query = "admin/stats?window=" + Uri.EscapeDataString(arguments.Window);
         if (arguments.To is { } to)
         {
@@ -133,20 +127,8 @@ internal static class StatsCommand
             query += "&dimension=" + Uri.EscapeDataString(dimension) + "&value=" + Uri.EscapeDataString(arguments.Value ?? "");
         }
 
-        var (body, failure) = await AdminApi.SendAsync(HttpMethod.Get, baseAddress, query, arguments.AdminToken, cancellationToken).ConfigureAwait(false);
-        if (failure is not null)
-        {
-            return (null, failure);
-        }
-
-        try
-        {
-            return (JsonSerializer.Deserialize(body!, AdminJsonContext.Default.SavingsReport), null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, CliFailure.Other($"{baseAddress} did not answer with a stats report: {ex.Message}"));
-        }
+        return await AdminApi.AskAsync(url, HttpMethod.Get, query, arguments.AdminToken, AdminJsonContext.Default.SavingsReport, "a stats report", cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>The ledger tables of the SQLite file, through the same ledger and analytics the proxy uses.</summary>

@@ -11,42 +11,38 @@ namespace ClaudeCache.Extensions.AI.Tests.Infrastructure;
 /// </summary>
 public sealed class TracedEngine : IAsyncDisposable
 {
-    private readonly ConcurrentQueue<Activity> _stopped;
+    private readonly ConcurrentQueue<Activity> _stopped = new();
     private readonly ActivityListener _listener;
     private readonly ActivitySource _caller;
 
-    private TracedEngine(TestEngine test, ConcurrentQueue<Activity> stopped, ActivityListener listener, ActivitySource caller)
+    private TracedEngine(string callerSource)
     {
-        Test = test;
-        _stopped = stopped;
-        _listener = listener;
-        _caller = caller;
+        _listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == ClaudeCacheTracing.SourceName || s.Name == callerSource,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = _stopped.Enqueue,
+        };
+        ActivitySource.AddActivityListener(_listener);
+        _caller = new ActivitySource(callerSource);
     }
 
-    public TestEngine Test { get; }
+    public TestEngine Test { get; private set; } = null!;
 
     public CacheEngine Engine => Test.Engine;
 
     /// <summary>Listens to the library and to a caller source named <paramref name="callerSource"/>, then starts the engine.</summary>
     public static async Task<TracedEngine> StartAsync(string callerSource)
     {
-        var stopped = new ConcurrentQueue<Activity>();
-        var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == ClaudeCacheTracing.SourceName || s.Name == callerSource,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
-        var caller = new ActivitySource(callerSource);
+        var traced = new TracedEngine(callerSource);
         try
         {
-            return new TracedEngine(await TestEngine.StartAsync(), stopped, listener, caller);
+            traced.Test = await TestEngine.StartAsync();
+            return traced;
         }
         catch
         {
-            caller.Dispose();
-            listener.Dispose();
+            traced.StopListening();
             throw;
         }
     }
@@ -90,6 +86,11 @@ public sealed class TracedEngine : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Test.DisposeAsync();
+        StopListening();
+    }
+
+    private void StopListening()
+    {
         _caller.Dispose();
         _listener.Dispose();
     }
