@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using ClaudeCache.Extensions.AI.Tests.Infrastructure;
 using ClaudeCache.Telemetry;
@@ -14,8 +13,6 @@ namespace ClaudeCache.Extensions.AI.Tests;
 public sealed class ChatTracesTests
 {
     private const string Model = "claude-sonnet-4-5";
-
-    private static readonly ActivitySource Caller = new(nameof(ChatTracesTests));
 
     // Input counted as Microsoft.Extensions.AI counts it: all of it, the prompt cache's reads and writes included.
     private static UsageDetails Usage(long output = 250) => new()
@@ -33,15 +30,7 @@ public sealed class ChatTracesTests
     [InlineData(true, "example-provider")]
     public async Task AMissThenAHit_AreTracedUnderTheCallersActivity(bool streaming, string? provider)
     {
-        var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name is ClaudeCacheTracing.SourceName or nameof(ChatTracesTests),
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
-        await using var test = await TestEngine.StartAsync();
+        await using var traced = await TracedEngine.StartAsync(nameof(ChatTracesTests));
         var calls = 0;
         using var inner = new TestChatClient
         {
@@ -68,19 +57,19 @@ public sealed class ChatTracesTests
             },
         };
         using var reporting = new ReportingChatClient(inner, provider);
-        using var chat = reporting.AsBuilder().UseClaudeCache(test.Engine).Build();
+        using var chat = reporting.AsBuilder().UseClaudeCache(traced.Engine).Build();
         var options = new ChatOptions { ModelId = Model };
         var question = $"Trace {Guid.NewGuid():N}";
 
-        var (missTrace, missParent) = await CallAsync(chat, question, options, streaming);
-        await WaitUntilAsync(() => stopped.Count(s => s.TraceId == missTrace && s.Source.Name == ClaudeCacheTracing.SourceName) >= 2);
-        var (hitTrace, hitParent) = await CallAsync(chat, question, options, streaming);
+        var (missTrace, missParent) = await CallAsync(traced, chat, question, options, streaming);
+        await traced.WaitForCallSpansAsync(missTrace);
+        var (hitTrace, hitParent) = await CallAsync(traced, chat, question, options, streaming);
 
         Assert.Equal(1, calls);
         Assert.NotEqual(missTrace, hitTrace);
 
         // The miss: the cache span under the caller's activity, the inner call's span under it.
-        var miss = Assert.Single(stopped, s => s.TraceId == missTrace && s.OperationName == ClaudeCacheTracing.CacheSpanName);
+        var miss = traced.CacheSpan(missTrace);
         Assert.Equal(missParent, miss.ParentSpanId);
         Assert.Equal(ActivityKind.Internal, miss.Kind);
         Assert.Equal("MISS", miss.GetTagItem(ClaudeCacheTracing.Status));
@@ -93,7 +82,7 @@ public sealed class ChatTracesTests
         var prefix = Assert.IsType<string>(miss.GetTagItem(ClaudeCacheTracing.KeyPrefix));
         Assert.Matches("^[0-9a-f]{12}$", prefix);
 
-        var upstream = Assert.Single(stopped, s => s.TraceId == missTrace && s.Kind == ActivityKind.Client && s.Source.Name == ClaudeCacheTracing.SourceName);
+        var upstream = traced.UpstreamSpan(missTrace);
         Assert.Equal(miss.SpanId, upstream.ParentSpanId);
         Assert.Equal($"chat {Model}", upstream.DisplayName);
         Assert.Equal(provider ?? "anthropic", upstream.GetTagItem(ClaudeCacheTracing.GenAiProviderName));
@@ -109,13 +98,13 @@ public sealed class ChatTracesTests
         Assert.Equal(ActivityStatusCode.Unset, upstream.Status);
 
         // The hit: a cache span of the same key under the second caller's activity, and no upstream span.
-        var hit = Assert.Single(stopped, s => s.TraceId == hitTrace && s.OperationName == ClaudeCacheTracing.CacheSpanName);
+        var hit = traced.CacheSpan(hitTrace);
         Assert.Equal(hitParent, hit.ParentSpanId);
         Assert.Equal("HIT", hit.GetTagItem(ClaudeCacheTracing.Status));
         Assert.Equal(ClaudeCacheTracing.TierMemory, hit.GetTagItem(ClaudeCacheTracing.Tier));
         Assert.Equal(prefix, hit.GetTagItem(ClaudeCacheTracing.KeyPrefix));
         Assert.Equal(false, hit.GetTagItem(ClaudeCacheTracing.Coalesced));
-        Assert.DoesNotContain(stopped, s => s.TraceId == hitTrace && s.Kind == ActivityKind.Client);
+        Assert.DoesNotContain(traced.InTrace(hitTrace), s => s.Kind == ActivityKind.Client);
     }
 
     [Theory]
@@ -123,24 +112,16 @@ public sealed class ChatTracesTests
     [InlineData(true)]
     public async Task AFailingInnerCall_EndsBothSpansInError(bool streaming)
     {
-        var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name is ClaudeCacheTracing.SourceName or nameof(ChatTracesTests),
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
-        await using var test = await TestEngine.StartAsync();
+        await using var traced = await TracedEngine.StartAsync(nameof(ChatTracesTests));
         using var inner = new TestChatClient
         {
             GetResponseAsyncCallback = (_, _, _) => throw new InvalidOperationException("The inner client failed."),
             GetStreamingResponseAsyncCallback = (_, _, _) => throw new InvalidOperationException("The inner client failed."),
         };
-        using var chat = inner.AsBuilder().UseClaudeCache(test.Engine).Build();
+        using var chat = inner.AsBuilder().UseClaudeCache(traced.Engine).Build();
 
         ActivityTraceId trace;
-        using (var caller = Caller.StartActivity("caller")!)
+        using (var caller = traced.StartCaller())
         {
             trace = caller.TraceId;
             await Assert.ThrowsAsync<InvalidOperationException>(async () =>
@@ -156,9 +137,9 @@ public sealed class ChatTracesTests
             });
         }
 
-        await WaitUntilAsync(() => stopped.Count(s => s.TraceId == trace && s.Source.Name == ClaudeCacheTracing.SourceName) >= 2);
-        var cache = Assert.Single(stopped, s => s.TraceId == trace && s.OperationName == ClaudeCacheTracing.CacheSpanName);
-        var upstream = Assert.Single(stopped, s => s.TraceId == trace && s.Kind == ActivityKind.Client && s.Source.Name == ClaudeCacheTracing.SourceName);
+        await traced.WaitForCallSpansAsync(trace);
+        var cache = traced.CacheSpan(trace);
+        var upstream = traced.UpstreamSpan(trace);
         Assert.Equal(cache.SpanId, upstream.ParentSpanId);
         Assert.Equal(ActivityStatusCode.Error, cache.Status);
         Assert.Equal(typeof(InvalidOperationException).FullName, cache.GetTagItem(ClaudeCacheTracing.ErrorType));
@@ -170,15 +151,7 @@ public sealed class ChatTracesTests
     [Fact]
     public async Task UsageWithoutPromptCacheCounts_TagsInputAndOutputOnly()
     {
-        var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name is ClaudeCacheTracing.SourceName or nameof(ChatTracesTests),
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
-        await using var test = await TestEngine.StartAsync();
+        await using var traced = await TracedEngine.StartAsync(nameof(ChatTracesTests));
         using var inner = new TestChatClient
         {
             GetResponseAsyncCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "Forty-two"))
@@ -186,12 +159,12 @@ public sealed class ChatTracesTests
                 Usage = new UsageDetails { InputTokenCount = 900, OutputTokenCount = 40 },
             }),
         };
-        using var chat = inner.AsBuilder().UseClaudeCache(test.Engine).Build();
+        using var chat = inner.AsBuilder().UseClaudeCache(traced.Engine).Build();
 
-        var (trace, _) = await CallAsync(chat, $"Trace {Guid.NewGuid():N}", new ChatOptions { ModelId = Model }, streaming: false);
+        var (trace, _) = await CallAsync(traced, chat, $"Trace {Guid.NewGuid():N}", new ChatOptions { ModelId = Model }, streaming: false);
 
-        await WaitUntilAsync(() => stopped.Count(s => s.TraceId == trace && s.Source.Name == ClaudeCacheTracing.SourceName) >= 2);
-        var upstream = Assert.Single(stopped, s => s.TraceId == trace && s.Kind == ActivityKind.Client && s.Source.Name == ClaudeCacheTracing.SourceName);
+        await traced.WaitForCallSpansAsync(trace);
+        var upstream = traced.UpstreamSpan(trace);
         Assert.Equal(900L, upstream.GetTagItem(ClaudeCacheTracing.GenAiInputTokens));
         Assert.Equal(40L, upstream.GetTagItem(ClaudeCacheTracing.GenAiOutputTokens));
         Assert.Null(upstream.GetTagItem(ClaudeCacheTracing.GenAiCacheReadInputTokens));
@@ -200,10 +173,10 @@ public sealed class ChatTracesTests
         Assert.Null(upstream.GetTagItem(ClaudeCacheTracing.GenAiResponseFinishReasons));
     }
 
-    private static async Task<(ActivityTraceId Trace, ActivitySpanId Parent)> CallAsync(IChatClient chat, string question, ChatOptions options, bool streaming)
+    private static async Task<(ActivityTraceId Trace, ActivitySpanId Parent)> CallAsync(TracedEngine traced, IChatClient chat, string question, ChatOptions options, bool streaming)
     {
         var ct = TestContext.Current.CancellationToken;
-        using var caller = Caller.StartActivity("caller")!;
+        using var caller = traced.StartCaller();
         if (streaming)
         {
             var updates = await chat.GetStreamingResponseAsync(question, options, ct).ToListAsync(ct);
@@ -215,14 +188,6 @@ public sealed class ChatTracesTests
         }
 
         return (caller.TraceId, caller.SpanId);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 500 && !condition(); i++)
-        {
-            await Task.Delay(10, TestContext.Current.CancellationToken);
-        }
     }
 
     /// <summary>An inner client that reports <paramref name="provider"/> in its <see cref="ChatClientMetadata"/> (none: no metadata).</summary>

@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using ClaudeCache.Extensions.AI.Tests.Infrastructure;
-using ClaudeCache.Telemetry;
 
 namespace ClaudeCache.Extensions.AI.Tests;
 
@@ -12,28 +10,19 @@ namespace ClaudeCache.Extensions.AI.Tests;
 /// </summary>
 public sealed class LibraryTracesTests
 {
-    private static readonly ActivitySource Caller = new(nameof(LibraryTracesTests));
-
     [Theory]
     [InlineData("GetOrCallAsync")]
     [InlineData("ClaudeCacheHandler")]
     public async Task ALibraryCall_IsTracedUnderTheCallersActivity(string front)
     {
-        var stopped = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name is ClaudeCacheTracing.SourceName or nameof(LibraryTracesTests),
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = stopped.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
-        await using var test = await TestEngine.StartAsync();
+        await using var traced = await TracedEngine.StartAsync(nameof(LibraryTracesTests));
+        var test = traced.Test;
         var body = Encoding.UTF8.GetBytes($$"""{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"Trace {{Guid.NewGuid():N}}"}]}""");
         var ct = TestContext.Current.CancellationToken;
 
         ActivityTraceId trace;
         ActivitySpanId parent;
-        using (var caller = Caller.StartActivity("caller")!)
+        using (var caller = traced.StartCaller())
         {
             trace = caller.TraceId;
             parent = caller.SpanId;
@@ -63,20 +52,11 @@ public sealed class LibraryTracesTests
             }
         }
 
-        // The upstream span ends once its call is judged, just after the caller has its answer.
-        await WaitUntilAsync(() => stopped.Count(s => s.TraceId == trace && s.Source.Name == ClaudeCacheTracing.SourceName) >= 2);
-        var cache = Assert.Single(stopped, s => s.TraceId == trace && s.OperationName == ClaudeCacheTracing.CacheSpanName);
+        await traced.WaitForCallSpansAsync(trace);
+        var cache = traced.CacheSpan(trace);
         Assert.Equal(parent, cache.ParentSpanId);
-        var upstream = Assert.Single(stopped, s => s.TraceId == trace && s.Kind == ActivityKind.Client && s.Source.Name == ClaudeCacheTracing.SourceName);
+        var upstream = traced.UpstreamSpan(trace);
         Assert.Equal(cache.SpanId, upstream.ParentSpanId);
         Assert.Equal("chat claude-sonnet-4-5", upstream.DisplayName);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        for (var i = 0; i < 500 && !condition(); i++)
-        {
-            await Task.Delay(10, TestContext.Current.CancellationToken);
-        }
     }
 }

@@ -125,6 +125,26 @@ public sealed class PurgeCommandTests
         Assert.Equal("MISS", await SendAsync(proxy, "Analyse 12 Oak Street"));
     }
 
+    // The checks stats and estimate make too (SourceOptions), word for word, before anything is purged.
+    [Theory]
+    [InlineData("--no-such-option", "claudecache: purge: unknown option or argument '--no-such-option' (see claudecache purge --help).")]
+    [InlineData("--db", "claudecache: give --url or --db, not both.")]
+    public async Task TheRealBinary_SharesTheUsageChecks_Exit2WithTheirLine(string option, string message)
+    {
+        var directory = Directory.CreateTempSubdirectory().FullName;
+        var database = Path.Combine(directory, "other.db");
+
+        var (exitCode, process) = await ProxyProcess.RunAsync(["purge", "--url", "http://127.0.0.1:1", "--tag", "a", option, database], directory);
+        await using (process)
+        {
+            Assert.Equal(2, exitCode);
+            Assert.Equal("", process.StandardOutput);
+            Assert.Equal(message, process.StandardError.Trim());
+        }
+
+        Assert.False(File.Exists(database));
+    }
+
     [Fact]
     public async Task AFileThatIsNotADatabase_Exits1()
     {

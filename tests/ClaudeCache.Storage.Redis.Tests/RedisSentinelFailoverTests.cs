@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using ClaudeCache.Storage.Redis;
 using ClaudeCache.Testing.Redis;
@@ -10,8 +9,9 @@ namespace ClaudeCache.Tests.Storage.Redis;
 [Collection(nameof(SentinelTestsRunAlone))]
 public sealed class RedisSentinelFailoverTests
 {
-    // Sentinel needs DownAfter to notice, a vote and a promotion: a few seconds. This bounds a failover that never ends.
-    private static readonly TimeSpan FailoverBound = TimeSpan.FromSeconds(15);
+    // Sentinel needs DownAfter to notice, a vote and a promotion: a few seconds, more on a loaded machine. Generous:
+    // it only ends the wait for a failover that never comes, and is no promise of how fast one is.
+    private static readonly TimeSpan FailoverDeadline = TimeSpan.FromSeconds(90);
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
@@ -38,41 +38,49 @@ public sealed class RedisSentinelFailoverTests
         await group.Primary.StopAsync();
 
         // Requests go on throughout: a read from Redis (the memory tier emptied first) and a write, neither of which
-        // may throw. Done once a read is a hit and a write succeeds while the Sentinels name the replica. How long
-        // the slowest took is reported, not asserted: StackExchange.Redis handles the failover partly synchronously on
-        // thread-pool threads, and on a loaded two-core machine that alone stalls a request by 1-3 s now and then.
-        var failover = Stopwatch.StartNew();
-        var request = new Stopwatch();
+        // may throw (the cache fails open). Done once a read is a hit and a write succeeds while the Sentinels name the
+        // replica. How long that takes is not what is promised: StackExchange.Redis handles the failover partly
+        // synchronously on thread-pool threads, and on a loaded machine a request stalls for seconds now and then. The
+        // deadline only ends the wait for a failover that never comes.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        deadline.CancelAfter(FailoverDeadline);
         var written = (Key: TestEntries.NewKey(), Response: TestEntries.Response("msg_after"));
-        var slowest = TimeSpan.Zero;
-        for (var i = 0; ; i++)
+        var followed = false;
+        var requests = 0;
+        var last = "";
+        while (!followed && !deadline.IsCancellationRequested)
         {
-            request.Restart();
             cache.Memory.Clear();
-            var (key, response) = stored[i % stored.Length];
+            var (key, response) = stored[requests % stored.Length];
             var entry = await cache.GetAsync(key, Token);
             var errors = cache.Metrics.StoreErrors;
-            written = (TestEntries.NewKey(), TestEntries.Response($"msg_after_{i}"));
+            written = (TestEntries.NewKey(), TestEntries.Response($"msg_after_{requests}"));
             await cache.SetAndWaitAsync(written.Key, written.Response, replaces: false, Token);
             var wrote = cache.Metrics.StoreErrors == errors;
-            request.Stop();
-            slowest = request.Elapsed > slowest ? request.Elapsed : slowest;
+            requests++;
 
             if (entry is not null)
             {
                 Assert.Equal(response.Body.ToArray(), entry.Body.ToArray());
             }
 
-            if (entry is not null && wrote && await group.GetPrimaryAsync() == group.Replica)
+            followed = entry is not null && wrote && await group.GetPrimaryAsync() == group.Replica;
+            last = $"hit {entry is not null}, write {wrote}";
+            if (!followed)
             {
-                break;
+                try
+                {
+                    await Task.Delay(20, deadline.Token);
+                }
+                catch (OperationCanceledException) when (!Token.IsCancellationRequested)
+                {
+                    // The deadline: the assertion below says where the instance stood.
+                }
             }
-
-            Assert.True(failover.Elapsed < FailoverBound, $"no failover within {FailoverBound.TotalSeconds} s (request {i}: hit {entry is not null}, write {wrote})");
-            await Task.Delay(20, Token);
         }
 
-        TestContext.Current.TestOutputHelper?.WriteLine($"Failed over and followed in {failover.Elapsed.TotalMilliseconds:F0} ms; slowest request {slowest.TotalMilliseconds:F0} ms");
+        Assert.True(followed, $"the instance never read and wrote on the promoted replica ({requests} requests; the last: {last})");
+        TestContext.Current.TestOutputHelper?.WriteLine($"Failed over and followed after {requests} requests");
 
         // The outage was seen (writes to the dead primary failed and counted), and the instance is now on the replica.
         Assert.True(cache.Metrics.StoreErrors > 0, "no store operation failed while the primary was down");

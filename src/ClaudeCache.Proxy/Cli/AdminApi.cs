@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace ClaudeCache.Proxy.Cli;
 
@@ -14,15 +15,45 @@ internal static class AdminApi
     public static string? Token(string? option) =>
         option ?? Environment.GetEnvironmentVariable(TokenVariable) ?? Environment.GetEnvironmentVariable("CLAUDECACHE__ADMINTOKEN");
 
+    /// <summary>
+    /// Asks the admin API of the proxy at <paramref name="url"/> (<c>--url</c>) and reads its JSON answer, or returns the
+    /// failure: 2 for a URL that is not http(s) and for what <see cref="SendAsync"/> says the user can fix, 1 for an
+    /// answer that is not <paramref name="what"/> (e.g. "a stats report").
+    /// </summary>
+    public static async Task<(T? Answer, CliFailure? Failure)> AskAsync<T>(string url, HttpMethod method, string pathAndQuery, string? token, JsonTypeInfo<T> answer, string what,
+        CancellationToken cancellationToken, byte[]? jsonBody = null)
+        where T : class
+    {
+        if (!TryBaseAddress(url, out var baseAddress))
+        {
+            return (null, CliFailure.Usage($"--url '{url}' is not an http(s) URL."));
+        }
+
+        var (body, failure) = await SendAsync(method, baseAddress, pathAndQuery, token, cancellationToken, jsonBody).ConfigureAwait(false);
+        if (failure is not null)
+        {
+            return (null, failure);
+        }
+
+        try
+        {
+            return (JsonSerializer.Deserialize(body!, answer), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, CliFailure.Other($"{baseAddress} did not answer with {what}: {ex.Message}"));
+        }
+    }
+
     /// <summary>Parses <c>--url</c>: an absolute http(s) URL, as the base of the admin paths.</summary>
-    public static bool TryBaseAddress(string url, out Uri baseAddress) =>
+    private static bool TryBaseAddress(string url, out Uri baseAddress) =>
         Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out baseAddress!) && baseAddress.Scheme is "http" or "https";
 
     /// <summary>
     /// Sends <paramref name="method"/> <paramref name="pathAndQuery"/> (with <paramref name="jsonBody"/>, if any) with the token; returns the body of a success,
     /// or the failure: 2 for what the user can fix (unreachable, no answer, 401), 1 for any other status.
     /// </summary>
-    public static async Task<(string? Body, CliFailure? Failure)> SendAsync(HttpMethod method, Uri baseAddress, string pathAndQuery, string? token, CancellationToken cancellationToken, byte[]? jsonBody = null)
+    private static async Task<(string? Body, CliFailure? Failure)> SendAsync(HttpMethod method, Uri baseAddress, string pathAndQuery, string? token, CancellationToken cancellationToken, byte[]? jsonBody = null)
     {
         using var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
         if (token is { Length: > 0 })

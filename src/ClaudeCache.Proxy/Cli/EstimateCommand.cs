@@ -19,30 +19,27 @@ internal static class EstimateCommand
 {
     public static Command Create()
     {
-        var url = new Option<string?>("--url") { Description = "Read /admin/estimate from a running proxy at this base URL (e.g. http://127.0.0.1:8787)." };
-        var token = new Option<string?>("--admin-token") { Description = $"The proxy's admin token (with --url; default: ${AdminApi.TokenVariable})." };
-        var db = new Option<string?>("--db") { Description = "Read the request log straight from this SQLite file; no proxy needed (default ./claudecache.db)." };
+        var source = new SourceOptions(
+            url: "Read /admin/estimate from a running proxy at this base URL (e.g. http://127.0.0.1:8787).",
+            database: "Read the request log straight from this SQLite file; no proxy needed (default ./claudecache.db).");
         var days = new Option<string>("--days") { Description = "How many days back (default 7).", DefaultValueFactory = _ => "7" };
         var to = new Option<string?>("--to") { Description = "End of the range, ISO 8601 (default now)." };
         var config = new Option<string?>("--config") { Description = "A candidate configuration file (appsettings format): its ClaudeCache:Strategies TTLs are replayed too." };
         var json = new Option<bool>("--json") { Description = "Print the /admin/estimate JSON instead of a table." };
         var command = new Command("estimate", "Replay the logged traffic under the current TTLs, a candidate configuration and no expiry: realised savings as a fraction of the possible.")
         {
-            url, token, db, days, to, config, json,
+            source.Url, source.AdminToken, source.Database, days, to, config, json,
         };
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (!ReportOptions.TryRead(parse, "estimate", url, db, to, out var end))
+            if (!ReportOptions.TryRead(parse, "estimate", source, to, out var end))
             {
                 return 2;
             }
 
-            var arguments = new EstimateArguments
+            var arguments = source.Read<EstimateArguments>(parse) with
             {
-                Url = parse.GetValue(url),
-                AdminToken = AdminApi.Token(parse.GetValue(token)),
-                Database = parse.GetValue(db) ?? "claudecache.db",
                 Days = parse.GetValue(days) ?? "7",
                 To = end,
                 Config = parse.GetValue(config),
@@ -63,8 +60,7 @@ internal static class EstimateCommand
         var (report, failure) = await ReadAsync(arguments, time, cancellationToken).ConfigureAwait(false);
         if (failure is not null)
         {
-            await error.WriteLineAsync("claudecache: " + failure.Message).ConfigureAwait(false);
-            return failure.ExitCode;
+            return await failure.ReportAsync(error).ConfigureAwait(false);
         }
 
         if (arguments.Json)
@@ -128,32 +124,14 @@ internal static class EstimateCommand
     /// <summary>GET (or, with a candidate, POST) /admin/estimate with the same range.</summary>
     private static async Task<(EstimateReport?, CliFailure?)> FromProxyAsync(string url, EstimateArguments arguments, byte[]? candidate, CancellationToken cancellationToken)
     {
-        if (!AdminApi.TryBaseAddress(url, out var baseAddress))
-        {
-            return (null, CliFailure.Usage($"--url '{url}' is not an http(s) URL."));
-        }
-
         var query = "admin/estimate?days=" + Uri.EscapeDataString(arguments.Days);
         if (arguments.To is { } to)
         {
             query += "&to=" + Uri.EscapeDataString(to.ToString("O", CultureInfo.InvariantCulture));
         }
 
-        var (body, failure) = await AdminApi.SendAsync(candidate is null ? HttpMethod.Get : HttpMethod.Post, baseAddress, query, arguments.AdminToken, cancellationToken, candidate)
-            .ConfigureAwait(false);
-        if (failure is not null)
-        {
-            return (null, failure);
-        }
-
-        try
-        {
-            return (JsonSerializer.Deserialize(body!, AdminJsonContext.Default.EstimateReport), null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, CliFailure.Other($"{baseAddress} did not answer with an estimate: {ex.Message}"));
-        }
+        return await AdminApi.AskAsync(url, candidate is null ? HttpMethod.Get : HttpMethod.Post, query, arguments.AdminToken, AdminJsonContext.Default.EstimateReport, "an estimate",
+            cancellationToken, candidate).ConfigureAwait(false);
     }
 
     /// <summary>The request log of the SQLite file, through the same ledger and estimator the proxy uses.</summary>

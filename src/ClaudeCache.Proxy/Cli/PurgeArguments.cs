@@ -1,22 +1,13 @@
 namespace ClaudeCache.Proxy.Cli;
 
 /// <summary>
-/// What <c>claudecache purge</c> removes, and where. With <see cref="Url"/> it asks a running proxy
+/// What <c>claudecache purge</c> removes, and where. With <see cref="SourceArguments.Url"/> it asks a running proxy
 /// (<c>DELETE /admin/cache</c>: every tier, every instance); otherwise it works on the SQLite file
-/// <see cref="Database"/> directly (a stopped proxy's; a running one keeps its memory copies until they expire).
+/// <see cref="SourceArguments.Database"/> directly (a stopped proxy's; a running one keeps its memory copies until they expire).
 /// Filters are given as the admin API takes them (null: not given) and combined with AND.
 /// </summary>
-internal sealed record PurgeArguments
+internal sealed record PurgeArguments : SourceArguments
 {
-    /// <summary>Base URL of a running proxy, or null to work on the database file.</summary>
-    public string? Url { get; init; }
-
-    /// <summary>The proxy's admin token (only with <see cref="Url"/>).</summary>
-    public string? AdminToken { get; init; }
-
-    /// <summary>The SQLite file (only without <see cref="Url"/>).</summary>
-    public string Database { get; init; } = "claudecache.db";
-
     /// <summary>An entry tag (<c>x-cache-tags</c>).</summary>
     public string? Tag { get; init; }
 

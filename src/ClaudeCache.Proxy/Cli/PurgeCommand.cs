@@ -18,9 +18,9 @@ internal static class PurgeCommand
 {
     public static Command Create()
     {
-        var url = new Option<string?>("--url") { Description = "Purge through a running proxy at this base URL (every tier and every instance)." };
-        var token = new Option<string?>("--admin-token") { Description = $"The proxy's admin token (with --url; default: ${AdminApi.TokenVariable})." };
-        var db = new Option<string?>("--db") { Description = "Purge this SQLite file directly, for a stopped proxy (default ./claudecache.db)." };
+        var source = new SourceOptions(
+            url: "Purge through a running proxy at this base URL (every tier and every instance).",
+            database: "Purge this SQLite file directly, for a stopped proxy (default ./claudecache.db).");
         var tag = new Option<string?>("--tag") { Description = "Entries stored with this x-cache-tags tag." };
         var tenant = new Option<string?>("--tenant") { Description = "Entries of this tenant (the tag 'claudecache stats --dimension tenant' shows)." };
         var ns = new Option<string?>("--namespace") { Description = "Entries of this x-cache-namespace." };
@@ -32,23 +32,19 @@ internal static class PurgeCommand
         var json = new Option<bool>("--json") { Description = "Print the JSON answer ({\"matched\":…,\"removed\":…,\"dryRun\":…})." };
         var command = new Command("purge", "Remove every cached entry matching all the filters given (at least one), and print how many.")
         {
-            url, token, db, tag, tenant, ns, model, strategy, context, olderThan, dryRun, json,
+            source.Url, source.AdminToken, source.Database, tag, tenant, ns, model, strategy, context, olderThan, dryRun, json,
         };
         // Unknown options reach the action so they exit 2 like every other usage error (as for stats).
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (parse.UnmatchedTokens.Count > 0)
+            if (!source.TryCheck(parse, "purge"))
             {
-                await Console.Error.WriteLineAsync($"claudecache: purge: unknown option or argument '{parse.UnmatchedTokens[0]}' (see claudecache purge --help).").ConfigureAwait(false);
                 return 2;
             }
 
-            var arguments = new PurgeArguments
+            var arguments = source.Read<PurgeArguments>(parse) with
             {
-                Url = parse.GetValue(url),
-                AdminToken = AdminApi.Token(parse.GetValue(token)),
-                Database = parse.GetValue(db) ?? "claudecache.db",
                 Tag = parse.GetValue(tag),
                 Tenant = parse.GetValue(tenant),
                 Namespace = parse.GetValue(ns),
@@ -59,12 +55,6 @@ internal static class PurgeCommand
                 DryRun = parse.GetValue(dryRun),
                 Json = parse.GetValue(json),
             };
-            if (arguments.Url is not null && parse.GetValue(db) is not null)
-            {
-                await Console.Error.WriteLineAsync("claudecache: give --url or --db, not both.").ConfigureAwait(false);
-                return 2;
-            }
-
             return await RunAsync(arguments, Console.Out, Console.Error, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -85,8 +75,7 @@ internal static class PurgeCommand
                 : await FromDatabaseAsync(arguments.Database, filter, arguments.DryRun, cancellationToken).ConfigureAwait(false);
         if (failure is not null)
         {
-            await error.WriteLineAsync("claudecache: " + failure.Message).ConfigureAwait(false);
-            return failure.ExitCode;
+            return await failure.ReportAsync(error).ConfigureAwait(false);
         }
 
         await output.WriteLineAsync(arguments.Json
@@ -102,11 +91,6 @@ internal static class PurgeCommand
     /// <summary><c>DELETE /admin/cache</c> with the same filters, as the admin API names them.</summary>
     private static async Task<(PurgeResult?, CliFailure?)> ThroughProxyAsync(string url, PurgeArguments arguments, CancellationToken cancellationToken)
     {
-        if (!AdminApi.TryBaseAddress(url, out var baseAddress))
-        {
-            return (null, CliFailure.Usage($"--url '{url}' is not an http(s) URL."));
-        }
-
         var parameters = new (string Name, string? Value)[]
         {
             ("tag", arguments.Tag), ("tenant", arguments.Tenant), ("namespace", arguments.Namespace), ("model", arguments.Model),
@@ -114,20 +98,8 @@ internal static class PurgeCommand
             ("dryRun", arguments.DryRun ? "true" : null),
         };
         var query = "admin/cache?" + string.Join('&', parameters.Where(p => p.Value is not null).Select(p => p.Name + "=" + Uri.EscapeDataString(p.Value!)));
-        var (body, failure) = await AdminApi.SendAsync(HttpMethod.Delete, baseAddress, query, arguments.AdminToken, cancellationToken).ConfigureAwait(false);
-        if (failure is not null)
-        {
-            return (null, failure);
-        }
-
-        try
-        {
-            return (JsonSerializer.Deserialize(body!, AdminJsonContext.Default.PurgeResult), null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, CliFailure.Other($"{baseAddress} did not answer with a purge count: {ex.Message}"));
-        }
+        return await AdminApi.AskAsync(url, HttpMethod.Delete, query, arguments.AdminToken, AdminJsonContext.Default.PurgeResult, "a purge count", cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>The database file's index, through the same tier the proxy uses (no memory tier here).</summary>

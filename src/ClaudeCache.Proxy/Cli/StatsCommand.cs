@@ -14,14 +14,11 @@ namespace ClaudeCache.Proxy.Cli;
 /// </summary>
 internal static class StatsCommand
 {
-    /// <summary>The environment variable read when <c>--admin-token</c> is not given.</summary>
-    public const string TokenVariable = AdminApi.TokenVariable;
-
     public static Command Create()
     {
-        var url = new Option<string?>("--url") { Description = "Read /admin/stats from a running proxy at this base URL (e.g. http://127.0.0.1:8787)." };
-        var token = new Option<string?>("--admin-token") { Description = $"The proxy's admin token (with --url; default: ${TokenVariable})." };
-        var db = new Option<string?>("--db") { Description = "Read the ledger straight from this SQLite file; no proxy needed (default ./claudecache.db)." };
+        var source = new SourceOptions(
+            url: "Read /admin/stats from a running proxy at this base URL (e.g. http://127.0.0.1:8787).",
+            database: "Read the ledger straight from this SQLite file; no proxy needed (default ./claudecache.db).");
         var window = new Option<string>("--window") { Description = "How far back: 30m, 24h, 7d...", DefaultValueFactory = _ => "24h" };
         var to = new Option<string?>("--to") { Description = "End of the range, ISO 8601 (default now)." };
         var dimension = new Option<string?>("--dimension") { Description = $"Filter by one of {string.Join(", ", LedgerNames.Dimensions)}." };
@@ -30,23 +27,20 @@ internal static class StatsCommand
         var json = new Option<bool>("--json") { Description = "Print the /admin/stats JSON instead of tables." };
         var command = new Command("stats", "Print hits, misses, spend, savings, projections and latency as tables, from a running proxy or from the database file.")
         {
-            url, token, db, window, to, dimension, value, infra, json,
+            source.Url, source.AdminToken, source.Database, window, to, dimension, value, infra, json,
         };
         // Unknown options reach the action (instead of the parser's exit code 1) so they exit 2 like every other
         // usage error, as docs/stats-command.md says.
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
-            if (!ReportOptions.TryRead(parse, "stats", url, db, to, out var end))
+            if (!ReportOptions.TryRead(parse, "stats", source, to, out var end))
             {
                 return 2;
             }
 
-            var arguments = new StatsArguments
+            var arguments = source.Read<StatsArguments>(parse) with
             {
-                Url = parse.GetValue(url),
-                AdminToken = AdminApi.Token(parse.GetValue(token)),
-                Database = parse.GetValue(db) ?? "claudecache.db",
                 Window = parse.GetValue(window) ?? "24h",
                 To = end,
                 Dimension = parse.GetValue(dimension),
@@ -77,8 +71,7 @@ internal static class StatsCommand
                 : await FromDatabaseAsync(arguments, time, cancellationToken).ConfigureAwait(false);
         if (failure is not null)
         {
-            await error.WriteLineAsync("claudecache: " + failure.Message).ConfigureAwait(false);
-            return failure.ExitCode;
+            return await failure.ReportAsync(error).ConfigureAwait(false);
         }
 
         if (arguments.Json)
@@ -123,11 +116,6 @@ internal static class StatsCommand
     /// <summary>GET /admin/stats with the same window, end and filter; the proxy adds its cache figures and its ROI.</summary>
     private static async Task<(SavingsReport?, CliFailure?)> FromProxyAsync(string url, StatsArguments arguments, CancellationToken cancellationToken)
     {
-        if (!AdminApi.TryBaseAddress(url, out var baseAddress))
-        {
-            return (null, CliFailure.Usage($"--url '{url}' is not an http(s) URL."));
-        }
-
         var query = "admin/stats?window=" + Uri.EscapeDataString(arguments.Window);
         if (arguments.To is { } to)
         {
@@ -139,20 +127,8 @@ internal static class StatsCommand
             query += "&dimension=" + Uri.EscapeDataString(dimension) + "&value=" + Uri.EscapeDataString(arguments.Value ?? "");
         }
 
-        var (body, failure) = await AdminApi.SendAsync(HttpMethod.Get, baseAddress, query, arguments.AdminToken, cancellationToken).ConfigureAwait(false);
-        if (failure is not null)
-        {
-            return (null, failure);
-        }
-
-        try
-        {
-            return (JsonSerializer.Deserialize(body!, AdminJsonContext.Default.SavingsReport), null);
-        }
-        catch (JsonException ex)
-        {
-            return (null, CliFailure.Other($"{baseAddress} did not answer with a stats report: {ex.Message}"));
-        }
+        return await AdminApi.AskAsync(url, HttpMethod.Get, query, arguments.AdminToken, AdminJsonContext.Default.SavingsReport, "a stats report", cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>The ledger tables of the SQLite file, through the same ledger and analytics the proxy uses.</summary>

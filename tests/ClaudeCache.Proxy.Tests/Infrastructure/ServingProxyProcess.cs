@@ -15,6 +15,10 @@ public sealed class ServingProxyProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
+    // Set by the line the proxy prints once Kestrel listens ("claudecache 1.2.3 (Production) listening on http://…"),
+    // or failed when standard output closes without it.
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private ServingProxyProcess(Process process, Uri baseAddress)
     {
         _process = process;
@@ -64,7 +68,7 @@ public sealed class ServingProxyProcess : IAsyncDisposable
         start.Environment["DOTNET_NOLOGO"] = "1";
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
         var proxy = new ServingProxyProcess(process, new Uri($"http://127.0.0.1:{port}/"));
-        process.OutputDataReceived += (_, e) => proxy.Append(e.Data);
+        process.OutputDataReceived += (_, e) => proxy.ReceiveOutput(e.Data);
         process.ErrorDataReceived += (_, e) => proxy.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -105,6 +109,21 @@ public sealed class ServingProxyProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    private void ReceiveOutput(string? line)
+    {
+        if (line is null)
+        {
+            _listening.TrySetException(new InvalidOperationException("The proxy closed its standard output before it said it listens."));
+            return;
+        }
+
+        Append(line);
+        if (line.StartsWith("claudecache ", StringComparison.Ordinal) && line.Contains(" listening on ", StringComparison.Ordinal))
+        {
+            _listening.TrySetResult();
+        }
+    }
+
     private void Append(string? line)
     {
         if (line is null)
@@ -118,30 +137,36 @@ public sealed class ServingProxyProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits for the proxy's startup line, which it prints once it listens; a proxy that exits (or closes its output)
+    /// first fails the test with what it wrote. The bound only ends a wait for a proxy that hangs.
+    /// </summary>
     private async Task WaitUntilReadyAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
+        try
         {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"The proxy exited with {_process.ExitCode} before it was ready: {Output}");
-            }
+            await _listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            var exited = await ExitedAsync();
+            throw new InvalidOperationException(
+                $"The proxy {(exited is { } code ? $"exited with {code}" : "still runs but did not say it listens")} before it was ready: {Output}", ex);
+        }
+    }
 
-            try
-            {
-                using var response = await Client.GetAsync("healthz", timeout.Token);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            await Task.Delay(100, timeout.Token);
+    /// <summary>The exit code once the process has ended (it may still be going down after closing its output), or null.</summary>
+    private async Task<int?> ExitedAsync()
+    {
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _process.WaitForExitAsync(grace.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
         }
     }
 }
