@@ -193,7 +193,15 @@ public sealed class CostAccountingTests
         var deadline = DateTime.UtcNow.AddSeconds(5);
         while (true)
         {
-            using var json = JsonDocument.Parse(await admin.GetStringAsync("admin/stats?" + query));
+            using var response = await admin.GetAsync("admin/stats?" + query);
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != HttpStatusCode.OK)
+            {
+                // Say why: the status alone (a bare 500 in CI) was not enough to find the cause.
+                Assert.Fail($"GET /admin/stats?{query} answered {(int)response.StatusCode} {response.StatusCode}: '{body}'");
+            }
+
+            using var json = JsonDocument.Parse(body);
             var totals = json.RootElement.GetProperty("totals").Clone();
             if (totals.GetProperty("requests").GetInt64() >= expectedRequests || DateTime.UtcNow > deadline)
             {

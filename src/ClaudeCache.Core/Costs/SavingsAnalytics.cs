@@ -173,6 +173,17 @@ public static class SavingsAnalytics
             }
         }
 
-        return new LatencySummary(count, LatencySlots.Percentile(counts, 0.50), LatencySlots.Percentile(counts, 0.95), LatencySlots.Percentile(counts, 0.99), mean);
+        return new LatencySummary(count, Percentile(counts, 0.50), Percentile(counts, 0.95), Percentile(counts, 0.99), mean);
     }
+
+    /// <summary>
+    /// A percentile as its slot's upper bound, except in the open last slot (over a minute: a long streamed answer, or
+    /// a stalled one), whose bound is infinite: JSON has no infinity, and one such percentile made the whole report
+    /// unwritable. It is reported as that slot's lower bound, the largest finite bound: "at least this".
+    /// </summary>
+    private static double? Percentile(long[] counts, double quantile) => LatencySlots.Percentile(counts, quantile) switch
+    {
+        double.PositiveInfinity => LatencySlots.UpperBoundsMs[^2],
+        var ms => ms,
+    };
 }

@@ -18,7 +18,7 @@ internal static class AdminEndpoints
         admin.MapMethods("/estimate", ["GET", "POST"], EstimateEndpoint.HandleAsync);
         admin.MapDelete("/cache/{key}", InvalidateAsync);
         admin.MapDelete("/cache", PurgeAsync);
-        admin.MapGet("/alerts", (AlertMonitor alerts) => Results.Json(alerts.Snapshot(), AdminJsonContext.Default.AlertsResponse));
+        admin.MapGet("/alerts", (HttpContext context, AlertMonitor alerts) => AdminResponses.WriteJsonAsync(context, alerts.Snapshot(), AdminJsonContext.Default.AlertsResponse));
         app.MapGet("/dashboard", () => Results.Stream(Dashboard.Open(), "text/html; charset=utf-8"));
         app.MapGet("/dashboard/chart.js", () => Results.Stream(Dashboard.OpenChartLibrary(), "text/javascript; charset=utf-8"));
     }
@@ -65,10 +65,13 @@ internal static class AdminEndpoints
             return;
         }
 
-        await Results.Json(result, AdminJsonContext.Default.PurgeResult).ExecuteAsync(context).ConfigureAwait(false);
+        await AdminResponses.WriteJsonAsync(context, result, AdminJsonContext.Default.PurgeResult).ConfigureAwait(false);
     }
 
-    /// <summary><c>GET /admin/stats</c>: the analytics over a range, optionally filtered by one dimension.</summary>
+    /// <summary>
+    /// <c>GET /admin/stats</c>: the analytics over a range, optionally filtered by one dimension. A ledger store that
+    /// fails is a 503 (retry), not a report.
+    /// </summary>
     private static async Task StatsAsync(
         HttpContext context, SavingsLedger ledger, ResponseCache cache, TimeProvider time, IOptions<ClaudeCacheOptions> options, RequestLimits limits, ClaudeCacheMetrics metrics, PromptCachePlanner planner)
     {
@@ -78,26 +81,44 @@ internal static class AdminEndpoints
             return;
         }
 
-        var report = await BuildReportAsync(ledger, cache, query.From, query.To, query.Filter, options.Value.Costs.MonthlyInfrastructureCostUsd, context.RequestAborted).ConfigureAwait(false);
+        (IReadOnlyList<LedgerRow> Rows, IReadOnlyList<LatencyRow> Latency) read;
+        try
+        {
+            read = await ledger.QueryAsync(query.From, query.To, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (AdminResponses.IsStoreFailure(ex, context))
+        {
+            await AdminResponses.StoreFailedAsync(context, "reading the ledger", ex).ConfigureAwait(false);
+            return;
+        }
+
+        var report = await BuildReportAsync(read, cache, query.From, query.To, query.Filter, options.Value.Costs.MonthlyInfrastructureCostUsd, context.RequestAborted).ConfigureAwait(false);
         report = report with
         {
             Overload = new OverloadFigures(metrics.Overloaded("concurrency"), metrics.Overloaded("body_bytes"), limits.InFlightBodyBytes),
             PromptCache = new PromptCacheFigures(planner.RememberedPrefixes, planner.ColdPrefixWaits, planner.ClosedValves),
             Purged = metrics.PurgedByKind,
         };
-        await Results.Json(report, AdminJsonContext.Default.SavingsReport).ExecuteAsync(context).ConfigureAwait(false);
+        await AdminResponses.WriteJsonAsync(context, report, AdminJsonContext.Default.SavingsReport).ConfigureAwait(false);
     }
 
     public static async Task<SavingsReport> BuildReportAsync(SavingsLedger ledger, ResponseCache? cache, DateTimeOffset from, DateTimeOffset to, (string, string)? filter, decimal infrastructure, CancellationToken cancellationToken)
     {
-        var (rows, latency) = await ledger.QueryAsync(from, to, cancellationToken).ConfigureAwait(false);
+        var read = await ledger.QueryAsync(from, to, cancellationToken).ConfigureAwait(false);
+        return await BuildReportAsync(read, cache, from, to, filter, infrastructure, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<SavingsReport> BuildReportAsync(
+        (IReadOnlyList<LedgerRow> Rows, IReadOnlyList<LatencyRow> Latency) read, ResponseCache? cache, DateTimeOffset from, DateTimeOffset to, (string, string)? filter, decimal infrastructure, CancellationToken cancellationToken)
+    {
         CacheFigures? figures = null;
         if (cache is not null)
         {
+            // Best effort: a failing tier reports unknown counts, not an error.
             var s = await cache.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
             figures = new CacheFigures(s.MemoryEntries, s.MemoryBytes, s.StoredEntries, s.StoredBytes, s.CompressionRatio, s.DictionaryId, s.DictionaryTrainedAt);
         }
 
-        return SavingsAnalytics.Build(rows, latency, from, to, filter, infrastructure, figures);
+        return SavingsAnalytics.Build(read.Rows, read.Latency, from, to, filter, infrastructure, figures);
     }
 }

@@ -8,7 +8,8 @@ namespace ClaudeCache.Proxy.Admin;
 /// <summary>
 /// <c>GET /admin/estimate?days=N[&amp;to=…]</c>: the request log of the range replayed under the TTLs each request was
 /// served with (which must come out as what was realised), and under no expiry (the ceiling). <c>POST</c> the same
-/// with a candidate configuration (appsettings JSON) as the body to have it replayed too.
+/// with a candidate configuration (appsettings JSON) as the body to have it replayed too. A store that fails while
+/// the log is read is a 503 (retry).
 /// </summary>
 internal static class EstimateEndpoint
 {
@@ -41,8 +42,18 @@ internal static class EstimateEndpoint
             candidates.Add(candidate!);
         }
 
-        var rows = await ledger.QueryRequestsAsync(query.From, query.To, context.RequestAborted).ConfigureAwait(false);
+        IReadOnlyList<RequestLogRow> rows;
+        try
+        {
+            rows = await ledger.QueryRequestsAsync(query.From, query.To, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (AdminResponses.IsStoreFailure(ex, context))
+        {
+            await AdminResponses.StoreFailedAsync(context, "reading the request log", ex).ConfigureAwait(false);
+            return;
+        }
+
         var report = SavingsEstimator.Estimate(rows, query.From, query.To, candidates);
-        await Results.Json(report, AdminJsonContext.Default.EstimateReport).ExecuteAsync(context).ConfigureAwait(false);
+        await AdminResponses.WriteJsonAsync(context, report, AdminJsonContext.Default.EstimateReport).ConfigureAwait(false);
     }
 }
