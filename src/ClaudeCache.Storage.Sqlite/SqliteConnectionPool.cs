@@ -17,6 +17,7 @@ internal sealed class SqliteConnectionPool : IDisposable
     private static readonly ConcurrentBag<PooledConnection> Abandoned = [];
 
     private readonly Func<bool> _skipCheckpointOnClose;
+    private readonly SqliteFileGuard _guard;
     private readonly ConcurrentQueue<PooledConnection> _idle = new();
     private int _idleCount;
     private int _openCount;
@@ -24,12 +25,14 @@ internal sealed class SqliteConnectionPool : IDisposable
     private volatile bool _disposed;
 
     /// <param name="path">The database file.</param>
+    /// <param name="guard">Told of every connection opened and closed, so that every store of the file in this process knows it is mapped.</param>
     /// <param name="busyTimeout">How long a statement waits for another connection's lock.</param>
     /// <param name="skipCheckpointOnClose">
     /// Asked before each close: true when closing must not checkpoint (the WAL index has faulted).
     /// </param>
-    internal SqliteConnectionPool(string path, TimeSpan busyTimeout, Func<bool> skipCheckpointOnClose)
+    internal SqliteConnectionPool(string path, SqliteFileGuard guard, TimeSpan busyTimeout, Func<bool> skipCheckpointOnClose)
     {
+        _guard = guard;
         _busyTimeout = busyTimeout;
         _skipCheckpointOnClose = skipCheckpointOnClose;
         _connectionString = new SqliteConnectionStringBuilder
@@ -70,6 +73,7 @@ internal sealed class SqliteConnectionPool : IDisposable
             var generation = Generation;
             connection.Open();
             Interlocked.Increment(ref _openCount);
+            _guard.ConnectionOpened(); // its first statement maps the -shm, for every store of the file in this process
             try
             {
                 SqliteSchema.ConfigureConnection(connection, _busyTimeout);
@@ -77,6 +81,7 @@ internal sealed class SqliteConnectionPool : IDisposable
             catch
             {
                 Interlocked.Decrement(ref _openCount);
+                _guard.ConnectionClosed();
                 throw;
             }
 
@@ -163,6 +168,7 @@ internal sealed class SqliteConnectionPool : IDisposable
         finally
         {
             Interlocked.Decrement(ref _openCount);
+            _guard.ConnectionClosed();
         }
     }
 }

@@ -29,6 +29,7 @@ public sealed class StoreFaultTests
         await using var proxy = await ServingProxyProcess.StartAsync(upstream.BaseAddress, database);
         Assert.Equal(HttpStatusCode.OK, await PostAsync(proxy, "before the fault"));
         await StoredAsync(database, 1);
+        await LedgerFlushedAsync(database);
 
         // Written-back pages of the mapping are write-protected again: the next write through it faults.
         Run("sync");
@@ -60,6 +61,7 @@ public sealed class StoreFaultTests
         await using var proxy = await ServingProxyProcess.StartAsync(upstream.BaseAddress, database);
         Assert.Equal(HttpStatusCode.OK, await PostAsync(proxy, "before the fault"));
         await StoredAsync(database, 1);
+        await LedgerFlushedAsync(database);
 
         // Another process cuts the file under the proxy's mapping: any access past the new end is a SIGBUS.
         await using (var file = new FileStream(database + "-shm", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
@@ -154,6 +156,40 @@ public sealed class StoreFaultTests
                 }
 
                 Assert.True(count < entries, $"{count} entries stored, expected {entries}");
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the ledger flush of the request before the fault has written its counts and its request-log row.
+    /// That flush runs on the proxy's timer, outside any request; a fault landing while one of its statements runs
+    /// is a fault no check can stop (docs/decisions/0018), so the fault is injected once it is done, and the first
+    /// SQLite work after it is the guarded kind these tests are about.
+    /// </summary>
+    private static async Task LedgerFlushedAsync(string database)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            await using (var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False"))
+            {
+                await connection.OpenAsync(timeout.Token);
+                await using var command = connection.CreateCommand();
+                command.CommandText = """
+                    SELECT (SELECT COUNT(*) FROM sqlite_master WHERE name IN ('ledger', 'request_log')) = 2
+                        AND (SELECT COUNT(*) FROM pragma_table_info('request_log')) > 0
+                    """;
+                if (Convert.ToInt64(await command.ExecuteScalarAsync(timeout.Token), System.Globalization.CultureInfo.InvariantCulture) == 1)
+                {
+                    command.CommandText = "SELECT (SELECT COUNT(*) FROM ledger) > 0 AND (SELECT COUNT(*) FROM request_log) > 0";
+                    if (Convert.ToInt64(await command.ExecuteScalarAsync(timeout.Token), System.Globalization.CultureInfo.InvariantCulture) == 1)
+                    {
+                        return;
+                    }
+                }
             }
 
             await Task.Delay(50, timeout.Token);
