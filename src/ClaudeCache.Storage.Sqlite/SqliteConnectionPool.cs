@@ -20,7 +20,6 @@ internal sealed class SqliteConnectionPool : IDisposable
     private readonly SqliteFileGuard _guard;
     private readonly ConcurrentQueue<PooledConnection> _idle = new();
     private int _idleCount;
-    private int _openCount;
     private int _generation;
     private volatile bool _disposed;
 
@@ -51,9 +50,6 @@ internal sealed class SqliteConnectionPool : IDisposable
         _maxIdle = Math.Max(4, Environment.ProcessorCount * 2);
     }
 
-    /// <summary>Connections open now, idle or rented: while there are any, this process may hold the WAL index mapped.</summary>
-    internal int OpenCount => Volatile.Read(ref _openCount);
-
     /// <summary>Bumped by <see cref="Recycle"/>; connections of an older generation are closed when returned.</summary>
     internal int Generation => Volatile.Read(ref _generation);
 
@@ -72,7 +68,6 @@ internal sealed class SqliteConnectionPool : IDisposable
         {
             var generation = Generation;
             connection.Open();
-            Interlocked.Increment(ref _openCount);
             _guard.ConnectionOpened(); // its first statement maps the -shm, for every store of the file in this process
             try
             {
@@ -80,7 +75,6 @@ internal sealed class SqliteConnectionPool : IDisposable
             }
             catch
             {
-                Interlocked.Decrement(ref _openCount);
                 _guard.ConnectionClosed();
                 throw;
             }
@@ -167,7 +161,6 @@ internal sealed class SqliteConnectionPool : IDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _openCount);
             _guard.ConnectionClosed();
         }
     }

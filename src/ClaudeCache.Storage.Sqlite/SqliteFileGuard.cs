@@ -11,8 +11,10 @@ namespace ClaudeCache.Storage.Sqlite;
 /// accesses. A fault on a mapped file is not an error code but a SIGBUS, which kills the .NET process without a log
 /// line: the kernel refuses a write fault on an immutable file (<c>chattr +i</c>), and any access past the end of a
 /// file truncated under the mapping. Nothing can catch that, so the store asks before every operation instead:
-/// one <c>stat</c> and one <c>access</c>, a few microseconds. What remains is the window between the check and
-/// the statement (microseconds to milliseconds): a fault injected exactly then still kills the process.
+/// one <c>stat</c> and one <c>access</c>, a few microseconds. SQLite maps the file once per process, for every
+/// connection of every store, so the guards of one file share what they know of that mapping. What remains is an
+/// operation already past its check when the fault lands (up to a ledger flush long): it still kills the process
+/// (docs/decisions/0018-wal-index-guard-per-process.md).
 /// </remarks>
 internal sealed class SqliteFileGuard
 {

@@ -1,3 +1,4 @@
+using ClaudeCache.Caching;
 using ClaudeCache.Costs;
 using ClaudeCache.Storage.Sqlite;
 
@@ -60,6 +61,53 @@ public sealed class SqliteWalIndexFaultTests : IAsyncLifetime
 
         Assert.Equal(StoreFault.WalIndexTruncated, tier.InspectWalIndex());
         await Assert.ThrowsAsync<IOException>(async () => await tier.GetAsync("large", Token));
+    }
+
+    [Fact]
+    public async Task AfterTheFault_EveryEntryPointOfTheTierAndTheLedgerFailsWithoutTouchingTheMapping()
+    {
+        // The fault comes first, then every kind of SQLite use the process makes (requests, the cleanup timer, the
+        // access-time flush, dictionaries, tombstones, the purge index, the ledger and the request log): any that
+        // reached SQLite would fault on the cut mapping and end the test host (exit 135) instead of throwing.
+        var tier = _harness.Open();
+        var stores = new SqliteCacheStores(new SqliteStoreOptions { Path = _harness.DatabasePath, CleanupInterval = Timeout.InfiniteTimeSpan }, _harness.Time);
+        var ledger = stores.LedgerStore;
+        await tier.SetAsync("key", StoreHarness.Payload(100), _harness.Now.AddHours(1), Token);
+        await ledger.AddAsync([Row()], [], Token);
+        await ledger.AddRequestsAsync([], TimeSpan.FromDays(1), Token);
+        Truncate(_harness.DatabasePath + "-shm", 0);
+
+        Func<Task>[] uses =
+        [
+            async () => await tier.GetAsync("key", Token),
+            async () => await tier.SetAsync("other", StoreHarness.Payload(10), _harness.Now.AddHours(1), Token),
+            async () => await tier.RemoveAsync("key", Token),
+            async () => await tier.SetTombstoneAsync("key", MissReason.Evicted, _harness.Now.AddHours(1), Token),
+            async () => await tier.GetTombstoneAsync("key", Token),
+            async () => await tier.LoadDictionariesAsync(Token),
+            async () => await tier.GetDictionaryAsync(1, Token),
+            async () => await tier.SaveDictionaryAsync(new StoredDictionary(1, [1, 2, 3], _harness.Now), Token),
+            async () => await tier.TryClaimTrainingAsync("owner", TimeSpan.FromMinutes(1), Token),
+            async () => await tier.RemoveDictionaryAsync(1, Token),
+            () => tier.CleanupAsync(Token),
+            () => tier.GetStatisticsAsync(Token),
+            async () => await tier.PurgeAsync(new PurgeFilter { Tag = "t" }, dryRun: true, Token).ToListAsync(Token),
+            async () => await tier.PurgeAsync(new PurgeFilter { Tag = "t" }, dryRun: false, Token).ToListAsync(Token),
+            () => ledger.AddAsync([Row()], [], Token),
+            () => ledger.QueryAsync(0, 10, Token),
+            () => ledger.QueryLatencyAsync(0, 10, Token),
+            () => ledger.PruneAsync(0, 0, Token),
+            () => ledger.AddRequestsAsync([], TimeSpan.FromDays(1), Token),
+            () => ledger.QueryRequestsAsync(0, 10, Token),
+            () => ledger.PruneRequestsAsync(0, 10, Token),
+        ];
+        foreach (var use in uses)
+        {
+            await Assert.ThrowsAsync<IOException>(use);
+        }
+
+        await stores.DisposeAsync();
+        await ((IAsyncDisposable)stores.SecondTier!).DisposeAsync(); // closing must not checkpoint through the mapping
     }
 
     private static void Truncate(string path, long length)
