@@ -69,6 +69,9 @@ internal sealed class FaultGuardedLedgerStore : ILedgerStore
         return _inner.PruneRequestsAsync(beforeMs, maxRows, cancellationToken);
     }
 
+    /// <summary>The fault the next call would fail on, without touching SQLite.</summary>
+    internal StoreFault Inspect() => _inspect();
+
     private void ThrowIfFaulted()
     {
         var fault = _inspect();

@@ -17,19 +17,21 @@ internal sealed class SqliteConnectionPool : IDisposable
     private static readonly ConcurrentBag<PooledConnection> Abandoned = [];
 
     private readonly Func<bool> _skipCheckpointOnClose;
+    private readonly SqliteFileGuard _guard;
     private readonly ConcurrentQueue<PooledConnection> _idle = new();
     private int _idleCount;
-    private int _openCount;
     private int _generation;
     private volatile bool _disposed;
 
     /// <param name="path">The database file.</param>
+    /// <param name="guard">Told of every connection opened and closed, so that every store of the file in this process knows it is mapped.</param>
     /// <param name="busyTimeout">How long a statement waits for another connection's lock.</param>
     /// <param name="skipCheckpointOnClose">
     /// Asked before each close: true when closing must not checkpoint (the WAL index has faulted).
     /// </param>
-    internal SqliteConnectionPool(string path, TimeSpan busyTimeout, Func<bool> skipCheckpointOnClose)
+    internal SqliteConnectionPool(string path, SqliteFileGuard guard, TimeSpan busyTimeout, Func<bool> skipCheckpointOnClose)
     {
+        _guard = guard;
         _busyTimeout = busyTimeout;
         _skipCheckpointOnClose = skipCheckpointOnClose;
         _connectionString = new SqliteConnectionStringBuilder
@@ -47,9 +49,6 @@ internal sealed class SqliteConnectionPool : IDisposable
         // when returned rather than kept.
         _maxIdle = Math.Max(4, Environment.ProcessorCount * 2);
     }
-
-    /// <summary>Connections open now, idle or rented: while there are any, this process may hold the WAL index mapped.</summary>
-    internal int OpenCount => Volatile.Read(ref _openCount);
 
     /// <summary>Bumped by <see cref="Recycle"/>; connections of an older generation are closed when returned.</summary>
     internal int Generation => Volatile.Read(ref _generation);
@@ -69,14 +68,14 @@ internal sealed class SqliteConnectionPool : IDisposable
         {
             var generation = Generation;
             connection.Open();
-            Interlocked.Increment(ref _openCount);
+            _guard.ConnectionOpened(); // its first statement maps the -shm, for every store of the file in this process
             try
             {
                 SqliteSchema.ConfigureConnection(connection, _busyTimeout);
             }
             catch
             {
-                Interlocked.Decrement(ref _openCount);
+                _guard.ConnectionClosed();
                 throw;
             }
 
@@ -162,7 +161,7 @@ internal sealed class SqliteConnectionPool : IDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _openCount);
+            _guard.ConnectionClosed();
         }
     }
 }

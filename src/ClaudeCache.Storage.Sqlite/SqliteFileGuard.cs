@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace ClaudeCache.Storage.Sqlite;
 
 /// <summary>
@@ -9,8 +11,10 @@ namespace ClaudeCache.Storage.Sqlite;
 /// accesses. A fault on a mapped file is not an error code but a SIGBUS, which kills the .NET process without a log
 /// line: the kernel refuses a write fault on an immutable file (<c>chattr +i</c>), and any access past the end of a
 /// file truncated under the mapping. Nothing can catch that, so the store asks before every operation instead:
-/// one <c>stat</c> and one <c>access</c>, a few microseconds. What remains is the window between the check and
-/// the statement (microseconds to milliseconds): a fault injected exactly then still kills the process.
+/// one <c>stat</c> and one <c>access</c>, a few microseconds. SQLite maps the file once per process, for every
+/// connection of every store, so the guards of one file share what they know of that mapping. What remains is an
+/// operation already past its check when the fault lands (up to a ledger flush long): it still kills the process
+/// (docs/decisions/0018-wal-index-guard-per-process.md).
 /// </remarks>
 internal sealed class SqliteFileGuard
 {
@@ -20,20 +24,52 @@ internal sealed class SqliteFileGuard
     /// </summary>
     internal const long WalIndexRegion = 32 * 1024;
 
-    internal SqliteFileGuard(string databasePath) => WalIndexPath = databasePath + "-shm";
+    private static readonly ConcurrentDictionary<string, ProcessMapping> Mappings = new(StringComparer.Ordinal);
+    private readonly ProcessMapping _mapping;
+
+    /// <remarks>
+    /// Every guard of one file in this process shares what it knows about the mapping: SQLite maps the <c>-shm</c>
+    /// once per process (per inode), for all connections, whichever store opened them, so "is it mapped here" is a
+    /// question about the process, not about the store asking.
+    /// </remarks>
+    internal SqliteFileGuard(string databasePath)
+    {
+        WalIndexPath = databasePath + "-shm";
+        _mapping = Mappings.GetOrAdd(Path.GetFullPath(WalIndexPath), static _ => new ProcessMapping());
+    }
 
     internal string WalIndexPath { get; }
 
     /// <summary>
-    /// Checks the WAL index. <paramref name="mapped"/> says whether this process may hold it mapped (it has open
-    /// connections): only then is a short file a fault rather than one another process is about to initialise.
+    /// Whether any connection of this process may hold the WAL index mapped: a connection of any store on the file
+    /// is open (or was, for pools that keep theirs open out of sight).
     /// </summary>
-    internal StoreFault InspectWalIndex(bool mapped)
+    internal bool MappedInProcess => Volatile.Read(ref _mapping.Connections) > 0;
+
+    /// <summary>Notes a connection opened on the file, by any store of this process.</summary>
+    internal void ConnectionOpened() => Interlocked.Increment(ref _mapping.Connections);
+
+    /// <summary>Notes a connection closed; when none is left, the mapping is gone and its size forgotten.</summary>
+    internal void ConnectionClosed()
+    {
+        if (Interlocked.Decrement(ref _mapping.Connections) == 0)
+        {
+            Interlocked.Exchange(ref _mapping.LargestSeen, 0);
+        }
+    }
+
+    /// <summary>
+    /// Checks the WAL index. A short file is a fault only while this process (any store of it) may hold it mapped:
+    /// otherwise it is one another process is about to initialise.
+    /// </summary>
+    internal StoreFault InspectWalIndex()
     {
         var file = new FileInfo(WalIndexPath);
         if (!file.Exists)
         {
-            return StoreFault.None; // SQLite creates it; deleted under a mapping, the mapping stays valid
+            // SQLite creates it; deleted under a mapping, the mapping stays valid. A new file starts small again.
+            Interlocked.Exchange(ref _mapping.LargestSeen, 0);
+            return StoreFault.None;
         }
 
         if (!SqliteNative.CanWrite(WalIndexPath))
@@ -41,7 +77,32 @@ internal sealed class SqliteFileGuard
             return StoreFault.WalIndexUnwritable;
         }
 
-        return mapped && file.Length < WalIndexRegion ? StoreFault.WalIndexTruncated : StoreFault.None;
+        if (!MappedInProcess)
+        {
+            return StoreFault.None;
+        }
+
+        // SQLite never shrinks a -shm that a process has mapped, and it maps every region the file grew to: any
+        // size below the largest seen while mapped (a WAL grown past one region maps two) cuts the mapping.
+        var length = file.Length;
+        var largest = Volatile.Read(ref _mapping.LargestSeen);
+        if (length < Math.Max(WalIndexRegion, largest))
+        {
+            return StoreFault.WalIndexTruncated;
+        }
+
+        while (length > largest)
+        {
+            var seen = Interlocked.CompareExchange(ref _mapping.LargestSeen, length, largest);
+            if (seen == largest)
+            {
+                break;
+            }
+
+            largest = seen;
+        }
+
+        return StoreFault.None;
     }
 
     /// <summary>
@@ -75,4 +136,11 @@ internal sealed class SqliteFileGuard
     }
 
     private const long DmsLockOffset = 128; // UNIX_SHM_DMS in SQLite's os_unix.c
+
+    /// <summary>What this process knows of its mapping of one <c>-shm</c> file, shared by every guard of it.</summary>
+    private sealed class ProcessMapping
+    {
+        internal int Connections;
+        internal long LargestSeen;
+    }
 }

@@ -120,12 +120,19 @@ public sealed partial class SqliteLedgerStore : ILedgerStore
         """;
 
     private readonly string _connectionString;
+    private readonly SqliteFileGuard _guard;
     private int _schemaReady;
     private int _opened;
 
     /// <summary>Opens (lazily) the ledger tables in <paramref name="path"/>.</summary>
-    public SqliteLedgerStore(string path) =>
+    public SqliteLedgerStore(string path)
+    {
         _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 5 }.ToString();
+        _guard = new SqliteFileGuard(path);
+    }
+
+    /// <summary>This store's view of the file's WAL index, shared with every other store of the file in this process.</summary>
+    internal StoreFault InspectWalIndex() => _guard.InspectWalIndex();
 
     /// <summary>
     /// The ledger tables of <paramref name="path"/> alone (no cache store on the file), behind the same WAL index check
@@ -135,10 +142,10 @@ public sealed partial class SqliteLedgerStore : ILedgerStore
     /// </summary>
     public static ILedgerStore OpenGuarded(string path)
     {
+        // Whether the WAL index is mapped is asked of the whole process: a cache store (or another ledger store) on the
+        // same file may have mapped it before this one opened anything, and SQLite shares that mapping with this one.
         var store = new SqliteLedgerStore(path);
-        var guard = new SqliteFileGuard(path);
-        // Pooled connections stay open once made: after the first, this process may hold the WAL index mapped.
-        return new FaultGuardedLedgerStore(store, () => guard.InspectWalIndex(mapped: Volatile.Read(ref store._opened) != 0));
+        return new FaultGuardedLedgerStore(store, store.InspectWalIndex);
     }
 
     /// <inheritdoc />
@@ -351,7 +358,13 @@ public sealed partial class SqliteLedgerStore : ILedgerStore
         var connection = new SqliteConnection(_connectionString);
         try
         {
-            Volatile.Write(ref _opened, 1);
+            // Pooled connections stay open once made (out of sight, in Microsoft.Data.Sqlite's pool): from the first,
+            // this process may hold the WAL index mapped for as long as it runs.
+            if (Interlocked.Exchange(ref _opened, 1) == 0)
+            {
+                _guard.ConnectionOpened();
+            }
+
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             if (Volatile.Read(ref _schemaReady) == 0)
             {

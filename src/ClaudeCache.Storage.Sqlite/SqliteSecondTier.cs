@@ -93,7 +93,7 @@ public sealed partial class SqliteSecondTier : ISecondTier, ITombstoneStore, ITi
         _timeProvider = timeProvider;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _guard = new SqliteFileGuard(options.Path);
-        _pool = new SqliteConnectionPool(options.Path, options.BusyTimeout, () => InspectWalIndex() != StoreFault.None);
+        _pool = new SqliteConnectionPool(options.Path, _guard, options.BusyTimeout, () => InspectWalIndex() != StoreFault.None);
         _writeTriggerBytes = options.MaxBytes + (options.MaxBytes / 10);
         if (options.CleanupInterval != Timeout.InfiniteTimeSpan)
         {
@@ -447,7 +447,7 @@ public sealed partial class SqliteSecondTier : ISecondTier, ITombstoneStore, ITi
     private long Now() => _timeProvider.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>The current fault of the files, without acting on it; the ledger store on the same file asks too.</summary>
-    internal StoreFault InspectWalIndex() => _guard.InspectWalIndex(mapped: _pool.OpenCount > 0);
+    internal StoreFault InspectWalIndex() => _guard.InspectWalIndex();
 
     /// <summary>
     /// A connection that is safe to use: the WAL index is checked first (a fault there must not reach SQLite), then

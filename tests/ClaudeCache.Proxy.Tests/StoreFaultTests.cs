@@ -26,9 +26,10 @@ public sealed class StoreFaultTests
         await using var upstream = await FakeAnthropicUpstream.StartAsync();
         var database = TempFiles.NewDatabasePath();
         var shm = database + "-shm";
-        await using var proxy = await ServingProxyProcess.StartAsync(upstream.BaseAddress, database);
+        await using var proxy = await StartProxyAsync(upstream.BaseAddress, database);
         Assert.Equal(HttpStatusCode.OK, await PostAsync(proxy, "before the fault"));
         await StoredAsync(database, 1);
+        await BackgroundWorkDoneAsync(proxy, database);
 
         // Written-back pages of the mapping are write-protected again: the next write through it faults.
         Run("sync");
@@ -57,9 +58,10 @@ public sealed class StoreFaultTests
     {
         await using var upstream = await FakeAnthropicUpstream.StartAsync();
         var database = TempFiles.NewDatabasePath();
-        await using var proxy = await ServingProxyProcess.StartAsync(upstream.BaseAddress, database);
+        await using var proxy = await StartProxyAsync(upstream.BaseAddress, database);
         Assert.Equal(HttpStatusCode.OK, await PostAsync(proxy, "before the fault"));
         await StoredAsync(database, 1);
+        await BackgroundWorkDoneAsync(proxy, database);
 
         // Another process cuts the file under the proxy's mapping: any access past the new end is a SIGBUS.
         await using (var file = new FileStream(database + "-shm", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
@@ -158,6 +160,55 @@ public sealed class StoreFaultTests
 
             await Task.Delay(50, timeout.Token);
         }
+    }
+
+    /// <summary>
+    /// Orders the fault after the proxy's background SQLite work: the ledger flush of the request before the fault
+    /// (on the ledger's timer, with the retention prune on its first tick) must be over before the fault lands. A
+    /// fault that lands while one of its statements runs is one no check can stop (docs/decisions/0018), and the
+    /// tests would then fail by chance, not because of the guard they test. The request log shows each flush: the
+    /// row of a second request (a hit), flushed on a later tick than the first, says the first tick's prune is over.
+    /// The cleanup timer is pushed out of the test's way (<see cref="StartProxyAsync"/>); a hit this fresh writes no
+    /// access time. From then on the first SQLite work in the proxy is a request's, behind the guard.
+    /// </summary>
+    private static async Task BackgroundWorkDoneAsync(ServingProxyProcess proxy, string database)
+    {
+        await RequestLogRowsAsync(database, 1);
+        Assert.Equal(HttpStatusCode.OK, await PostAsync(proxy, "before the fault")); // a hit
+        await RequestLogRowsAsync(database, 2);
+    }
+
+    private static async Task RequestLogRowsAsync(string database, int rows)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            await using (var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False"))
+            {
+                await connection.OpenAsync(timeout.Token);
+                await using var command = connection.CreateCommand();
+                command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'request_log'";
+                if (Convert.ToInt64(await command.ExecuteScalarAsync(timeout.Token), System.Globalization.CultureInfo.InvariantCulture) == 1)
+                {
+                    command.CommandText = "SELECT COUNT(*) FROM request_log";
+                    if (Convert.ToInt64(await command.ExecuteScalarAsync(timeout.Token), System.Globalization.CultureInfo.InvariantCulture) >= rows)
+                    {
+                        return;
+                    }
+                }
+            }
+
+            await Task.Delay(50, timeout.Token);
+        }
+    }
+
+    /// <summary>The proxy on <paramref name="database"/>, with its cleanup timer (once a minute by default) out of the test's way.</summary>
+    private static Task<ServingProxyProcess> StartProxyAsync(Uri upstream, string database)
+    {
+        var settings = database + ".settings.json";
+        File.WriteAllText(settings, """{ "ClaudeCache": { "Storage": { "CleanupInterval": "01:00:00" } } }""");
+        return ServingProxyProcess.StartAsync(upstream, database, "--config", settings);
     }
 
     private static int Count(string text, string value)
