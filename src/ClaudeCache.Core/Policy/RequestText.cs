@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using ClaudeCache.Anthropic;
@@ -7,17 +8,22 @@ namespace ClaudeCache.Policy;
 /// <summary>
 /// The texts content rules look at: the system prompt's and the last user turn's, unescaped into one reusable
 /// character buffer (one per thread) rather than into strings. Each text stays a separate span, as it was a separate
-/// string, so a literal or a <c>\b</c> never straddles two blocks.
+/// string, so a literal or a <c>\b</c> never straddles two blocks. A buffer for texts longer than the one kept (a
+/// very long prompt) is rented from <c>ArrayPool&lt;char&gt;.Shared</c> and given back with <see cref="Return"/>, so
+/// such prompts one after another reuse one buffer instead of each leaving one twice its size to the collector.
 /// </summary>
 internal sealed class RequestText
 {
-    // A buffer grown past this (a very long prompt) is not kept for the next request.
+    // A buffer grown past this (a very long prompt) is rented, not kept for the next request.
     private const int MaxRetainedChars = 256 * 1024;
 
     [ThreadStatic]
     private static RequestText? t_cached;
 
     private char[] _chars = new char[4096];
+
+    // The buffer kept for the thread's next request while _chars is a rented one.
+    private char[]? _kept;
     private Segment[] _segments = new Segment[4];
     private int _used;
     private int _count;
@@ -54,10 +60,14 @@ internal sealed class RequestText
     public void Return()
     {
         _used = _count = _systemCount = 0;
-        if (_chars.Length <= MaxRetainedChars)
+        if (_kept is { } kept)
         {
-            t_cached = this;
+            ArrayPool<char>.Shared.Return(_chars);
+            _chars = kept;
+            _kept = null;
         }
+
+        t_cached = this;
     }
 
     private void Fill(JsonElement body, bool system, bool lastUserTurn)
@@ -149,7 +159,7 @@ internal sealed class RequestText
         // An unescaped UTF-16 text has at most as many chars as its JSON form has bytes.
         if (_chars.Length - _used < raw.Length)
         {
-            Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _used + raw.Length));
+            Grow(Math.Max(_chars.Length * 2, _used + raw.Length));
         }
 
         var reader = new Utf8JsonReader(raw);
@@ -162,6 +172,29 @@ internal sealed class RequestText
 
         _segments[_count++] = new Segment(_used, length);
         _used += length;
+    }
+
+    // Up to MaxRetainedChars a buffer of its own (kept); beyond, a rented one (returned).
+    private void Grow(int chars)
+    {
+        if (chars <= MaxRetainedChars)
+        {
+            Array.Resize(ref _chars, chars);
+            return;
+        }
+
+        var larger = ArrayPool<char>.Shared.Rent(chars);
+        _chars.AsSpan(0, _used).CopyTo(larger);
+        if (_kept is null)
+        {
+            _kept = _chars;
+        }
+        else
+        {
+            ArrayPool<char>.Shared.Return(_chars);
+        }
+
+        _chars = larger;
     }
 
     private static bool TryGetBlockText(JsonElement block, out JsonElement text)
