@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using ClaudeCache.Anthropic;
@@ -9,8 +8,9 @@ namespace ClaudeCache.Policy;
 /// The texts content rules look at: the system prompt's and the last user turn's, unescaped into one reusable
 /// character buffer (one per thread) rather than into strings. Each text stays a separate span, as it was a separate
 /// string, so a literal or a <c>\b</c> never straddles two blocks. A buffer for texts longer than the one kept (a
-/// very long prompt) is rented from <c>ArrayPool&lt;char&gt;.Shared</c> and given back with <see cref="Return"/>, so
-/// such prompts one after another reuse one buffer instead of each leaving one twice its size to the collector.
+/// very long prompt, twice its length in bytes) comes from one large buffer shared by all threads and held only weakly:
+/// such prompts one after another reuse it, whichever thread reads them, instead of each leaving one to the
+/// collector, and a collection frees it (an idle proxy keeps nothing).
 /// </summary>
 internal sealed class RequestText
 {
@@ -19,6 +19,9 @@ internal sealed class RequestText
 
     [ThreadStatic]
     private static RequestText? t_cached;
+
+    // The large buffer between long prompts (RentLarge, ReturnLarge); also the lock that guards it.
+    private static readonly WeakReference<char[]?> s_large = new(null);
 
     private char[] _chars = new char[4096];
 
@@ -62,7 +65,7 @@ internal sealed class RequestText
         _used = _count = _systemCount = 0;
         if (_kept is { } kept)
         {
-            ArrayPool<char>.Shared.Return(_chars);
+            ReturnLarge(_chars);
             _chars = kept;
             _kept = null;
         }
@@ -174,7 +177,7 @@ internal sealed class RequestText
         _used += length;
     }
 
-    // Up to MaxRetainedChars a buffer of its own (kept); beyond, a rented one (returned).
+    // Up to MaxRetainedChars a buffer of its own (kept); beyond, the shared large one (given back on Return).
     private void Grow(int chars)
     {
         if (chars <= MaxRetainedChars)
@@ -183,7 +186,7 @@ internal sealed class RequestText
             return;
         }
 
-        var larger = ArrayPool<char>.Shared.Rent(chars);
+        var larger = RentLarge(chars);
         _chars.AsSpan(0, _used).CopyTo(larger);
         if (_kept is null)
         {
@@ -191,10 +194,37 @@ internal sealed class RequestText
         }
         else
         {
-            ArrayPool<char>.Shared.Return(_chars);
+            ReturnLarge(_chars);
         }
 
         _chars = larger;
+    }
+
+    // The large buffer when it is still alive and long enough, else a new one of exactly the length asked for.
+    private static char[] RentLarge(int chars)
+    {
+        lock (s_large)
+        {
+            if (s_large.TryGetTarget(out var buffer) && buffer is not null && buffer.Length >= chars)
+            {
+                s_large.SetTarget(null);
+                return buffer;
+            }
+        }
+
+        return GC.AllocateUninitializedArray<char>(chars);
+    }
+
+    // Keeps the longer of the buffer given back and the one held (weakly), so the next long prompt may reuse it.
+    private static void ReturnLarge(char[] buffer)
+    {
+        lock (s_large)
+        {
+            if (!s_large.TryGetTarget(out var held) || held is null || held.Length < buffer.Length)
+            {
+                s_large.SetTarget(buffer);
+            }
+        }
     }
 
     private static bool TryGetBlockText(JsonElement block, out JsonElement text)
