@@ -72,6 +72,34 @@ public sealed class OverloadTests
         Assert.Matches(new System.Text.RegularExpressions.Regex(@"^claudecache_requests_overloaded_total\{[^}]*reason=""body_bytes""[^}]*\} 1(\s|$)", System.Text.RegularExpressions.RegexOptions.Multiline), await proxy.Client.GetStringAsync("metrics", Token));
     }
 
+    [Fact]
+    public async Task DeclaredBodyOverAMebibyte_IsReadWhole_CountedAsItsChunks_SentAsItCame_KeyedAsWhenChunked()
+    {
+        // 1.5 MiB declared: read into one array of its length, not chunks; still reserved as 24 chunks of 64 KiB.
+        await using var proxy = await ProxyHost.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["ClaudeCache:MaxRequestBodyBytes"] = (4096 * Kib).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["ClaudeCache:MaxInFlightRequestBodyBytes"] = (4096 * Kib).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        var body = Requests.Body("\u00e9 " + new string('w', 1536 * Kib) + " \"tail\"");
+        var length = System.Text.Encoding.UTF8.GetByteCount(body);
+        Assert.True(length > RequestBody.WholeFromBytes);
+        var (release, held) = await HoldAsync(proxy, body);
+        Assert.Equal((long)RequestBody.ChunksFor(length) * RequestBody.ChunkBytes, await InFlightAsync(proxy));
+        release.SetResult();
+        var (first, _) = await held.Single();
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(body), proxy.Upstream.Received.Single(r => r.Path.StartsWith("/v1/messages", StringComparison.Ordinal)).Body);
+
+        // The same bytes sent chunked (read into chunks) find the entry the declared send stored.
+        using var chunked = await SendAsync(proxy, body, chunked: true);
+        Assert.Equal(HttpStatusCode.OK, chunked.StatusCode);
+        Assert.Equal("HIT", chunked.Header("x-cache"));
+        Assert.Equal(1, proxy.Upstream.MessagesCalls);
+        var limits = proxy.Services.GetRequiredService<RequestLimits>();
+        await CoalescingTests.WaitUntilAsync(() => limits.InFlightBodyBytes == 0);
+    }
+
     /// <summary>Sends <paramref name="bodies"/> and waits until each is held at the upstream's gate; later calls pass.</summary>
     private static async Task<(TaskCompletionSource Release, Task<(HttpResponseMessage Response, byte[] Body)>[] Held)> HoldAsync(ProxyHost proxy, params string[] bodies)
     {

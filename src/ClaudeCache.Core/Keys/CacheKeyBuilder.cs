@@ -126,7 +126,11 @@ public static class CacheKeyBuilder
     {
         private readonly Utf8JsonWriter _writer;
 
-        public Scratch() => _writer = new Utf8JsonWriter(Hasher, WriterOptions);
+        public Scratch()
+        {
+            _writer = new Utf8JsonWriter(Hasher, WriterOptions);
+            CanonicalJson.BindHasher(_writer, Hasher);
+        }
 
         /// <summary>Hashes the canonical form as it is written (never held whole: <see cref="HashingBufferWriter"/>).</summary>
         public HashingBufferWriter Hasher { get; } = new();

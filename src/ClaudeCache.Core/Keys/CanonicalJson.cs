@@ -31,6 +31,19 @@ internal static class CanonicalJson
     [ThreadStatic]
     private static Stack<Member[]>? t_freeMembers;
 
+    /// <summary>A string longer than this (its JSON form) is hashed where it is rather than through the writer.</summary>
+    internal const int HashedDirectlyBytes = 4 * 1024;
+
+    // Bytes escaped at a time into the hasher's chunk (at most six times as many come out).
+    private const int EscapeSliceBytes = 2 * 1024;
+
+    // The key builder's writer on this thread and the hasher it writes to (CacheKeyBuilder.Scratch).
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_hashedWriter;
+
+    [ThreadStatic]
+    private static HashingBufferWriter? t_hasher;
+
     // What a canonical string escapes: the quote, the backslash and the control characters.
     private static readonly SearchValues<byte> s_escaped = SearchValues.Create(
         [(byte)'"', (byte)'\\', .. Enumerable.Range(0, 0x20).Select(b => (byte)b)]);
@@ -118,22 +131,62 @@ internal static class CanonicalJson
     /// UTF-8 bytes. So <c>"\u0041"</c> and <c>"A"</c> agree, and a string already sent in that form — nearly every
     /// prompt byte, from any JSON serialiser — is copied as it came instead of being decoded and encoded again.
     /// </summary>
+    /// <remarks>
+    /// A string longer than <see cref="HashedDirectlyBytes"/> written by a writer bound to a hasher
+    /// (<see cref="BindHasher"/>) never passes through the writer: its opening quote does (so the writer puts the
+    /// separator before it and one after it, as for any value), then the writer is flushed and the rest is hashed where
+    /// it is, or escaped a slice at a time. The bytes hashed are the same, without a buffer of the string's size.
+    /// </remarks>
     public static void WriteString(Utf8JsonWriter writer, JsonElement value)
     {
         var raw = JsonMarshal.GetRawUtf8Value(value);
-        if (IsCanonical(raw))
+        var canonical = IsCanonical(raw);
+        if (raw.Length > HashedDirectlyBytes && ReferenceEquals(writer, t_hashedWriter) && t_hasher is { } hasher)
+        {
+            writer.WriteRawValue("\""u8, skipInputValidation: true);
+            writer.Flush();
+            if (canonical)
+            {
+                // The value and its closing quote, as they came.
+                hasher.Append(raw[1..]);
+                return;
+            }
+
+            var unescaped = ArrayPool<byte>.Shared.Rent(raw.Length);
+            try
+            {
+                var value8 = unescaped.AsSpan(0, Unescape(raw, unescaped));
+                while (!value8.IsEmpty)
+                {
+                    // Each byte is escaped on its own (a multi-byte character passes as it is), so any slicing agrees.
+                    var slice = value8[..Math.Min(EscapeSliceBytes, value8.Length)];
+                    var output = hasher.GetSpan(slice.Length * 6);
+                    hasher.Advance(EscapeBody(slice, output));
+                    value8 = value8[slice.Length..];
+                }
+
+                hasher.Append("\""u8);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(unescaped);
+            }
+
+            return;
+        }
+
+        if (canonical)
         {
             writer.WriteRawValue(raw, skipInputValidation: true);
             return;
         }
 
-        // Decoded (the document's own unescaping is the fast one), then escaped: at most six bytes per byte.
-        var text = value.GetString()!;
-        var utf8 = ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(text.Length));
-        var length = System.Text.Encoding.UTF8.GetBytes(text, utf8);
-        var escaped = ArrayPool<byte>.Shared.Rent((length * 6) + 2);
+        // Unescaped to UTF-8 (never longer than its JSON form), then escaped: at most six bytes per byte.
+        var utf8 = ArrayPool<byte>.Shared.Rent(raw.Length);
+        var escaped = ArrayPool<byte>.Shared.Rent((raw.Length * 6) + 2);
         try
         {
+            var length = Unescape(raw, utf8);
             var written = Escape(utf8.AsSpan(0, length), escaped);
             writer.WriteRawValue(escaped.AsSpan(0, written), skipInputValidation: true);
         }
@@ -142,6 +195,24 @@ internal static class CanonicalJson
             ArrayPool<byte>.Shared.Return(utf8);
             ArrayPool<byte>.Shared.Return(escaped);
         }
+    }
+
+    /// <summary>
+    /// Binds this thread's key writer to the hasher it writes to, so <see cref="WriteString"/> can hash a long string
+    /// straight from the request (one binding per thread: the key builder's writer and hasher live as long as it).
+    /// </summary>
+    internal static void BindHasher(Utf8JsonWriter writer, HashingBufferWriter hasher)
+    {
+        t_hashedWriter = writer;
+        t_hasher = hasher;
+    }
+
+    // A well-formed string's value as UTF-8, exactly the bytes of GetString's text (the same unescaping, no UTF-16).
+    private static int Unescape(ReadOnlySpan<byte> raw, Span<byte> destination)
+    {
+        var reader = new Utf8JsonReader(raw);
+        reader.Read();
+        return reader.CopyString(destination);
     }
 
     /// <summary>
@@ -186,8 +257,16 @@ internal static class CanonicalJson
 
     private static int Escape(ReadOnlySpan<byte> value, Span<byte> output)
     {
-        var at = 0;
+        output[0] = (byte)'"';
+        var at = 1 + EscapeBody(value, output[1..]);
         output[at++] = (byte)'"';
+        return at;
+    }
+
+    // The escaped value without its quotes; each byte independently of its neighbours.
+    private static int EscapeBody(ReadOnlySpan<byte> value, Span<byte> output)
+    {
+        var at = 0;
         while (!value.IsEmpty)
         {
             var next = value.IndexOfAny(s_escaped);
@@ -228,7 +307,6 @@ internal static class CanonicalJson
             value = value[(next + 1)..];
         }
 
-        output[at++] = (byte)'"';
         return at;
     }
 

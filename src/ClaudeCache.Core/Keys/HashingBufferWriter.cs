@@ -6,7 +6,8 @@ namespace ClaudeCache.Keys;
 /// <summary>
 /// A buffer writer that feeds SHA-256 as it goes: what is written is hashed a chunk at a time and the chunk reused, so
 /// a canonical form is never held whole (a 30 MB prompt costs one 16 KiB chunk, not a 30 MB buffer grown by doubling).
-/// A single write larger than the chunk (one long string copied as it came) gets a chunk of its size for that write.
+/// A long string is not written through the chunk at all: <see cref="Append"/> hashes its bytes where they are. A single
+/// write larger than the chunk would get a chunk of its size for that write.
 /// </summary>
 internal sealed class HashingBufferWriter : IBufferWriter<byte>, IDisposable
 {
@@ -45,6 +46,17 @@ internal sealed class HashingBufferWriter : IBufferWriter<byte>, IDisposable
     {
         var at = Reserve(sizeHint);
         return _chunk.AsSpan(at);
+    }
+
+    /// <summary>
+    /// Hashes <paramref name="data"/> after what is waiting in the chunk, without copying it: for bytes already in memory
+    /// (a long string of the request), written around the <c>Utf8JsonWriter</c> after flushing it.
+    /// </summary>
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        Drain();
+        _hash.AppendData(data);
+        Length += data.Length;
     }
 
     /// <summary>The SHA-256 of everything written, into <paramref name="digest"/>; the writer starts over.</summary>

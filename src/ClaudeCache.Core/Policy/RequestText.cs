@@ -7,17 +7,26 @@ namespace ClaudeCache.Policy;
 /// <summary>
 /// The texts content rules look at: the system prompt's and the last user turn's, unescaped into one reusable
 /// character buffer (one per thread) rather than into strings. Each text stays a separate span, as it was a separate
-/// string, so a literal or a <c>\b</c> never straddles two blocks.
+/// string, so a literal or a <c>\b</c> never straddles two blocks. A buffer for texts longer than the one kept (a
+/// very long prompt, twice its length in bytes) comes from one large buffer shared by all threads and held only weakly:
+/// such prompts one after another reuse it, whichever thread reads them, instead of each leaving one to the
+/// collector, and a collection frees it (an idle proxy keeps nothing).
 /// </summary>
 internal sealed class RequestText
 {
-    // A buffer grown past this (a very long prompt) is not kept for the next request.
+    // A buffer grown past this (a very long prompt) is rented, not kept for the next request.
     private const int MaxRetainedChars = 256 * 1024;
 
     [ThreadStatic]
     private static RequestText? t_cached;
 
+    // The large buffer between long prompts (RentLarge, ReturnLarge); also the lock that guards it.
+    private static readonly WeakReference<char[]?> s_large = new(null);
+
     private char[] _chars = new char[4096];
+
+    // The buffer kept for the thread's next request while _chars is a rented one.
+    private char[]? _kept;
     private Segment[] _segments = new Segment[4];
     private int _used;
     private int _count;
@@ -54,10 +63,14 @@ internal sealed class RequestText
     public void Return()
     {
         _used = _count = _systemCount = 0;
-        if (_chars.Length <= MaxRetainedChars)
+        if (_kept is { } kept)
         {
-            t_cached = this;
+            ReturnLarge(_chars);
+            _chars = kept;
+            _kept = null;
         }
+
+        t_cached = this;
     }
 
     private void Fill(JsonElement body, bool system, bool lastUserTurn)
@@ -149,7 +162,7 @@ internal sealed class RequestText
         // An unescaped UTF-16 text has at most as many chars as its JSON form has bytes.
         if (_chars.Length - _used < raw.Length)
         {
-            Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _used + raw.Length));
+            Grow(Math.Max(_chars.Length * 2, _used + raw.Length));
         }
 
         var reader = new Utf8JsonReader(raw);
@@ -162,6 +175,56 @@ internal sealed class RequestText
 
         _segments[_count++] = new Segment(_used, length);
         _used += length;
+    }
+
+    // Up to MaxRetainedChars a buffer of its own (kept); beyond, the shared large one (given back on Return).
+    private void Grow(int chars)
+    {
+        if (chars <= MaxRetainedChars)
+        {
+            Array.Resize(ref _chars, chars);
+            return;
+        }
+
+        var larger = RentLarge(chars);
+        _chars.AsSpan(0, _used).CopyTo(larger);
+        if (_kept is null)
+        {
+            _kept = _chars;
+        }
+        else
+        {
+            ReturnLarge(_chars);
+        }
+
+        _chars = larger;
+    }
+
+    // The large buffer when it is still alive and long enough, else a new one of exactly the length asked for.
+    private static char[] RentLarge(int chars)
+    {
+        lock (s_large)
+        {
+            if (s_large.TryGetTarget(out var buffer) && buffer is not null && buffer.Length >= chars)
+            {
+                s_large.SetTarget(null);
+                return buffer;
+            }
+        }
+
+        return GC.AllocateUninitializedArray<char>(chars);
+    }
+
+    // Keeps the longer of the buffer given back and the one held (weakly), so the next long prompt may reuse it.
+    private static void ReturnLarge(char[] buffer)
+    {
+        lock (s_large)
+        {
+            if (!s_large.TryGetTarget(out var held) || held is null || held.Length < buffer.Length)
+            {
+                s_large.SetTarget(buffer);
+            }
+        }
     }
 
     private static bool TryGetBlockText(JsonElement block, out JsonElement text)

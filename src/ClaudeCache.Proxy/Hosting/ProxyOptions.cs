@@ -32,7 +32,10 @@ public sealed class ProxyOptions
     /// Request body bytes held at once by all requests on <c>/v1/messages</c> and <c>/v1/messages/count_tokens</c>,
     /// reserved as a body is read (its <c>Content-Length</c> up front) and released when its request ends. A request
     /// that would go over it gets 503 <c>overloaded_error</c> with <c>retry-after</c> (docs/reliability.md). At least
-    /// <see cref="MaxRequestBodyBytes"/>, so the largest body alone always fits.
+    /// <see cref="MaxRequestBodyBytes"/>, so the largest body alone always fits. It counts each body once: while it is
+    /// handled a request holds up to about four times its body (the parse's metadata, the prompt text content rules
+    /// read, the copy sent upstream; measured per step in docs/reliability.md), so size it at a quarter of the memory
+    /// request bodies may use.
     /// </summary>
     public long MaxInFlightRequestBodyBytes { get; set; } = 256L * 1024 * 1024;
 

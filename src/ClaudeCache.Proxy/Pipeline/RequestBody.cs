@@ -5,9 +5,10 @@ using ClaudeCache.Pipeline;
 namespace ClaudeCache.Proxy.Pipeline;
 
 /// <summary>
-/// Step 1: reads a request body once, bounded in size, into pooled 64 KiB chunks (below the large-object threshold,
-/// so no request of any size allocates a large-object array), computing its <see cref="BodyFingerprint"/> in the same
-/// pass. The chunks are reserved in <see cref="RequestLimits"/> before they are taken (all of a declared
+/// Step 1: reads a request body once, bounded in size, into pooled 64 KiB chunks (below the large-object threshold),
+/// computing its <see cref="BodyFingerprint"/> in the same pass. A body that declares a <c>Content-Length</c> over
+/// <see cref="WholeFromBytes"/> is read into one array of exactly that length instead: the JSON parser reads it in place,
+/// where chunks it would first copy whole into one array of its own (a copy of the body less per large request). The chunks are reserved in <see cref="RequestLimits"/> before they are taken (all of a declared
 /// <c>Content-Length</c> at once; a chunked body's as it arrives). Dispose returns the chunks and releases the reservation.
 /// </summary>
 internal sealed class RequestBody : IDisposable
@@ -15,7 +16,13 @@ internal sealed class RequestBody : IDisposable
     /// <summary>The size of a chunk, and of a permit in <see cref="RequestLimits"/>.</summary>
     public const int ChunkBytes = 64 * 1024;
 
+    /// <summary>A declared length over this is read into one array of its length rather than into chunks.</summary>
+    public const int WholeFromBytes = 16 * ChunkBytes;
+
     private readonly List<byte[]> _chunks = [];
+
+    // The body when read whole (a declared length over WholeFromBytes), or null.
+    private byte[]? _whole;
     private readonly List<RateLimitLease> _reservations = [];
     private readonly RequestLimits? _limits;
     private BodyFingerprint _fingerprint;
@@ -41,6 +48,11 @@ internal sealed class RequestBody : IDisposable
     {
         get
         {
+            if (_whole is not null)
+            {
+                return new ReadOnlySequence<byte>(_whole, 0, (int)Length);
+            }
+
             if (_chunks.Count == 0)
             {
                 return ReadOnlySequence<byte>.Empty;
@@ -81,6 +93,12 @@ internal sealed class RequestBody : IDisposable
         {
             body.Dispose();
             return (null, RequestBodyError.Overloaded, null);
+        }
+
+        if (request.ContentLength is > WholeFromBytes and var length)
+        {
+            // Reserved above (as chunks: at least its length); never pooled, so no array outlives the request in a pool.
+            body._whole = GC.AllocateUninitializedArray<byte>((int)length);
         }
 
         var reader = request.BodyReader;
@@ -154,6 +172,27 @@ internal sealed class RequestBody : IDisposable
 
     private void Append(ReadOnlySpan<byte> data)
     {
+        if (_whole is not null)
+        {
+            if (Length + data.Length <= _whole.Length)
+            {
+                data.CopyTo(_whole.AsSpan((int)Length));
+                _fingerprint.Append(data);
+                return;
+            }
+
+            // More than declared (the server stops that first): on in chunks, the bytes so far moved into them.
+            var whole = _whole.AsSpan(0, (int)Length);
+            _whole = null;
+            _fingerprint = default;
+            AppendChunks(whole);
+        }
+
+        AppendChunks(data);
+    }
+
+    private void AppendChunks(ReadOnlySpan<byte> data)
+    {
         _fingerprint.Append(data);
         while (!data.IsEmpty)
         {
@@ -173,6 +212,7 @@ internal sealed class RequestBody : IDisposable
 
     public void Dispose()
     {
+        _whole = null;
         foreach (var chunk in _chunks)
         {
             ArrayPool<byte>.Shared.Return(chunk);

@@ -10,7 +10,9 @@ namespace ClaudeCache.Proxy.Pipeline;
 /// The bounds on what the messages endpoints hold at once (<see cref="ProxyOptions.MaxConcurrentRequests"/>,
 /// <see cref="ProxyOptions.MaxInFlightRequestBodyBytes"/>): two <see cref="ConcurrencyLimiter"/>s without a queue, so
 /// a request over either bound is refused at once rather than left waiting. Body bytes are counted in the
-/// <see cref="RequestBody"/>'s pooled chunks (a permit is one chunk), the memory a body really holds.
+/// <see cref="RequestBody"/>'s 64 KiB chunks (a permit is one chunk; a body read whole reserves the same), one copy
+/// of each body: what else a request holds while handled, up to about three times its body more, is measured in
+/// docs/reliability.md and not counted here.
 /// </summary>
 internal sealed class RequestLimits : IDisposable
 {

@@ -257,4 +257,49 @@ public sealed class CacheKeyBuilderTests
         Assert.Equal(Convert.ToHexStringLower(whole), CacheKeyBuilder.Build(input).ToHex());
         Assert.Equal(Key(Base), Key(Base));
     }
+
+    [Theory]
+    [InlineData(4_090)]
+    [InlineData(4_094)]
+    [InlineData(4_095)]
+    [InlineData(4_096)]
+    [InlineData(16_380)]
+    [InlineData(16_384)]
+    [InlineData(40_001)]
+    [InlineData(3_000_000)]
+    public void LongStrings_HashedWhereTheyAre_KeyAsTheWholeCanonicalForm_AroundAndFarAboveTheChunk(int textLength)
+    {
+        // A long string as the first member value, in an array between others, and last before a closing bracket:
+        // the separators around it must be the writer's. One copied as it came, one escaped otherwise (\u00e9, \/).
+        var plain = new string('p', textLength);
+        var escaped = string.Concat(Enumerable.Repeat("\\u00e9\\/", (textLength / 12) + 1));
+        var body = $$$"""{"model":"claude-sonnet-4-5","max_tokens":16,"system":"{{{plain}}}","stop_sequences":["a","{{{escaped}}}","{{{plain}}}"],"messages":[{"role":"user","content":[{"type":"text","text":"{{{escaped}}}"},{"type":"text","text":"{{{plain}}}"}]}],"metadata":{"user_id":"{{{plain}}}"}}""";
+        var input = new CacheKeyInput("p1", "", "/v1/messages", Version, null, Json.Parse(body));
+
+        var whole = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(CacheKeyBuilder.GetCanonicalForm(input)));
+
+        Assert.Equal(Convert.ToHexStringLower(whole), CacheKeyBuilder.Build(input).ToHex());
+        // The escaped text keys as its canonical spelling (é as UTF-8, / as it is), whichever path wrote it.
+        var literal = body.Replace("\\u00e9\\/", "\u00e9/", StringComparison.Ordinal);
+        Assert.Equal(CacheKeyBuilder.Build(input), CacheKeyBuilder.Build(input with { Body = Json.Parse(literal) }));
+        Assert.NotEqual(CacheKeyBuilder.Build(input), CacheKeyBuilder.Build(input with { Body = Json.Parse(body.Replace("p\"", "q\"", StringComparison.Ordinal)) }));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LongString_IsHashedWithoutABufferOfItsSize(bool escaped)
+    {
+        // 3 MB of text, sent in the canonical escaping or not: keying it allocates far less than the text.
+        var text = escaped ? string.Concat(Enumerable.Repeat("x\\u00e9", 3_000_000 / 7)) : new string('x', 3_000_000);
+        var input = new CacheKeyInput("p1", "", "/v1/messages", Version, null, Json.Parse($$"""{"model":"claude-sonnet-4-5","max_tokens":16,"messages":[{"role":"user","content":"{{text}}"}]}"""));
+        var first = CacheKeyBuilder.Build(input); // the thread's writer, hasher and pooled buffers exist from here on
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var again = CacheKeyBuilder.Build(input);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(first, again);
+        Assert.True(allocated < 256 * 1024, $"Keying a 3 MB string allocated {allocated} bytes.");
+    }
 }

@@ -46,4 +46,43 @@ public sealed class RequestTextTests
         // The thread's buffer is still usable after a very long prompt.
         Assert.Equal("rule:explain", Resolver.Resolve(null, null, Json.Parse("""{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"explain"}]}""")).Reason);
     }
+
+    [Fact]
+    public void LongTexts_OneAfterAnother_EachReadWhole_AndOnlyItself()
+    {
+        // Past the buffer a thread keeps, the large buffer is shared and reused: a shorter text after a longer one
+        // must not see the longer one's tail, and a longer one must be read whole.
+        static System.Text.Json.JsonElement Body(string system, string user) =>
+            Json.Parse(System.Text.Json.JsonSerializer.Serialize(new
+            {
+                model = "m",
+                max_tokens = 1,
+                system,
+                messages = new[] { new { role = "user", content = user } },
+            }));
+
+        var first = new string('a', 400_000) + " what is it";
+        var second = new string('b', 300_000);
+        var third = "é" + new string('c', 700_000) + " live";
+        foreach (var (system, user, reason) in new[]
+        {
+            ("s", first, "rule:what is"), ("s", second, "default"), ("t", third, @"rule:\blive\b"), ("s", second, "default"),
+        })
+        {
+            var body = Body(system, user);
+            Assert.Equal(reason, Resolver.Resolve(null, null, body).Reason);
+            var text = RequestText.Rent(body, system: true, lastUserTurn: true);
+            try
+            {
+                Assert.Equal(1, text.SystemCount);
+                Assert.Equal(1, text.LastUserTurnCount);
+                Assert.Equal(system, text[0].ToString());
+                Assert.Equal(user, text[1].ToString());
+            }
+            finally
+            {
+                text.Return();
+            }
+        }
+    }
 }
