@@ -75,7 +75,7 @@ public sealed class OverloadTests
     [Fact]
     public async Task DeclaredBodyOverAMebibyte_IsReadWhole_CountedAsItsChunks_SentAsItCame_KeyedAsWhenChunked()
     {
-        // 1.5 MiB declared: read into one array of its length, not chunks; still reserved as 24 chunks of 64 KiB.
+        // 1.5 MiB declared: read into one pooled array, not chunks; still reserved as 24 chunks of 64 KiB.
         await using var proxy = await ProxyHost.StartAsync(settings: new Dictionary<string, string?>
         {
             ["ClaudeCache:MaxRequestBodyBytes"] = (4096 * Kib).ToString(System.Globalization.CultureInfo.InvariantCulture),

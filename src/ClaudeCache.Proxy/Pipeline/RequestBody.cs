@@ -7,8 +7,9 @@ namespace ClaudeCache.Proxy.Pipeline;
 /// <summary>
 /// Step 1: reads a request body once, bounded in size, into pooled 64 KiB chunks (below the large-object threshold),
 /// computing its <see cref="BodyFingerprint"/> in the same pass. A body that declares a <c>Content-Length</c> over
-/// <see cref="WholeFromBytes"/> is read into one array of exactly that length instead: the JSON parser reads it in place,
-/// where chunks it would first copy whole into one array of its own (a copy of the body less per large request). The chunks are reserved in <see cref="RequestLimits"/> before they are taken (all of a declared
+/// <see cref="WholeFromBytes"/> is read into one pooled array of at least that length instead: the JSON parser reads it
+/// in place, where chunks it would first copy whole into an array it rents itself (a copy of the body less per large
+/// request). The chunks are reserved in <see cref="RequestLimits"/> before they are taken (all of a declared
 /// <c>Content-Length</c> at once; a chunked body's as it arrives). Dispose returns the chunks and releases the reservation.
 /// </summary>
 internal sealed class RequestBody : IDisposable
@@ -16,13 +17,14 @@ internal sealed class RequestBody : IDisposable
     /// <summary>The size of a chunk, and of a permit in <see cref="RequestLimits"/>.</summary>
     public const int ChunkBytes = 64 * 1024;
 
-    /// <summary>A declared length over this is read into one array of its length rather than into chunks.</summary>
+    /// <summary>A declared length over this is read into one pooled array rather than into chunks.</summary>
     public const int WholeFromBytes = 16 * ChunkBytes;
 
     private readonly List<byte[]> _chunks = [];
 
-    // The body when read whole (a declared length over WholeFromBytes), or null.
+    // The body when read whole (a declared length over WholeFromBytes: rented, at least _declared long), or null.
     private byte[]? _whole;
+    private long _declared;
     private readonly List<RateLimitLease> _reservations = [];
     private readonly RequestLimits? _limits;
     private BodyFingerprint _fingerprint;
@@ -97,8 +99,9 @@ internal sealed class RequestBody : IDisposable
 
         if (request.ContentLength is > WholeFromBytes and var length)
         {
-            // Reserved above (as chunks: at least its length); never pooled, so no array outlives the request in a pool.
-            body._whole = GC.AllocateUninitializedArray<byte>((int)length);
+            // Reserved above (as chunks: at least its length). From the pool the parser would have rented its copy from.
+            body._whole = ArrayPool<byte>.Shared.Rent((int)length);
+            body._declared = length;
         }
 
         var reader = request.BodyReader;
@@ -174,7 +177,7 @@ internal sealed class RequestBody : IDisposable
     {
         if (_whole is not null)
         {
-            if (Length + data.Length <= _whole.Length)
+            if (Length + data.Length <= _declared)
             {
                 data.CopyTo(_whole.AsSpan((int)Length));
                 _fingerprint.Append(data);
@@ -182,10 +185,12 @@ internal sealed class RequestBody : IDisposable
             }
 
             // More than declared (the server stops that first): on in chunks, the bytes so far moved into them.
-            var whole = _whole.AsSpan(0, (int)Length);
+            var whole = _whole;
+            var read = (int)Length;
             _whole = null;
             _fingerprint = default;
-            AppendChunks(whole);
+            AppendChunks(whole.AsSpan(0, read));
+            ArrayPool<byte>.Shared.Return(whole);
         }
 
         AppendChunks(data);
@@ -212,7 +217,12 @@ internal sealed class RequestBody : IDisposable
 
     public void Dispose()
     {
-        _whole = null;
+        if (_whole is { } whole)
+        {
+            _whole = null;
+            ArrayPool<byte>.Shared.Return(whole);
+        }
+
         foreach (var chunk in _chunks)
         {
             ArrayPool<byte>.Shared.Return(chunk);
