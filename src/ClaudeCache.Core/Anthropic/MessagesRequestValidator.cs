@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Globalization;
 using System.Text.Json;
 
@@ -410,9 +411,20 @@ public static class MessagesRequestValidator
     }
 
     // Error paths only. The tag is quoted as sent: a string's value, anything else as its JSON text.
+    // An error echoes at most this much of what it names: a 30 MB tag must not come back in a 400.
+    private const int MaxEchoedChars = 100;
+
     private static string TagMismatch(string field, JsonElement type, string expected)
     {
-        string tag = type.ValueKind == JsonValueKind.String ? type.GetString()! : type.GetRawText();
+        var raw = JsonMarshal.GetRawUtf8Value(type);
+        string tag = raw.Length > MaxEchoedChars * 4
+            ? "(" + raw.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + " bytes)"
+            : type.ValueKind == JsonValueKind.String ? type.GetString()! : type.GetRawText();
+        if (tag.Length > MaxEchoedChars)
+        {
+            tag = tag[..MaxEchoedChars] + "…";
+        }
+
         return $"{field}: Input tag '{tag}' found using 'type' does not match any of the expected tags: {expected}";
     }
 

@@ -139,4 +139,20 @@ public sealed class MessagesRequestValidatorTests
         using JsonDocument document = JsonDocument.Parse(body);
         return MessagesRequestValidator.Validate(document.RootElement, endpoint);
     }
+
+    [Theory]
+    [InlineData(150, "'tttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttttt…'")]
+    [InlineData(3_000_000, "'(3000002 bytes)'")]
+    public void AnOverlongTag_IsNotEchoedWhole(int length, string echoed)
+    {
+        var tag = new string('t', length);
+        using var document = JsonDocument.Parse("{\"model\":\"m\",\"max_tokens\":1,\"messages\":[],\"tool_choice\":{\"type\":\"" + tag + "\"}}");
+
+        var error = MessagesRequestValidator.Validate(document.RootElement, RequestEndpoint.Messages);
+
+        Assert.NotNull(error);
+        Assert.StartsWith("tool_choice: Input tag '", error, StringComparison.Ordinal);
+        Assert.Contains(echoed, error, StringComparison.Ordinal);
+        Assert.True(error.Length < 300, error);
+    }
 }
