@@ -188,6 +188,17 @@ public sealed class ChatCoalescingTests : IAsyncDisposable
         _inner.Release.SetResult();
         await first;
         await second;
+
+        // An answer is stored just after its caller has it: the repeat is asked once it is there.
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            deadline.CancelAfter(TimeSpan.FromSeconds(10));
+            while ((await _engine.Cache.GetStatisticsAsync(deadline.Token)).MemoryEntries == 0)
+            {
+                await Task.Delay(10, deadline.Token);
+            }
+        }
+
         await chat.GetResponseAsync(Question, cancellationToken: Ct);
 
         Assert.Equal(2, _inner.Calls);
