@@ -138,7 +138,18 @@ public sealed class StoreFaultTests
     }
 
     /// <summary>Waits until the file holds <paramref name="entries"/> entries (writes reach it in the background).</summary>
-    private static async Task StoredAsync(string database, int entries)
+    private static Task StoredAsync(string database, int entries) =>
+        CountAsync(database, "entries", count =>
+        {
+            Assert.True(count <= entries, $"{count} entries stored, expected {entries}");
+            return count == entries;
+        });
+
+    /// <summary>
+    /// Counts the rows of <paramref name="table"/> in the file (read-only, a connection of its own) until
+    /// <paramref name="done"/> says so; a table not created yet has none. Fails after 30 s.
+    /// </summary>
+    private static async Task CountAsync(string database, string table, Func<long, bool> done)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
@@ -148,14 +159,14 @@ public sealed class StoreFaultTests
             {
                 await connection.OpenAsync(timeout.Token);
                 await using var command = connection.CreateCommand();
-                command.CommandText = "SELECT COUNT(*) FROM entries";
-                var count = Convert.ToInt32(await command.ExecuteScalarAsync(timeout.Token), System.Globalization.CultureInfo.InvariantCulture);
-                if (count == entries)
+                command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $table";
+                command.Parameters.AddWithValue("$table", table);
+                var exists = Convert.ToInt64(await command.ExecuteScalarAsync(timeout.Token), System.Globalization.CultureInfo.InvariantCulture) == 1;
+                command.CommandText = $"SELECT COUNT(*) FROM {table}";
+                if (done(exists ? Convert.ToInt64(await command.ExecuteScalarAsync(timeout.Token), System.Globalization.CultureInfo.InvariantCulture) : 0))
                 {
                     return;
                 }
-
-                Assert.True(count < entries, $"{count} entries stored, expected {entries}");
             }
 
             await Task.Delay(50, timeout.Token);
@@ -178,30 +189,7 @@ public sealed class StoreFaultTests
         await RequestLogRowsAsync(database, 2);
     }
 
-    private static async Task RequestLogRowsAsync(string database, int rows)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            await using (var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False"))
-            {
-                await connection.OpenAsync(timeout.Token);
-                await using var command = connection.CreateCommand();
-                command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'request_log'";
-                if (Convert.ToInt64(await command.ExecuteScalarAsync(timeout.Token), System.Globalization.CultureInfo.InvariantCulture) == 1)
-                {
-                    command.CommandText = "SELECT COUNT(*) FROM request_log";
-                    if (Convert.ToInt64(await command.ExecuteScalarAsync(timeout.Token), System.Globalization.CultureInfo.InvariantCulture) >= rows)
-                    {
-                        return;
-                    }
-                }
-            }
-
-            await Task.Delay(50, timeout.Token);
-        }
-    }
+    private static Task RequestLogRowsAsync(string database, int rows) => CountAsync(database, "request_log", count => count >= rows);
 
     /// <summary>The proxy on <paramref name="database"/>, with its cleanup timer (once a minute by default) out of the test's way.</summary>
     private static Task<ServingProxyProcess> StartProxyAsync(Uri upstream, string database)
