@@ -222,8 +222,11 @@ public sealed class PromptCachingTests
         }
         else
         {
-            // Without the wait, every call meets the cold prefix and pays the write, as straight to Anthropic.
+            // Without the wait, every call meets the cold prefix and pays the write, as straight to Anthropic; none
+            // waited, and none is counted as waiting (the gate above counts waiting calls as arrived).
             Assert.Equal(8, answers.Count(a => a.Written > 0 && a.Read == 0));
+            Assert.Equal(0, answers.Count(a => a.Wait));
+            Assert.Equal(0, planner.ColdPrefixWaits);
         }
     }
 }

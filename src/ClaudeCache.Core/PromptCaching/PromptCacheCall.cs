@@ -125,7 +125,8 @@ public sealed class PromptCacheCall
         var waiting = false;
         try
         {
-            if (_marks!.WaitFor.Count > 0)
+            // With the wait off (MaxColdPrefixWait 0) nothing waits, and nothing is counted as waiting.
+            if (_marks!.WaitFor.Count > 0 && _planner.MaxColdPrefixWait > TimeSpan.Zero)
             {
                 waiting = StartWaiting();
                 try
