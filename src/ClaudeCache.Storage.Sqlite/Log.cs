@@ -31,4 +31,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 2108, Level = LogLevel.Warning, Message = "Could not delete {Path}, left by a deleted cache database")]
     public static partial void StaleFileNotDeleted(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 2109, Level = LogLevel.Error, Message = "The cache database {Path} is held by another process (one running with ClaudeCache:Storage:SqliteExclusive locks the file for itself); requests are served without the store")]
+    public static partial void HeldByAnotherProcess(ILogger logger, string path);
 }

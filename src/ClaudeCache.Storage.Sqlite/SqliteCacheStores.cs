@@ -20,7 +20,7 @@ public sealed class SqliteCacheStores : ICacheStores
         ArgumentNullException.ThrowIfNull(options);
         var loggers = loggerFactory ?? NullLoggerFactory.Instance;
         _tier = new SqliteSecondTier(options, timeProvider, loggers.CreateLogger<SqliteSecondTier>());
-        LedgerStore = new FaultGuardedLedgerStore(new SqliteLedgerStore(options.Path), _tier.InspectWalIndex);
+        LedgerStore = new FaultGuardedLedgerStore(new SqliteLedgerStore(options.Path, options.Exclusive), _tier.InspectWalIndex);
     }
 
     /// <inheritdoc />

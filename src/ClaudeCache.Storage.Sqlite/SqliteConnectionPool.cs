@@ -26,17 +26,18 @@ internal sealed class SqliteConnectionPool : IDisposable
     /// <param name="path">The database file.</param>
     /// <param name="guard">Told of every connection opened and closed, so that every store of the file in this process knows it is mapped.</param>
     /// <param name="busyTimeout">How long a statement waits for another connection's lock.</param>
+    /// <param name="exclusive">Open through the <c>unix-excl</c> VFS (<see cref="SqliteStoreOptions.Exclusive"/>).</param>
     /// <param name="skipCheckpointOnClose">
     /// Asked before each close: true when closing must not checkpoint (the WAL index has faulted).
     /// </param>
-    internal SqliteConnectionPool(string path, SqliteFileGuard guard, TimeSpan busyTimeout, Func<bool> skipCheckpointOnClose)
+    internal SqliteConnectionPool(string path, SqliteFileGuard guard, TimeSpan busyTimeout, bool exclusive, Func<bool> skipCheckpointOnClose)
     {
         _guard = guard;
         _busyTimeout = busyTimeout;
         _skipCheckpointOnClose = skipCheckpointOnClose;
         _connectionString = new SqliteConnectionStringBuilder
         {
-            DataSource = path,
+            DataSource = SqliteDataSource.For(path, exclusive),
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false,
 

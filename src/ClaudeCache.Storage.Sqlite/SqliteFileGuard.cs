@@ -26,14 +26,19 @@ internal sealed class SqliteFileGuard
 
     private static readonly ConcurrentDictionary<string, ProcessMapping> Mappings = new(StringComparer.Ordinal);
     private readonly ProcessMapping _mapping;
+    private readonly bool _exclusive;
 
     /// <remarks>
     /// Every guard of one file in this process shares what it knows about the mapping: SQLite maps the <c>-shm</c>
     /// once per process (per inode), for all connections, whichever store opened them, so "is it mapped here" is a
     /// question about the process, not about the store asking.
+    /// With <paramref name="exclusive"/> (<see cref="SqliteStoreOptions.Exclusive"/>) SQLite keeps the WAL index in
+    /// this process's heap and never opens a <c>-shm</c> file: there is no mapping to fault, and a <c>-shm</c> at the path
+    /// (left by an earlier run without the option, or made by someone else) is none of this process's business.
     /// </remarks>
-    internal SqliteFileGuard(string databasePath)
+    internal SqliteFileGuard(string databasePath, bool exclusive = false)
     {
+        _exclusive = exclusive;
         WalIndexPath = databasePath + "-shm";
         _mapping = Mappings.GetOrAdd(Path.GetFullPath(WalIndexPath), static _ => new ProcessMapping());
     }
@@ -64,6 +69,11 @@ internal sealed class SqliteFileGuard
     /// </summary>
     internal StoreFault InspectWalIndex()
     {
+        if (_exclusive)
+        {
+            return StoreFault.None; // the WAL index is in heap memory: nothing mapped, nothing to fault
+        }
+
         var file = new FileInfo(WalIndexPath);
         if (!file.Exists)
         {

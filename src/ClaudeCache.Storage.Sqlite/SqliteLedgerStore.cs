@@ -120,15 +120,28 @@ public sealed partial class SqliteLedgerStore : ILedgerStore
         """;
 
     private readonly string _connectionString;
+    private readonly string _path;
     private readonly SqliteFileGuard _guard;
     private int _schemaReady;
     private int _opened;
 
     /// <summary>Opens (lazily) the ledger tables in <paramref name="path"/>.</summary>
     public SqliteLedgerStore(string path)
+        : this(path, exclusive: false)
     {
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 5 }.ToString();
-        _guard = new SqliteFileGuard(path);
+    }
+
+    /// <summary>
+    /// Opens (lazily) the ledger tables in <paramref name="path"/>; with <paramref name="exclusive"/> through SQLite's
+    /// <c>unix-excl</c> VFS, as every other store of the file in this process must then be
+    /// (<see cref="SqliteStoreOptions.Exclusive"/>).
+    /// </summary>
+    public SqliteLedgerStore(string path, bool exclusive)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        _path = path;
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = SqliteDataSource.For(path, exclusive), Pooling = true, DefaultTimeout = 5 }.ToString();
+        _guard = new SqliteFileGuard(path, exclusive);
     }
 
     /// <summary>This store's view of the file's WAL index, shared with every other store of the file in this process.</summary>
@@ -140,11 +153,17 @@ public sealed partial class SqliteLedgerStore : ILedgerStore
     /// this process's mapping, every call fails with an <see cref="IOException"/> instead of letting SQLite fault on the
     /// mapping (a SIGBUS that ends the process).
     /// </summary>
-    public static ILedgerStore OpenGuarded(string path)
+    public static ILedgerStore OpenGuarded(string path) => OpenGuarded(path, exclusive: false);
+
+    /// <summary>
+    /// <see cref="OpenGuarded(string)"/>, with <paramref name="exclusive"/> through SQLite's <c>unix-excl</c> VFS
+    /// (<see cref="SqliteStoreOptions.Exclusive"/>): no <c>-shm</c> file, so nothing for the check to find.
+    /// </summary>
+    public static ILedgerStore OpenGuarded(string path, bool exclusive)
     {
         // Whether the WAL index is mapped is asked of the whole process: a cache store (or another ledger store) on the
         // same file may have mapped it before this one opened anything, and SQLite shares that mapping with this one.
-        var store = new SqliteLedgerStore(path);
+        var store = new SqliteLedgerStore(path, exclusive);
         return new FaultGuardedLedgerStore(store, store.InspectWalIndex);
     }
 
@@ -379,6 +398,12 @@ public sealed partial class SqliteLedgerStore : ILedgerStore
             }
 
             return connection;
+        }
+        catch (Exception exception) when (SqliteDataSource.IsLocked(exception))
+        {
+            // Readers never wait in WAL mode: locked past the timeout at open is another process holding the file.
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new IOException(SqliteDataSource.HeldElsewhere(_path), exception);
         }
         catch
         {

@@ -78,6 +78,7 @@ public sealed partial class SqliteSecondTier : ISecondTier, ITombstoneStore, ITi
     private int _cleanupScheduled;
     private int _flushScheduled;
     private int _walIndexFault;
+    private int _heldElsewhereLogged;
     private Task _backgroundCleanup = Task.CompletedTask;
     private Task _backgroundFlush = Task.CompletedTask;
 
@@ -92,8 +93,8 @@ public sealed partial class SqliteSecondTier : ISecondTier, ITombstoneStore, ITi
         _options = options;
         _timeProvider = timeProvider;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _guard = new SqliteFileGuard(options.Path);
-        _pool = new SqliteConnectionPool(options.Path, _guard, options.BusyTimeout, () => InspectWalIndex() != StoreFault.None);
+        _guard = new SqliteFileGuard(options.Path, options.Exclusive);
+        _pool = new SqliteConnectionPool(options.Path, _guard, options.BusyTimeout, options.Exclusive, () => InspectWalIndex() != StoreFault.None);
         _writeTriggerBytes = options.MaxBytes + (options.MaxBytes / 10);
         if (options.CleanupInterval != Timeout.InfiniteTimeSpan)
         {
@@ -429,12 +430,27 @@ public sealed partial class SqliteSecondTier : ISecondTier, ITombstoneStore, ITi
         {
             if (!_initialized)
             {
-                Use(connection =>
+                try
                 {
-                    SqliteSchema.Ensure(connection.Connection, _options.Path, _logger);
-                    _approximateTotalBytes = SqliteSchema.ScalarInt64(connection.Connection, SqliteSchema.TotalBytes);
-                    return 0;
-                });
+                    Use(connection =>
+                    {
+                        SqliteSchema.Ensure(connection.Connection, _options.Path, _logger);
+                        _approximateTotalBytes = SqliteSchema.ScalarInt64(connection.Connection, SqliteSchema.TotalBytes);
+                        return 0;
+                    });
+                }
+                catch (Exception exception) when (SqliteDataSource.IsLocked(exception))
+                {
+                    // Readers never wait in WAL mode: a lock that outlasts the busy timeout at open is a process holding
+                    // the file for itself (SqliteExclusive). Said once, then every operation fails with the same words.
+                    if (Interlocked.Exchange(ref _heldElsewhereLogged, 1) == 0)
+                    {
+                        Log.HeldByAnotherProcess(_logger, _options.Path);
+                    }
+
+                    throw new IOException(SqliteDataSource.HeldElsewhere(_options.Path), exception);
+                }
+
                 _initialized = true;
             }
         }

@@ -31,6 +31,14 @@ public sealed class SqliteStoreOptions
     /// </summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Opens every connection through SQLite's <c>unix-excl</c> VFS: the WAL index lives in this process's heap (no
+    /// <c>-shm</c> file, so no memory mapping another process could fault), and the process holds a lock on the file
+    /// that shuts every other process out of it (another proxy, a library process, the CLI's <c>--db</c>). Not on
+    /// Windows. Default false.
+    /// </summary>
+    public bool Exclusive { get; set; }
+
     /// <summary>Throws <see cref="ArgumentException"/> when a value is out of range.</summary>
     internal void Validate()
     {
@@ -57,6 +65,11 @@ public sealed class SqliteStoreOptions
         if (BusyTimeout < TimeSpan.Zero || BusyTimeout > TimeSpan.FromMinutes(5))
         {
             throw new ArgumentException("SqliteStoreOptions.BusyTimeout must be between zero and five minutes.", nameof(BusyTimeout));
+        }
+
+        if (Exclusive && OperatingSystem.IsWindows())
+        {
+            throw new ArgumentException("SqliteStoreOptions.Exclusive needs SQLite's unix-excl VFS, which Windows does not have.", nameof(Exclusive));
         }
     }
 }

@@ -77,6 +77,7 @@ public static class ClaudeCacheEngineFactory
                     MaxBytes = options.Storage.MaxBytes,
                     CleanupInterval = options.Storage.CleanupInterval,
                     TombstoneTimeToLive = options.Cache.TombstoneTimeToLive,
+                    Exclusive = options.Storage.SqliteExclusive,
                 },
                 timeProvider,
                 loggerFactory),
@@ -108,7 +109,7 @@ public static class ClaudeCacheEngineFactory
         ArgumentNullException.ThrowIfNull(loggerFactory);
         ILedgerStore store = options.Storage.Provider switch
         {
-            "sqlite" => SqliteLedgerStore.OpenGuarded(options.Storage.SqlitePath),
+            "sqlite" => SqliteLedgerStore.OpenGuarded(options.Storage.SqlitePath, options.Storage.SqliteExclusive),
             "memory" => new MemoryLedgerStore(),
             var other => throw new ArgumentException($"Storage:Provider '{other}' is not built in: use CreateLedger(options, stores, ...).", nameof(options)),
         };

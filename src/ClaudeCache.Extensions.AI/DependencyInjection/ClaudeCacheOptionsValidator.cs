@@ -31,6 +31,11 @@ public sealed class ClaudeCacheOptionsValidator : IValidateOptions<ClaudeCacheOp
             errors.Add("ClaudeCache:Storage:SqlitePath must name a file.");
         }
 
+        if (options.Storage.SqliteExclusive && OperatingSystem.IsWindows())
+        {
+            errors.Add("ClaudeCache:Storage:SqliteExclusive needs SQLite's unix-excl VFS, which Windows does not have.");
+        }
+
         if (options.Storage.MaxBytes < 1024 * 1024)
         {
             errors.Add("ClaudeCache:Storage:MaxBytes must be at least 1 MiB.");

@@ -14,6 +14,14 @@ public sealed class ClaudeCacheStorageOptions
     /// <summary>The SQLite file. Point the proxy and the application at the same file to share one cache.</summary>
     public string SqlitePath { get; set; } = "claudecache.db";
 
+    /// <summary>
+    /// Opens the SQLite file through SQLite's <c>unix-excl</c> VFS: the WAL index stays in this process's memory (no
+    /// <c>-shm</c> file that a truncation or <c>chattr +i</c> from outside could turn into a SIGBUS), and this process
+    /// holds the file alone — no other process can open it, neither a proxy, an application sharing the file, nor
+    /// <c>claudecache stats --db</c> / <c>estimate --db</c>. Linux and macOS only. Default false.
+    /// </summary>
+    public bool SqliteExclusive { get; set; }
+
     /// <summary>Size cap of the SQLite tier in bytes; least recently used entries go first. Default 1 GiB.</summary>
     public long MaxBytes { get; set; } = 1024L * 1024 * 1024;
 

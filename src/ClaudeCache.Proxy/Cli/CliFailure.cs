@@ -1,3 +1,5 @@
+using Microsoft.Data.Sqlite;
+
 namespace ClaudeCache.Proxy.Cli;
 
 /// <summary>
@@ -9,6 +11,19 @@ internal sealed record CliFailure(int ExitCode, string Message)
     public static CliFailure Usage(string message) => new(2, message);
 
     public static CliFailure Other(string message) => new(1, message);
+
+    /// <summary>
+    /// Whether opening the database failed because another process holds it locked: SQLite's "database is locked"
+    /// (busy beyond the timeout), or the store's error that wraps it. In WAL mode readers never wait for writers, so
+    /// at open that is a proxy running with <c>ClaudeCache:Storage:SqliteExclusive</c>.
+    /// </summary>
+    public static bool IsHeldElsewhere(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: 5 or 6 } // SQLITE_BUSY, SQLITE_LOCKED
+        || (exception.InnerException is { } inner && IsHeldElsewhere(inner));
+
+    /// <summary>The one line for a database file another process holds for itself: ask that process instead.</summary>
+    public static CliFailure HeldElsewhere(string database) =>
+        Other($"'{Path.GetFullPath(database)}' is held by another process (a proxy running with ClaudeCache:Storage:SqliteExclusive locks its file for itself); use --url against the running proxy instead.");
 
     /// <summary>Prints the message on <paramref name="error"/> and returns the exit code.</summary>
     public async Task<int> ReportAsync(TextWriter error)

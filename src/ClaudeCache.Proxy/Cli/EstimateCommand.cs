@@ -155,6 +155,10 @@ internal static class EstimateCommand
                 return (SavingsEstimator.Estimate(rows, from, to, scenarios), null);
             }
         }
+        catch (Exception ex) when ((ex is SqliteException or IOException) && CliFailure.IsHeldElsewhere(ex))
+        {
+            return (null, CliFailure.HeldElsewhere(arguments.Database));
+        }
         catch (Exception ex) when (ex is SqliteException or IOException)
         {
             return (null, CliFailure.Other($"cannot read the request log in '{Path.GetFullPath(arguments.Database)}': {ex.Message}"));

@@ -125,6 +125,10 @@ internal static class PurgeCommand
                 return (new PurgeResult(matched, dryRun ? 0 : matched, dryRun), null);
             }
         }
+        catch (Exception ex) when ((ex is SqliteException or IOException) && CliFailure.IsHeldElsewhere(ex))
+        {
+            return (null, CliFailure.HeldElsewhere(database));
+        }
         catch (Exception ex) when (ex is SqliteException or IOException or InvalidOperationException)
         {
             return (null, CliFailure.Other($"cannot purge '{Path.GetFullPath(database)}': {ex.Message}"));

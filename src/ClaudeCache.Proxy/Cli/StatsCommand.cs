@@ -153,6 +153,10 @@ internal static class StatsCommand
                 return (report, null);
             }
         }
+        catch (Exception ex) when ((ex is SqliteException or IOException) && CliFailure.IsHeldElsewhere(ex))
+        {
+            return (null, CliFailure.HeldElsewhere(arguments.Database));
+        }
         catch (Exception ex) when (ex is SqliteException or IOException)
         {
             // IOException: the WAL index (-shm) has a fault, and SQLite was not let near it.
