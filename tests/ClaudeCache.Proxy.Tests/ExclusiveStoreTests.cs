@@ -51,6 +51,9 @@ public sealed class ExclusiveStoreTests
             Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
             await UntilAsync(() => Task.FromResult(second.Output.Contains("SqliteSecondTier[2109]", StringComparison.Ordinal)), $"the held file is logged: {second.Output}");
             Assert.False(second.HasExited, $"The second proxy died (exit {second.ExitCode}): {second.Output}");
+
+            // Its stop waits out a last ledger flush on the held file (the busy timeout), then exits cleanly.
+            Assert.Equal(0, await second.StopAsync());
         }
 
         Assert.False(proxy.HasExited, $"The proxy died (exit {proxy.ExitCode}): {proxy.Output}");

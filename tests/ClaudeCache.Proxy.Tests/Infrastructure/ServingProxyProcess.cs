@@ -32,6 +32,9 @@ public sealed class ServingProxyProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process id (to signal it).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>The exit code, or null while running.</summary>
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 
