@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using ClaudeCache.Proxy.Tests.Infrastructure;
 using ClaudeCache.Testing;
@@ -25,11 +24,8 @@ public sealed class ShutdownTests
         await using var proxy = await ServingProxyProcess.StartAsync(upstream.BaseAddress, database);
 
         var call = Requests.SendAsync(proxy.Client, Requests.Body("still running at shutdown"));
-        await UntilAsync(() => upstream.MessagesCalls == 1);
-        using (var term = Process.Start("kill", ["-TERM", proxy.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-        {
-            await term.WaitForExitAsync(Token);
-        }
+        Assert.True(await Polling.UntilAsync(() => upstream.MessagesCalls == 1), "the call never reached the upstream");
+        await proxy.TerminateAsync();
 
         // Past System.CommandLine's default of 2 s for a command to end after SIGTERM, the call still runs and the
         // process still waits for it.
@@ -47,15 +43,5 @@ public sealed class ShutdownTests
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT COUNT(*) FROM entries";
         Assert.Equal(1L, Convert.ToInt64(await command.ExecuteScalarAsync(Token), System.Globalization.CultureInfo.InvariantCulture));
-    }
-
-    private static async Task UntilAsync(Func<bool> condition)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            await Task.Delay(10, timeout.Token);
-        }
     }
 }

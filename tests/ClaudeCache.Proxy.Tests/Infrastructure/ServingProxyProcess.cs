@@ -32,8 +32,6 @@ public sealed class ServingProxyProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>The process id (to signal it).</summary>
-    public int ProcessId => _process.Id;
 
     /// <summary>The exit code, or null while running.</summary>
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
@@ -79,13 +77,19 @@ public sealed class ServingProxyProcess : IAsyncDisposable
         return proxy;
     }
 
+    /// <summary>Sends SIGTERM (what an orchestrator sends for a graceful shutdown) without waiting for the exit.</summary>
+    public async Task TerminateAsync()
+    {
+        using var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await term.WaitForExitAsync();
+    }
+
     /// <summary>Stops the process with SIGTERM (a graceful shutdown) and returns its exit code.</summary>
     public async Task<int> StopAsync()
     {
         if (!_process.HasExited)
         {
-            using var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            await term.WaitForExitAsync();
+            await TerminateAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             await _process.WaitForExitAsync(timeout.Token);
         }
